@@ -1,0 +1,37 @@
+import type { z } from 'zod';
+import { previewConfigSchema } from './schema.ts';
+import { resolveConfig, type PreviewConfig } from './resolve-config.ts';
+
+export const configFileName = 'preview.yml';
+export const configPath = `.github/${configFileName}`;
+
+export type ConfigResult =
+  { ok: true; config: PreviewConfig; found: boolean } | { ok: false; problems: string[] };
+
+/**
+ * Validates what `context.config('preview.yml')` returned (null when the
+ * repository has no file: the defaults then apply).
+ */
+export function parseConfig(raw: unknown, repositoryName: string): ConfigResult {
+  const parsed = previewConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error.issues) };
+  return { ok: true, config: resolveConfig(parsed.data, repositoryName), found: raw != null };
+}
+
+/** Every failing path, not only the first, in words a person can act on. */
+export function describeIssues(issues: z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      const where = path ? ` in \`${path}\`` : '';
+      return `unknown key${issue.keys.length > 1 ? 's' : ''}${where}: ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
+    }
+    return `\`${path || '(top level)'}\`: ${issue.message}`;
+  });
+}
+
+/** `context.config` throws on YAML it cannot parse; keep the parser's own words. */
+export function describeLoadError(error: unknown): string[] {
+  const message = error instanceof Error ? error.message : String(error);
+  return [`\`${configPath}\` could not be read: ${message.split('\n')[0]}`];
+}

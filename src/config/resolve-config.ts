@@ -1,0 +1,52 @@
+import type { PreviewConfigFile } from './schema.ts';
+
+/** The repository's configuration with every default filled in. */
+export interface PreviewConfig {
+  app: string;
+  chart: string;
+  /** Values files relative to the chart; `{tenant}` replaced per tenant. */
+  valuesFiles: string[];
+  /** False when valuesFiles came from the defaults: then missing files are skipped. */
+  valuesFilesRequired: boolean;
+  imageTagKey: string;
+  tenants: string[];
+  defaultTenants: string[];
+  host: string;
+  ingress: {
+    className: string;
+    classAnnotation: boolean;
+    service: string;
+    port: string | number;
+    annotations: Record<string, string>;
+    tlsSecret?: string;
+  };
+}
+
+export function resolveConfig(file: PreviewConfigFile, repositoryName: string): PreviewConfig {
+  const app = file.app ?? appNameFrom(repositoryName);
+  const withTenants = file.tenants.length > 0;
+  return {
+    app,
+    chart: file.chart ?? `.cloud/charts/${app}`,
+    valuesFiles: file.valuesFiles ?? ['values-preview.yaml', 'values-{tenant}.yaml'],
+    valuesFilesRequired: file.valuesFiles !== undefined,
+    imageTagKey: file.imageTagKey,
+    tenants: file.tenants,
+    defaultTenants: file.defaultTenants ?? file.tenants,
+    host: file.host ?? (withTenants ? '{app}-{pr}-{tenant}.{domain}' : '{app}-{pr}.{domain}'),
+    ingress: {
+      ...file.ingress,
+      service: file.ingress.service ?? `${app}-service`,
+    },
+  };
+}
+
+/** Repository names allow characters and lengths that a DNS label does not. */
+function appNameFrom(repositoryName: string): string {
+  const name = repositoryName
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 30)
+    .replace(/^-+|-+$/g, '');
+  return name || 'app';
+}

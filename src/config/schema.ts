@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+const dnsLabel = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+/** A tenant is part of namespaces, hosts and label values: one short DNS label. */
+export const tenantSchema = z
+  .string()
+  .transform((tenant) => tenant.toLowerCase())
+  .pipe(
+    z
+      .string()
+      .max(20, 'a tenant is at most 20 characters')
+      .regex(dnsLabel, 'a tenant is lowercase letters, digits and inner dashes'),
+  );
+
+const ingressSchema = z
+  .object({
+    /** Ingress class of the shared controller, written as spec.ingressClassName. */
+    className: z.string().min(1).default('haproxy-v1'),
+    /** Write the class as the legacy kubernetes.io/ingress.class annotation instead. */
+    classAnnotation: z.boolean().default(false),
+    /** Service the app's own Ingress routes to; default `<app>-service`. */
+    service: z.string().regex(dnsLabel, 'a service name is a DNS label').optional(),
+    /** Service port, by name or number. */
+    port: z.union([z.string().min(1), z.number().int().min(1).max(65535)]).default('nginx'),
+    /** Extra annotations for every preview Ingress (HAProxy's, for example). */
+    annotations: z.record(z.string(), z.string()).default({}),
+    /** Secret holding the TLS certificate for the preview hosts. */
+    tlsSecret: z.string().regex(dnsLabel, 'a secret name is a DNS label').optional(),
+  })
+  .strict();
+
+/** `.github/preview.yml`: every key is optional. */
+export const previewConfigSchema = z
+  .object({
+    /** Short name used in namespaces and hosts; default: the repository name. */
+    app: z
+      .string()
+      .max(30, 'app is at most 30 characters')
+      .regex(dnsLabel, 'app is lowercase letters, digits and inner dashes')
+      .optional(),
+    /** Chart folder inside the repository; default `.cloud/charts/<app>`. */
+    chart: z
+      .string()
+      .min(1)
+      .refine(
+        (path) => !path.startsWith('/') && !path.split(/[\\/]/).includes('..'),
+        'the chart folder must be a relative path inside the repository',
+      )
+      .optional(),
+    /**
+     * Values files inside the chart folder, in order; `{tenant}` is replaced.
+     * Default `values-preview.yaml` then `values-{tenant}.yaml`, each when present.
+     */
+    valuesFiles: z.array(z.string().min(1)).optional(),
+    /** Dotted values path that receives the head SHA. */
+    imageTagKey: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'imageTagKey is a dotted path like image.tag')
+      .default('image.tag'),
+    /** Tenants; none means one preview per pull request. */
+    tenants: z.array(tenantSchema).default([]),
+    /** Tenants that the plain `cd/preview` label deploys; default: all. */
+    defaultTenants: z.array(tenantSchema).optional(),
+    /** Host template with {app}, {pr}, {tenant} and {domain}. */
+    host: z.string().min(1).optional(),
+    ingress: ingressSchema.default(() => ingressSchema.parse({})),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const duplicates = config.tenants.filter((t, i) => config.tenants.indexOf(t) !== i);
+    if (duplicates.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenants'],
+        message: `tenants are listed twice: ${[...new Set(duplicates)].join(', ')}`,
+      });
+    }
+    for (const [index, tenant] of (config.defaultTenants ?? []).entries()) {
+      if (!config.tenants.includes(tenant)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['defaultTenants', index],
+          message: `"${tenant}" is not one of tenants (${config.tenants.join(', ') || 'none'})`,
+        });
+      }
+    }
+    if (
+      config.host !== undefined &&
+      config.tenants.length > 0 &&
+      !config.host.includes('{tenant}')
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['host'],
+        message: 'with tenants, the host template needs {tenant} so that hosts differ',
+      });
+    }
+    if (config.host !== undefined && !config.host.includes('{pr}')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['host'],
+        message: 'the host template needs {pr} so that pull requests get their own hosts',
+      });
+    }
+  });
+
+export type PreviewConfigInput = z.input<typeof previewConfigSchema>;
+export type PreviewConfigFile = z.output<typeof previewConfigSchema>;

@@ -1,0 +1,215 @@
+import {
+  ApiException,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+  type V1Namespace,
+} from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ObjectRejectedError, UserFacingError } from '../errors.ts';
+import { annotationKeys, labelKeys, managerName } from '../plan/labels.ts';
+import type { PreviewTarget } from '../plan/types.ts';
+import type { Cluster, ObjectRef, ObservedPreview } from '../ports.ts';
+import { describe } from './prepare-objects.ts';
+
+/** Exposes the client's cached discovery, which it keeps protected. */
+class ObjectApi extends KubernetesObjectApi {
+  async scopeOf(apiVersion: string, kind: string): Promise<boolean | undefined> {
+    return (await this.resource(apiVersion, kind))?.namespaced;
+  }
+}
+
+export interface KubernetesClusterOptions {
+  /** How long a destroy waits for its namespaces to disappear. */
+  namespaceDeleteTimeoutMs?: number;
+}
+
+export class KubernetesCluster implements Cluster {
+  private readonly objects: ObjectApi;
+  private readonly core: CoreV1Api;
+  private readonly deleteTimeoutMs: number;
+
+  constructor(kubeConfig: KubeConfig, options: KubernetesClusterOptions = {}) {
+    this.objects = kubeConfig.makeApiClient(ObjectApi);
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.deleteTimeoutMs = options.namespaceDeleteTimeoutMs ?? 300_000;
+  }
+
+  static fromEnvironment(options?: KubernetesClusterOptions): KubernetesCluster {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromDefault();
+    return new KubernetesCluster(kubeConfig, options);
+  }
+
+  async listPreviews(selector: string): Promise<ObservedPreview[]> {
+    const list = await this.core.listNamespace({ labelSelector: selector });
+    return list.items.map(toObservedPreview);
+  }
+
+  async ensureNamespace(target: PreviewTarget): Promise<{ created: boolean }> {
+    const existing = await this.readNamespace(target.namespace);
+    const owner = existing?.metadata?.labels?.[labelKeys.repositoryId];
+    if (existing && owner !== target.labels[labelKeys.repositoryId]) {
+      const holder =
+        existing.metadata?.annotations?.[annotationKeys.repository] ?? 'something else';
+      throw new UserFacingError(
+        `namespace \`${target.namespace}\` already belongs to ${holder}; give this repository a unique \`app\` in .github/preview.yml`,
+      );
+    }
+    if (existing?.metadata?.deletionTimestamp) {
+      await this.waitGone([target.namespace]);
+    }
+    // The SHA annotation moves only once the whole deploy is in (recordDeployed).
+    const { [annotationKeys.sha]: _sha, ...annotations } = target.annotations;
+    await this.applyOne(
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: target.namespace, labels: target.labels, annotations },
+      },
+      false,
+    );
+    return { created: existing === undefined || Boolean(existing.metadata?.deletionTimestamp) };
+  }
+
+  isNamespaced(apiVersion: string, kind: string): Promise<boolean | undefined> {
+    return this.objects.scopeOf(apiVersion, kind).catch((error: unknown) => {
+      // An unknown group or version answers 404 on discovery.
+      if (error instanceof ApiException && error.code === 404) return undefined;
+      throw error;
+    });
+  }
+
+  async apply(objects: KubernetesObject[], options: { dryRun: boolean }): Promise<void> {
+    for (const object of objects) await this.applyOne(object, options.dryRun);
+  }
+
+  async deleteObjects(namespace: string, refs: ObjectRef[]): Promise<void> {
+    for (const ref of refs) {
+      try {
+        await this.objects.delete(
+          { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace } },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          'Background',
+        );
+      } catch (error) {
+        if (error instanceof ApiException && error.code === 404) continue;
+        throw error;
+      }
+    }
+  }
+
+  async recordDeployed(target: PreviewTarget, inventory: ObjectRef[]): Promise<void> {
+    await this.applyOne(
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: target.namespace,
+          labels: target.labels,
+          annotations: {
+            ...target.annotations,
+            [annotationKeys.inventory]: JSON.stringify(inventory),
+          },
+        },
+      },
+      false,
+    );
+  }
+
+  async deleteNamespaces(names: string[]): Promise<void> {
+    for (const name of names) {
+      try {
+        await this.core.deleteNamespace({ name, propagationPolicy: 'Background' });
+      } catch (error) {
+        if (error instanceof ApiException && error.code === 404) continue;
+        throw error;
+      }
+    }
+    await this.waitGone(names);
+  }
+
+  private async waitGone(names: string[]): Promise<void> {
+    const deadline = Date.now() + this.deleteTimeoutMs;
+    let remaining = names;
+    while (remaining.length > 0) {
+      const present = await Promise.all(remaining.map((name) => this.readNamespace(name)));
+      remaining = remaining.filter((_, i) => present[i] !== undefined);
+      if (remaining.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `namespaces still terminating after ${this.deleteTimeoutMs / 1000} s: ${remaining.join(', ')}`,
+        );
+      }
+      await sleep(250);
+    }
+  }
+
+  private async readNamespace(name: string): Promise<V1Namespace | undefined> {
+    try {
+      return await this.core.readNamespace({ name });
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  private async applyOne(object: KubernetesObject, dryRun: boolean): Promise<void> {
+    try {
+      await this.objects.patch(
+        object,
+        undefined,
+        dryRun ? 'All' : undefined,
+        managerName,
+        true,
+        PatchStrategy.ServerSideApply,
+      );
+    } catch (error) {
+      if (error instanceof ApiException && error.code >= 400 && error.code < 500) {
+        throw new ObjectRejectedError(
+          `the API server rejected ${describe(object)}: ${apiMessage(error)}`,
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+/** The API's own words: the Status object's message when there is one. */
+export function apiMessage(error: ApiException<unknown>): string {
+  const body = error.body;
+  const parsed = typeof body === 'string' ? safeJson(body) : body;
+  const message = (parsed as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : `HTTP ${error.code}`;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text.slice(0, 500) };
+  }
+}
+
+function toObservedPreview(namespace: V1Namespace): ObservedPreview {
+  const annotations = namespace.metadata?.annotations ?? {};
+  let inventory: ObjectRef[] = [];
+  try {
+    inventory = JSON.parse(annotations[annotationKeys.inventory] ?? '[]') as ObjectRef[];
+  } catch {
+    inventory = [];
+  }
+  return {
+    namespace: namespace.metadata?.name ?? '',
+    tenant: namespace.metadata?.labels?.[labelKeys.tenant] ?? null,
+    sha: annotations[annotationKeys.sha],
+    host: annotations[annotationKeys.host],
+    inventory,
+    terminating: Boolean(namespace.metadata?.deletionTimestamp),
+  };
+}

@@ -1,0 +1,150 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
+import type { PreviewConfig } from '../config/resolve-config.ts';
+import { UserFacingError } from '../errors.ts';
+import type { PreviewTarget } from '../plan/types.ts';
+import type { ObjectRef } from '../ports.ts';
+
+type IngressConfig = PreviewConfig['ingress'];
+
+const ingressApiVersion = 'networking.k8s.io/v1';
+const legacyClassAnnotation = 'kubernetes.io/ingress.class';
+
+/** Parses helm's output into objects, flattening `List` documents. */
+export function parseManifests(rendered: string): KubernetesObject[] {
+  let documents: unknown[];
+  try {
+    documents = yaml.loadAll(rendered);
+  } catch (error) {
+    throw new UserFacingError(
+      `the chart rendered YAML that cannot be parsed: ${(error as Error).message}`,
+    );
+  }
+  const objects: KubernetesObject[] = [];
+  for (const document of documents) {
+    if (document === null || document === undefined) continue;
+    if (typeof document !== 'object' || Array.isArray(document)) {
+      throw new UserFacingError('the chart rendered a YAML document that is not an object');
+    }
+    const object = document as KubernetesObject & { items?: unknown[] };
+    if (object.kind === 'List' && Array.isArray(object.items)) {
+      objects.push(...(object.items as KubernetesObject[]));
+    } else {
+      objects.push(object);
+    }
+  }
+  for (const [index, object] of objects.entries()) {
+    if (!object.apiVersion || !object.kind || !object.metadata?.name) {
+      throw new UserFacingError(
+        `rendered object #${index + 1} lacks apiVersion, kind or metadata.name`,
+      );
+    }
+  }
+  return objects;
+}
+
+/**
+ * Puts every object into the preview namespace with the preview's labels and
+ * annotations, points the chart's Ingresses at the preview host, and adds an
+ * Ingress when the chart has none.
+ */
+export function prepareObjects(params: {
+  objects: KubernetesObject[];
+  target: PreviewTarget;
+  ingress: IngressConfig;
+}): KubernetesObject[] {
+  const { target } = params;
+  const prepared = params.objects.map((object) => {
+    const copy = structuredClone(object);
+    const declared = copy.metadata?.namespace;
+    if (declared && declared !== target.namespace) {
+      throw new UserFacingError(
+        `${describe(copy)} asks for namespace \`${declared}\`; a preview may only use its own namespace`,
+      );
+    }
+    copy.metadata = {
+      ...copy.metadata,
+      namespace: target.namespace,
+      labels: { ...copy.metadata?.labels, ...target.labels },
+      annotations: { ...copy.metadata?.annotations, ...target.annotations },
+    };
+    if (isIngress(copy)) pointIngressAtHost(copy, target.host);
+    return copy;
+  });
+  if (!prepared.some(isIngress)) prepared.push(previewIngress(target, params.ingress));
+  return prepared;
+}
+
+export function refOf(object: KubernetesObject): ObjectRef {
+  return {
+    apiVersion: object.apiVersion as string,
+    kind: object.kind as string,
+    name: object.metadata?.name as string,
+  };
+}
+
+/** Objects of the old inventory that the new render no longer has. Group, kind and name make identity. */
+export function refsToPrune(previous: ObjectRef[], current: ObjectRef[]): ObjectRef[] {
+  const key = (ref: ObjectRef) => `${groupOf(ref.apiVersion)}/${ref.kind}/${ref.name}`;
+  const kept = new Set(current.map(key));
+  return previous.filter((ref) => !kept.has(key(ref)));
+}
+
+export function describe(object: KubernetesObject): string {
+  return `${object.kind} \`${object.metadata?.name}\``;
+}
+
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? (apiVersion.split('/')[0] as string) : '';
+}
+
+function isIngress(object: KubernetesObject): boolean {
+  return object.kind === 'Ingress' && groupOf(object.apiVersion ?? '') === 'networking.k8s.io';
+}
+
+interface IngressSpec {
+  rules?: { host?: string }[];
+  tls?: { hosts?: string[] }[];
+}
+
+function pointIngressAtHost(object: KubernetesObject, host: string): void {
+  const spec = ((object as { spec?: IngressSpec }).spec ??= {});
+  for (const rule of spec.rules ?? []) rule.host = host;
+  for (const tls of spec.tls ?? []) tls.hosts = [host];
+}
+
+function previewIngress(target: PreviewTarget, ingress: IngressConfig): KubernetesObject {
+  const port = typeof ingress.port === 'number' ? { number: ingress.port } : { name: ingress.port };
+  const annotations = { ...ingress.annotations, ...target.annotations };
+  if (ingress.classAnnotation) annotations[legacyClassAnnotation] = ingress.className;
+  else delete annotations[legacyClassAnnotation];
+  const spec: Record<string, unknown> = {
+    rules: [
+      {
+        host: target.host,
+        http: {
+          paths: [
+            {
+              path: '/',
+              pathType: 'Prefix',
+              backend: { service: { name: ingress.service, port } },
+            },
+          ],
+        },
+      },
+    ],
+  };
+  if (!ingress.classAnnotation) spec.ingressClassName = ingress.className;
+  if (ingress.tlsSecret) spec.tls = [{ hosts: [target.host], secretName: ingress.tlsSecret }];
+  return {
+    apiVersion: ingressApiVersion,
+    kind: 'Ingress',
+    metadata: {
+      name: `${target.releaseName}-preview`,
+      namespace: target.namespace,
+      labels: { ...target.labels },
+      annotations,
+    },
+    spec,
+  } as KubernetesObject;
+}

@@ -1,0 +1,34 @@
+import type { CommentRow, CommentState } from '../ports.ts';
+
+/** Replaces rows of the same tenant and keeps the table in a stable order. */
+export function upsertRows(
+  state: CommentState,
+  rows: CommentRow[],
+  options: { clearProblems?: boolean } = {},
+): CommentState {
+  const byTenant = new Map(state.rows.map((r) => [r.tenant ?? '', r]));
+  for (const r of rows) byTenant.set(r.tenant ?? '', r);
+  return {
+    rows: [...byTenant.values()].sort((a, b) => (a.tenant ?? '').localeCompare(b.tenant ?? '')),
+    problems: options.clearProblems ? undefined : state.problems,
+  };
+}
+
+/** Marks rows destroyed: all of them (tenants null) or the named tenants. */
+export function markDestroyed(
+  state: CommentState,
+  tenants: (string | null)[] | null,
+): CommentState {
+  return {
+    ...state,
+    rows: state.rows.map((r) =>
+      tenants === null || tenants.includes(r.tenant)
+        ? { tenant: r.tenant, url: r.url, sha: r.sha, status: 'destroyed' }
+        : r,
+    ),
+  };
+}
+
+export function withProblems(state: CommentState, problems: string[]): CommentState {
+  return { ...state, problems };
+}

@@ -1,0 +1,211 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PreviewConfig } from '../config/resolve-config.ts';
+import {
+  prepareObjects,
+  parseManifests,
+  refOf,
+  refsToPrune,
+  describe,
+} from '../deploy/prepare-objects.ts';
+import { redact, trimMessage } from '../deploy/redact.ts';
+import { messageOf, UserFacingError } from '../errors.ts';
+import type { PreviewTarget } from '../plan/types.ts';
+import type {
+  ChartRenderer,
+  ChartSource,
+  Cluster,
+  CommentRow,
+  Logger,
+  ObservedPreview,
+  PreviewComment,
+} from '../ports.ts';
+import { upsertRows } from './comment-rows.ts';
+
+export interface DeployDeps {
+  cluster: Cluster;
+  chartSource: ChartSource;
+  renderer: ChartRenderer;
+  comment: PreviewComment;
+  logger: Logger;
+}
+
+export interface DeployParams {
+  sha: string;
+  targets: PreviewTarget[];
+  config: PreviewConfig;
+  observed: ObservedPreview[];
+}
+
+export interface TenantOutcome {
+  target: PreviewTarget;
+  error?: Error;
+}
+
+/**
+ * Deploys every target at one commit. The chart is fetched once for all
+ * tenants; each tenant is rendered, checked by a server-side dry run and only
+ * then applied, so a tenant that fails leaves nothing half-applied.
+ */
+export async function deployPreviews(
+  deps: DeployDeps,
+  params: DeployParams,
+): Promise<TenantOutcome[]> {
+  const { sha, targets } = params;
+  await deps.comment.update((state) =>
+    upsertRows(
+      state,
+      targets.map((target) => row(target, sha, 'deploying')),
+    ),
+  );
+  const workDir = await mkdtemp(join(tmpdir(), 'pr-preview-chart-'));
+  let outcomes: TenantOutcome[];
+  try {
+    let chartDir: string | undefined;
+    let chartError: Error | undefined;
+    try {
+      chartDir = await deps.chartSource.fetchChart({
+        sha,
+        chartPath: params.config.chart,
+        dest: workDir,
+      });
+    } catch (error) {
+      chartError = error as Error;
+    }
+    outcomes = await Promise.all(
+      targets.map(async (target): Promise<TenantOutcome> => {
+        const logger = deps.logger.child({ tenant: target.tenant, namespace: target.namespace });
+        try {
+          if (chartError) throw chartError;
+          const previous = params.observed.find((p) => p.namespace === target.namespace);
+          await deployTenant({
+            deps,
+            logger,
+            target,
+            chartDir: chartDir as string,
+            config: params.config,
+            previous,
+          });
+          logger.info({ sha }, 'preview deployed');
+          return { target };
+        } catch (error) {
+          logger.warn({ err: error, sha }, 'preview deploy failed');
+          return { target, error: error as Error };
+        }
+      }),
+    );
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  await deps.comment.update((state) =>
+    upsertRows(
+      state,
+      outcomes.map(({ target, error }) =>
+        error
+          ? { ...row(target, sha, 'failed'), reason: failureReason(error) }
+          : row(target, sha, 'ready'),
+      ),
+      { clearProblems: true },
+    ),
+  );
+  return outcomes;
+}
+
+async function deployTenant(params: {
+  deps: DeployDeps;
+  logger: Logger;
+  target: PreviewTarget;
+  chartDir: string;
+  config: PreviewConfig;
+  previous: ObservedPreview | undefined;
+}): Promise<void> {
+  const { deps, target, config } = params;
+  const rendered = await deps.renderer.render({
+    chartDir: params.chartDir,
+    releaseName: target.releaseName,
+    namespace: target.namespace,
+    valuesFiles: valuesFilesFor(params.chartDir, config, target.tenant),
+    values: target.values,
+  });
+  const objects = prepareObjects({
+    objects: parseManifests(rendered),
+    target,
+    ingress: config.ingress,
+  });
+  for (const object of objects) {
+    const namespaced = await deps.cluster.isNamespaced(
+      object.apiVersion as string,
+      object.kind as string,
+    );
+    if (namespaced === undefined) {
+      throw new UserFacingError(
+        `${describe(object)}: the cluster does not know kind ${object.kind} in ${object.apiVersion}`,
+      );
+    }
+    if (!namespaced) {
+      throw new UserFacingError(
+        `${describe(object)} is cluster-scoped; a preview may only create objects in its own namespace`,
+      );
+    }
+  }
+  const { created } = await deps.cluster.ensureNamespace(target);
+  try {
+    await deps.cluster.apply(objects, { dryRun: true });
+    await deps.cluster.apply(objects, { dryRun: false });
+    const inventory = objects.map(refOf);
+    await deps.cluster.deleteObjects(
+      target.namespace,
+      refsToPrune(params.previous?.inventory ?? [], inventory),
+    );
+    await deps.cluster.recordDeployed(target, inventory);
+  } catch (error) {
+    // A new namespace that did not get everything is removed whole; an older
+    // preview stays at its last good commit, since the dry run refused before
+    // anything changed.
+    if (created) {
+      params.logger.info('removing the new namespace of a failed deploy');
+      await deps.cluster
+        .deleteNamespaces([target.namespace])
+        .catch((cleanupError: unknown) =>
+          params.logger.error(
+            { err: cleanupError },
+            'could not remove the namespace of a failed deploy',
+          ),
+        );
+    }
+    throw error;
+  }
+}
+
+/** Values files inside the chart, `{tenant}` filled; default files are optional, configured ones are not. */
+export function valuesFilesFor(
+  chartDir: string,
+  config: PreviewConfig,
+  tenant: string | null,
+): string[] {
+  const files: string[] = [];
+  for (const template of config.valuesFiles) {
+    if (template.includes('{tenant}') && tenant === null) continue;
+    const name = template.replaceAll('{tenant}', tenant ?? '');
+    if (name.split('/').includes('..') || name.startsWith('/')) {
+      throw new UserFacingError(`values file \`${name}\` must be inside the chart folder`);
+    }
+    const path = join(chartDir, name);
+    if (existsSync(path)) files.push(path);
+    else if (config.valuesFilesRequired) {
+      throw new UserFacingError(`values file \`${name}\` does not exist in the chart folder`);
+    }
+  }
+  return files;
+}
+
+function row(target: PreviewTarget, sha: string, status: CommentRow['status']): CommentRow {
+  return { tenant: target.tenant, url: target.url, status, sha };
+}
+
+export function failureReason(error: unknown): string {
+  if (error instanceof UserFacingError) return trimMessage(redact(error.message));
+  return trimMessage(redact(`internal error: ${messageOf(error)}`), 500);
+}

@@ -1,0 +1,72 @@
+import { describeLoadError, parseConfig, type ConfigResult } from '../config/load-config.ts';
+import { planPullRequest, type PullRequestEvent } from '../plan/plan-pull-request.ts';
+import { previewSelector } from '../plan/targets.ts';
+import type { PullRequestRef } from '../plan/types.ts';
+import type { ChartSource, Logger, PreviewComment } from '../ports.ts';
+import type { Services } from '../services.ts';
+import { withProblems } from './comment-rows.ts';
+import { deployPreviews } from './deploy-previews.ts';
+import { destroyPreviews } from './destroy-previews.ts';
+
+export interface PullRequestJob {
+  pr: PullRequestRef;
+  event: PullRequestEvent;
+  /** Reads `.github/preview.yml` through `context.config`; null when absent. */
+  readConfig: () => Promise<unknown>;
+  comment: PreviewComment;
+  chartSource: ChartSource;
+  logger: Logger;
+}
+
+/** One pull_request event, planned against what the cluster holds and carried out. */
+export async function runPullRequestJob(services: Services, job: PullRequestJob): Promise<void> {
+  const { pr, event, logger } = job;
+  const config = event.action === 'closed' ? undefined : await loadConfig(job);
+  const observed = await services.cluster.listPreviews(previewSelector(pr));
+  const plan = planPullRequest({
+    pr,
+    event,
+    config: config ?? { ok: false, problems: [] },
+    domain: services.settings.previewDomain,
+    observed: { deployedTenants: observed.filter((p) => !p.terminating).map((p) => p.tenant) },
+  });
+  logger.info({ action: plan.action, event: event.action, sha: event.headSha }, 'planned');
+  switch (plan.action) {
+    case 'skip':
+      logger.debug({ reason: plan.reason }, 'nothing to do');
+      return;
+    case 'reject':
+      logger.warn({ problems: plan.problems }, 'preview request refused');
+      await job.comment.update((state) => withProblems(state, plan.problems));
+      return;
+    case 'deploy':
+      if (!config?.ok) return;
+      await deployPreviews(
+        {
+          cluster: services.cluster,
+          chartSource: job.chartSource,
+          renderer: services.renderer,
+          comment: job.comment,
+          logger,
+        },
+        { sha: plan.sha, targets: plan.targets, config: config.config, observed },
+      );
+      return;
+    case 'destroy':
+      await destroyPreviews(
+        { cluster: services.cluster, comment: job.comment, logger },
+        { selection: plan.selection, observed, reason: plan.reason },
+      );
+      return;
+  }
+}
+
+async function loadConfig(job: PullRequestJob): Promise<ConfigResult> {
+  let raw: unknown;
+  try {
+    raw = await job.readConfig();
+  } catch (error) {
+    return { ok: false, problems: describeLoadError(error) };
+  }
+  return parseConfig(raw, job.pr.repo);
+}

@@ -1,0 +1,83 @@
+import type { CommentRow, CommentState, RowStatus } from '../ports.ts';
+
+export const commentMarker = '<!-- pr-preview:sticky -->';
+const statePrefix = '<!-- pr-preview:state ';
+const stateSuffix = ' -->';
+
+const statusText: Record<RowStatus, string> = {
+  deploying: '⏳ deploying',
+  ready: '✅ ready',
+  failed: '❌ failed',
+  destroyed: '🗑️ destroyed',
+};
+
+/** The comment body: a table for people and the same state, hidden, for the next update. */
+export function renderComment(state: CommentState): string {
+  const lines = [commentMarker, '### Preview environments', ''];
+  for (const problem of state.problems ?? []) lines.push(`> ⚠️ ${oneLine(problem)}`);
+  if (state.problems?.length) lines.push('');
+  if (state.rows.length === 0) {
+    lines.push('No previews yet. Add the label `cd/preview` to deploy one.');
+  } else {
+    lines.push('| Tenant | URL | Status | Commit |', '| --- | --- | --- | --- |');
+    for (const row of state.rows) lines.push(renderRow(row));
+    const failures = state.rows.filter((row) => row.status === 'failed' && row.reason);
+    for (const row of failures) {
+      lines.push(
+        '',
+        `<details><summary>${tenantName(row)}: why it failed</summary>`,
+        '',
+        '```text',
+        (row.reason ?? '').replaceAll('```', "'''"),
+        '```',
+        '</details>',
+      );
+    }
+  }
+  lines.push(
+    '',
+    `${statePrefix}${Buffer.from(JSON.stringify(state)).toString('base64')}${stateSuffix}`,
+  );
+  return lines.join('\n');
+}
+
+/** Reads back the state a previous body carried; an unreadable one starts afresh. */
+export function parseCommentState(body: string): CommentState {
+  const start = body.indexOf(statePrefix);
+  if (start < 0) return { rows: [] };
+  const end = body.indexOf(stateSuffix, start + statePrefix.length);
+  try {
+    const json = Buffer.from(body.slice(start + statePrefix.length, end), 'base64').toString(
+      'utf8',
+    );
+    const state = JSON.parse(json) as CommentState;
+    return Array.isArray(state.rows) ? state : { rows: [] };
+  } catch {
+    return { rows: [] };
+  }
+}
+
+function renderRow(row: CommentRow): string {
+  const host = row.url.replace(/^https?:\/\//, '');
+  const url = row.status === 'destroyed' ? `~~${host}~~` : `[${host}](${row.url})`;
+  let status = statusText[row.status];
+  if (row.status === 'failed' && row.reason) status += `: ${cell(firstLine(row.reason), 120)}`;
+  return `| ${tenantName(row)} | ${url} | ${status} | \`${row.sha.slice(0, 7)}\` |`;
+}
+
+function tenantName(row: CommentRow): string {
+  return row.tenant ? row.tenant.toUpperCase() : '—';
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '') ?? text;
+}
+
+function cell(text: string, max: number): string {
+  const short = text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return short.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+function oneLine(text: string): string {
+  return text.replaceAll('\n', ' ');
+}

@@ -1,0 +1,65 @@
+import type { ProbotOctokit } from 'probot';
+import type { CommentState, PreviewComment } from '../ports.ts';
+import { commentMarker, parseCommentState, renderComment } from './comment-render.ts';
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export interface IssueRef {
+  owner: string;
+  repo: string;
+  issue_number: number;
+}
+
+/**
+ * The one comment per pull request that the app keeps up to date. It is found
+ * by its hidden marker among the bot's own comments, so a restart loses nothing.
+ */
+export class StickyComment implements PreviewComment {
+  private commentId: number | undefined;
+  private lastBody: string | undefined;
+  private readonly octokit: Octokit;
+  private readonly issue: IssueRef;
+
+  constructor(octokit: Octokit, issue: IssueRef) {
+    this.octokit = octokit;
+    this.issue = issue;
+  }
+
+  async update(change: (state: CommentState) => CommentState): Promise<void> {
+    const current = await this.find();
+    const next = renderComment(change(current ? parseCommentState(current.body) : { rows: [] }));
+    if (current && next === current.body) return;
+    if (current) {
+      await this.octokit.rest.issues.updateComment({
+        ...this.repoRef(),
+        comment_id: current.id,
+        body: next,
+      });
+    } else {
+      const created = await this.octokit.rest.issues.createComment({ ...this.issue, body: next });
+      this.commentId = created.data.id;
+    }
+    this.lastBody = next;
+  }
+
+  private async find(): Promise<{ id: number; body: string } | undefined> {
+    if (this.commentId !== undefined && this.lastBody !== undefined) {
+      return { id: this.commentId, body: this.lastBody };
+    }
+    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
+      ...this.issue,
+      per_page: 100,
+    });
+    const mine = comments.find(
+      (comment) => comment.user?.type === 'Bot' && comment.body?.startsWith(commentMarker),
+    );
+    if (!mine) return undefined;
+    this.commentId = mine.id;
+    this.lastBody = mine.body ?? '';
+    return { id: mine.id, body: mine.body ?? '' };
+  }
+
+  private repoRef() {
+    return { owner: this.issue.owner, repo: this.issue.repo };
+  }
+}

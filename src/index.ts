@@ -1,0 +1,10 @@
+import type { Probot } from 'probot';
+import { handlePullRequest, pullRequestActions } from './handlers/pull-request.ts';
+import type { Logger } from './ports.ts';
+import { createServices } from './services.ts';
+import { readSettings } from './settings.ts';
+
+export default function prPreview(app: Probot): void {
+  const services = createServices(readSettings(process.env), app.log as unknown as Logger);
+  app.on([...pullRequestActions], handlePullRequest(services));
+}

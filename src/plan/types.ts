@@ -1,0 +1,31 @@
+/** The pull request a plan is about. */
+export interface PullRequestRef {
+  owner: string;
+  repo: string;
+  repositoryId: number;
+  installationId: number;
+  number: number;
+}
+
+/** One preview: a tenant of a pull request, with every name already computed. */
+export interface PreviewTarget {
+  /** Null for repositories without tenants. */
+  tenant: string | null;
+  namespace: string;
+  host: string;
+  url: string;
+  releaseName: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Values the chart receives under `preview`, plus the image tag. */
+  values: Record<string, unknown>;
+}
+
+export type TenantSelection = { all: true } | { all: false; tenants: (string | null)[] };
+
+export type Plan =
+  | { action: 'deploy'; sha: string; targets: PreviewTarget[] }
+  | { action: 'destroy'; selection: TenantSelection; reason: string }
+  | { action: 'skip'; reason: string }
+  /** Something the user must fix; shown on the pull request, nothing is touched. */
+  | { action: 'reject'; problems: string[] };

@@ -1,0 +1,78 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { PreviewTarget } from './plan/types.ts';
+
+/** Identity of an applied object, kept on the namespace so a redeploy can prune. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+}
+
+/** A preview namespace as the cluster shows it: the cluster is the state. */
+export interface ObservedPreview {
+  namespace: string;
+  tenant: string | null;
+  sha?: string;
+  host?: string;
+  inventory: ObjectRef[];
+  terminating: boolean;
+}
+
+export interface Cluster {
+  listPreviews(selector: string): Promise<ObservedPreview[]>;
+  /** Creates or updates the namespace; `created` says whether it was new. */
+  ensureNamespace(target: PreviewTarget): Promise<{ created: boolean }>;
+  /** Undefined when the API server does not know the kind. */
+  isNamespaced(apiVersion: string, kind: string): Promise<boolean | undefined>;
+  /** Server-side apply of every object; throws ObjectRejectedError naming the object. */
+  apply(objects: KubernetesObject[], options: { dryRun: boolean }): Promise<void>;
+  deleteObjects(namespace: string, refs: ObjectRef[]): Promise<void>;
+  /** Records what was applied at which commit, once everything is in. */
+  recordDeployed(target: PreviewTarget, inventory: ObjectRef[]): Promise<void>;
+  /** Deletes the namespaces and waits until they are gone. */
+  deleteNamespaces(names: string[]): Promise<void>;
+}
+
+export interface ChartSource {
+  /** Extracts the chart folder of the repository at `sha` into `dest`; returns the chart's folder. */
+  fetchChart(params: { sha: string; chartPath: string; dest: string }): Promise<string>;
+}
+
+export interface ChartRenderer {
+  render(params: {
+    chartDir: string;
+    releaseName: string;
+    namespace: string;
+    valuesFiles: string[];
+    values: Record<string, unknown>;
+  }): Promise<string>;
+}
+
+export type RowStatus = 'deploying' | 'ready' | 'failed' | 'destroyed';
+
+export interface CommentRow {
+  tenant: string | null;
+  url: string;
+  status: RowStatus;
+  sha: string;
+  reason?: string;
+}
+
+export interface CommentState {
+  rows: CommentRow[];
+  /** A problem not tied to one tenant (bad configuration), shown above the table. */
+  problems?: string[];
+}
+
+/** The sticky comment of one pull request. */
+export interface PreviewComment {
+  update(change: (state: CommentState) => CommentState): Promise<void>;
+}
+
+export interface Logger {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  debug(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}

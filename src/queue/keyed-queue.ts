@@ -1,0 +1,60 @@
+/**
+ * Runs jobs of one key (one pull request) strictly in order, and jobs of
+ * different keys in parallel up to a bound.
+ */
+export class KeyedQueue {
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly waiting: (() => void)[] = [];
+  private running = 0;
+  private pending = 0;
+  private readonly concurrency: number;
+
+  constructor(concurrency: number) {
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new Error(`queue concurrency must be a positive integer, got ${concurrency}`);
+    }
+    this.concurrency = concurrency;
+  }
+
+  /** Jobs queued or running. */
+  get depth(): number {
+    return this.pending;
+  }
+
+  enqueue<T>(key: string, job: () => Promise<T>): Promise<T> {
+    this.pending += 1;
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous
+      .then(() => this.withSlot(job))
+      .finally(() => {
+        this.pending -= 1;
+      });
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+
+  /** Resolves when every job queued so far has ended. */
+  async idle(): Promise<void> {
+    while (this.tails.size > 0) await Promise.all(this.tails.values());
+  }
+
+  private async withSlot<T>(job: () => Promise<T>): Promise<T> {
+    if (this.running >= this.concurrency) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.running += 1;
+    try {
+      return await job();
+    } finally {
+      this.running -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+}

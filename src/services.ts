@@ -1,0 +1,27 @@
+import { KubernetesCluster } from './deploy/kubernetes-cluster.ts';
+import { HelmRenderer } from './deploy/helm.ts';
+import type { ChartRenderer, Cluster, Logger } from './ports.ts';
+import { DeliveryLog } from './queue/delivery-log.ts';
+import { KeyedQueue } from './queue/keyed-queue.ts';
+import type { Settings } from './settings.ts';
+
+/** Long-lived parts shared by every handler. */
+export interface Services {
+  settings: Settings;
+  cluster: Cluster;
+  renderer: ChartRenderer;
+  queue: KeyedQueue;
+  deliveries: DeliveryLog;
+  logger: Logger;
+}
+
+export function createServices(settings: Settings, logger: Logger): Services {
+  return {
+    settings,
+    cluster: KubernetesCluster.fromEnvironment(),
+    renderer: new HelmRenderer(settings.helmBin),
+    queue: new KeyedQueue(settings.concurrency),
+    deliveries: new DeliveryLog(),
+    logger,
+  };
+}

@@ -1,0 +1,27 @@
+/** The app's own settings, from its environment (never from a repository). */
+export interface Settings {
+  /** Parent domain of every preview host, e.g. preview.bar.com. */
+  previewDomain: string;
+  helmBin: string;
+  /** Pull requests worked on at the same time. */
+  concurrency: number;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv): Settings {
+  const previewDomain = env.PREVIEW_DOMAIN?.trim().toLowerCase();
+  if (!previewDomain) {
+    throw new Error(
+      'PREVIEW_DOMAIN is not set: it is the parent domain of preview hosts, e.g. preview.bar.com',
+    );
+  }
+  if (!/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(previewDomain)) {
+    throw new Error(`PREVIEW_DOMAIN \`${previewDomain}\` is not a DNS name`);
+  }
+  const concurrency = Number(env.PREVIEW_CONCURRENCY ?? '4');
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(
+      `PREVIEW_CONCURRENCY must be a positive integer, got \`${env.PREVIEW_CONCURRENCY}\``,
+    );
+  }
+  return { previewDomain, helmBin: env.HELM_BIN?.trim() || 'helm', concurrency };
+}

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { versions } from './versions.ts';
+
+const kubeBedSource = join(dirname(fileURLToPath(import.meta.url)), 'kube-bed');
+
+export interface Tools {
+  kubeBed: string;
+  kwok: string;
+  helm: string;
+}
+
+/**
+ * Built binaries live outside the checkout, keyed by version (and, for our
+ * own binary, by a hash of its source), so every clone on a machine shares
+ * them and only the first build pays. The Go build cache does the rest.
+ */
+export function toolsDir(): string {
+  return process.env.PR_PREVIEW_TOOLS_DIR ?? join(homedir(), '.cache', 'pr-preview', 'tools');
+}
+
+const [major, minor] = versions.kubernetes.replace(/^v/, '').split('.');
+// Stamped like a release build: clients such as helm read the server's version.
+const kubeBedLdflags = [
+  '-s -w',
+  ...['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => [
+    `-X ${pkg}.gitVersion=${versions.kubernetes}`,
+    `-X ${pkg}.gitMajor=${major}`,
+    `-X ${pkg}.gitMinor=${minor}`,
+    `-X ${pkg}.gitTreeState=clean`,
+  ]),
+].join(' ');
+
+export function installTools(log: (line: string) => void = console.log): Tools {
+  const root = toolsDir();
+  return {
+    kubeBed: ensureBuilt(log, {
+      name: 'kube-bed',
+      dir: join(root, `kube-bed-${versions.kubernetes}-${kubeBedSourceHash()}`),
+      build: (out) =>
+        go(['build', '-trimpath', `-ldflags=${kubeBedLdflags}`, '-o', join(out, 'kube-bed'), '.'], {
+          cwd: kubeBedSource,
+        }),
+    }),
+    kwok: ensureBuilt(log, {
+      name: 'kwok',
+      dir: join(root, `kwok-${versions.kwok}`),
+      build: (out) => go(['install', `sigs.k8s.io/kwok/cmd/kwok@${versions.kwok}`], { gobin: out }),
+    }),
+    helm: ensureBuilt(log, {
+      name: 'helm',
+      dir: join(root, `helm-${versions.helm}`),
+      build: (out) => go(['install', `helm.sh/helm/v3/cmd/helm@${versions.helm}`], { gobin: out }),
+    }),
+  };
+}
+
+function kubeBedSourceHash(): string {
+  const hash = createHash('sha256').update(kubeBedLdflags);
+  for (const file of readdirSync(kubeBedSource).sort()) {
+    if (/\.go$|^go\.(mod|sum)$/.test(file)) {
+      hash.update(file).update(readFileSync(join(kubeBedSource, file)));
+    }
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+interface BuildStep {
+  name: string;
+  dir: string;
+  build: (outDir: string) => void;
+}
+
+function ensureBuilt(log: (line: string) => void, step: BuildStep): string {
+  const binary = join(step.dir, step.name);
+  if (existsSync(binary)) return binary;
+  // Build into a scratch folder and rename, so an interrupted build never
+  // leaves a half-written binary that a later run would trust.
+  const scratch = `${step.dir}.partial-${process.pid}`;
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true });
+  log(`building ${step.name} into ${step.dir} (first run on this machine only)`);
+  const started = Date.now();
+  step.build(scratch);
+  rmSync(step.dir, { recursive: true, force: true });
+  renameSync(scratch, step.dir);
+  log(`built ${step.name} in ${Math.round((Date.now() - started) / 1000)} s`);
+  return binary;
+}
+
+function go(args: string[], options: { cwd?: string; gobin?: string }): void {
+  const result = spawnSync('go', args, {
+    cwd: options.cwd,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ...(options.gobin ? { GOBIN: options.gobin } : {}) },
+  });
+  if (result.error) throw new Error(`cannot run go: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`go ${args.join(' ')} failed (exit ${result.status})`);
+}

@@ -1,0 +1,7 @@
+/** Pinned versions of everything the test bed builds. Change here only. */
+export const versions = {
+  /** k8s.io/kubernetes; test/cluster/kube-bed/go.mod pins the same release. */
+  kubernetes: 'v1.37.2',
+  kwok: 'v0.8.0',
+  helm: 'v3.22.0',
+} as const;

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load-config.ts';
+
+describe('parseConfig', () => {
+  it('fills every default when the repository has no file', () => {
+    const result = parseConfig(null, 'Foo_Web');
+    expect(result).toEqual({
+      ok: true,
+      found: false,
+      config: {
+        app: 'foo-web',
+        chart: '.cloud/charts/foo-web',
+        valuesFiles: ['values-preview.yaml', 'values-{tenant}.yaml'],
+        valuesFilesRequired: false,
+        imageTagKey: 'image.tag',
+        tenants: [],
+        defaultTenants: [],
+        host: '{app}-{pr}.{domain}',
+        ingress: {
+          className: 'haproxy-v1',
+          classAnnotation: false,
+          service: 'foo-web-service',
+          port: 'nginx',
+          annotations: {},
+        },
+      },
+    });
+  });
+
+  it('uses the tenant host template and all tenants by default', () => {
+    const result = parseConfig({ app: 'foo', tenants: ['FR', 'be', 'hr', 'hu'] }, 'x');
+    expect(result.ok && result.config).toMatchObject({
+      tenants: ['fr', 'be', 'hr', 'hu'],
+      defaultTenants: ['fr', 'be', 'hr', 'hu'],
+      host: '{app}-{pr}-{tenant}.{domain}',
+    });
+  });
+
+  it('keeps explicit settings', () => {
+    const result = parseConfig(
+      {
+        app: 'foo',
+        chart: 'deploy/chart',
+        valuesFiles: ['values.{tenant}.yaml'],
+        imageTagKey: 'app.image.tag',
+        tenants: ['fr', 'be'],
+        defaultTenants: ['fr'],
+        host: 'pr-{pr}-{tenant}-{app}.{domain}',
+        ingress: {
+          className: 'nginx',
+          classAnnotation: true,
+          service: 'web',
+          port: 8080,
+          annotations: { 'haproxy.org/timeout-server': '30s' },
+          tlsSecret: 'wildcard',
+        },
+      },
+      'x',
+    );
+    expect(result.ok && result.config).toMatchObject({
+      chart: 'deploy/chart',
+      valuesFilesRequired: true,
+      defaultTenants: ['fr'],
+      ingress: { service: 'web', port: 8080, classAnnotation: true, tlsSecret: 'wildcard' },
+    });
+  });
+
+  it.each([
+    [{ tenant: ['fr'] }, ['unknown key: `tenant`']],
+    [{ ingress: { klass: 'x' } }, ['unknown key in `ingress`: `klass`']],
+    [{ tenants: 'fr' }, ['`tenants`: Invalid input: expected array, received string']],
+    [{ tenants: ['f r'] }, ['`tenants.0`: a tenant is lowercase letters, digits and inner dashes']],
+    [{ tenants: ['fr', 'FR'] }, ['`tenants`: tenants are listed twice: fr']],
+    [
+      { tenants: ['fr'], defaultTenants: ['de'] },
+      ['`defaultTenants.0`: "de" is not one of tenants (fr)'],
+    ],
+    [
+      { tenants: ['fr'], host: '{app}-{pr}.{domain}' },
+      ['`host`: with tenants, the host template needs {tenant} so that hosts differ'],
+    ],
+    [
+      { host: '{app}.{domain}' },
+      ['`host`: the host template needs {pr} so that pull requests get their own hosts'],
+    ],
+    [{ ingress: { port: 0 } }, ['`ingress.port`: Too small: expected number to be >=1']],
+    [
+      { chart: '../other' },
+      ['`chart`: the chart folder must be a relative path inside the repository'],
+    ],
+    [
+      { chart: '/etc' },
+      ['`chart`: the chart folder must be a relative path inside the repository'],
+    ],
+    [{ imageTagKey: 'image..tag' }, ['`imageTagKey`: imageTagKey is a dotted path like image.tag']],
+    [{ app: 'Foo!' }, ['`app`: app is lowercase letters, digits and inner dashes']],
+  ])('reports %j as %j', (raw, problems) => {
+    expect(parseConfig(raw, 'repo')).toEqual({ ok: false, problems });
+  });
+
+  it('reports every failing path, not only the first', () => {
+    const result = parseConfig({ app: 'BAD', tenants: 3, extra: true }, 'repo');
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems).toHaveLength(3);
+  });
+});

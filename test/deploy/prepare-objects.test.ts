@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load-config.ts';
+import { parseManifests, prepareObjects, refsToPrune } from '../../src/deploy/prepare-objects.ts';
+import { buildTargets } from '../../src/plan/targets.ts';
+
+const pr = { owner: 'acme', repo: 'foo', repositoryId: 99, installationId: 7, number: 241 };
+
+function setup(raw: unknown = { tenants: ['fr'] }) {
+  const config = parseConfig(raw, 'foo');
+  if (!config.ok) throw new Error(config.problems.join());
+  const built = buildTargets({
+    pr,
+    config: config.config,
+    domain: 'preview.bar.com',
+    sha: 'abc',
+    tenants: [config.config.tenants[0] ?? null],
+  });
+  if (!built.ok) throw new Error(built.problems.join());
+  return { config: config.config, target: built.targets[0]! };
+}
+
+const deployment = `
+---
+# Source: foo/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: foo
+  labels: { app: foo }
+spec: {}
+---
+`;
+
+describe('parseManifests', () => {
+  it('skips empty documents and flattens lists', () => {
+    const objects = parseManifests(
+      `${deployment}\napiVersion: v1\nkind: List\nitems:\n  - { apiVersion: v1, kind: ConfigMap, metadata: { name: a } }\n`,
+    );
+    expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
+      'Deployment/foo',
+      'ConfigMap/a',
+    ]);
+  });
+
+  it('refuses objects without a name', () => {
+    expect(() => parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n')).toThrow(
+      /lacks apiVersion, kind or metadata.name/,
+    );
+  });
+
+  it('refuses YAML that does not parse', () => {
+    expect(() => parseManifests('a: [')).toThrow(/cannot be parsed/);
+  });
+});
+
+describe('prepareObjects', () => {
+  it('stamps namespace, labels and annotations, and adds an Ingress with the class field', () => {
+    const { config, target } = setup();
+    const [dep, ingress] = prepareObjects({
+      objects: parseManifests(deployment),
+      target,
+      ingress: config.ingress,
+    });
+    expect(dep?.metadata).toEqual({
+      name: 'foo',
+      namespace: 'foo-pr-241-fr',
+      labels: { app: 'foo', ...target.labels },
+      annotations: target.annotations,
+    });
+    expect(ingress).toEqual({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: {
+        name: 'foo-preview',
+        namespace: 'foo-pr-241-fr',
+        labels: target.labels,
+        annotations: target.annotations,
+      },
+      spec: {
+        ingressClassName: 'haproxy-v1',
+        rules: [
+          {
+            host: 'foo-241-fr.preview.bar.com',
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: 'foo-service', port: { name: 'nginx' } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('writes the class as the legacy annotation only when asked, never both', () => {
+    const { config, target } = setup({
+      tenants: ['fr'],
+      ingress: {
+        classAnnotation: true,
+        port: 80,
+        annotations: { 'haproxy.org/ssl-redirect': 'true' },
+        tlsSecret: 'wild',
+      },
+    });
+    const ingress = prepareObjects({ objects: [], target, ingress: config.ingress })[0] as Record<
+      string,
+      any
+    >;
+    expect(ingress.metadata.annotations).toMatchObject({
+      'kubernetes.io/ingress.class': 'haproxy-v1',
+      'haproxy.org/ssl-redirect': 'true',
+    });
+    expect(ingress.spec.ingressClassName).toBeUndefined();
+    expect(ingress.spec.rules[0].http.paths[0].backend.service.port).toEqual({ number: 80 });
+    expect(ingress.spec.tls).toEqual([
+      { hosts: ['foo-241-fr.preview.bar.com'], secretName: 'wild' },
+    ]);
+  });
+
+  it("points the chart's own Ingress at the preview host and adds none", () => {
+    const { config, target } = setup();
+    const chartIngress = parseManifests(`apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: web }
+spec:
+  ingressClassName: haproxy-v1
+  rules:
+    - host: www.bar.com
+      http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: foo-service, port: { name: nginx } } } }] }
+  tls: [{ hosts: [www.bar.com], secretName: x }]
+`);
+    const prepared = prepareObjects({
+      objects: chartIngress,
+      target,
+      ingress: config.ingress,
+    }) as Record<string, any>[];
+    expect(prepared).toHaveLength(1);
+    expect(prepared[0]!.spec.rules[0].host).toBe('foo-241-fr.preview.bar.com');
+    expect(prepared[0]!.spec.tls[0].hosts).toEqual(['foo-241-fr.preview.bar.com']);
+  });
+
+  it('refuses an object for another namespace', () => {
+    const { config, target } = setup();
+    const objects = parseManifests(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a, namespace: kube-system }\n',
+    );
+    expect(() => prepareObjects({ objects, target, ingress: config.ingress })).toThrow(
+      'ConfigMap `a` asks for namespace `kube-system`; a preview may only use its own namespace',
+    );
+  });
+
+  it('does not change the objects it was given', () => {
+    const { config, target } = setup();
+    const objects = parseManifests(deployment);
+    prepareObjects({ objects, target, ingress: config.ingress });
+    expect(objects[0]?.metadata?.namespace).toBeUndefined();
+  });
+});
+
+describe('refsToPrune', () => {
+  it('keeps objects by group, kind and name, across API versions of one group', () => {
+    const previous = [
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'foo' },
+      { apiVersion: 'v1', kind: 'ConfigMap', name: 'old' },
+      { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', name: 'foo' },
+    ];
+    const current = [
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'foo' },
+      { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'foo' },
+    ];
+    expect(refsToPrune(previous, current)).toEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap', name: 'old' },
+    ]);
+  });
+});

@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { down, up } from '../cluster/bed.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kubeconfig: string;
+    helm: string;
+  }
+}
+
+/** Builds the app that e2e tests run with `probot run`, and starts (or reuses) the test cluster. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const build = spawnSync(
+    process.execPath,
+    ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'],
+    {
+      cwd: repoRoot,
+      stdio: 'inherit',
+    },
+  );
+  if (build.status !== 0) throw new Error('the app does not build');
+  const bed = await up();
+  project.provide('kubeconfig', bed.kubeconfig);
+  project.provide('helm', bed.helm);
+  return async () => {
+    // A bed that was already running belongs to whoever started it.
+    if (bed.started) await down();
+  };
+}

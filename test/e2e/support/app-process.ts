@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { sign } from '@octokit/webhooks-methods';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const webhookSecret = 'e2e-webhook-secret';
+
+export interface AppProcessOptions {
+  githubHost: string;
+  kubeconfig: string;
+  helm: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * The app as operators run it: `probot run` on the built app, configured
+ * only through environment variables, with GitHub behind GHE_HOST.
+ */
+export class AppProcess {
+  private child: ChildProcess | undefined;
+  private deliveries = 0;
+  port = 0;
+  readonly output: string[] = [];
+
+  async start(options: AppProcessOptions): Promise<void> {
+    this.port = await freePort();
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    this.child = spawn(
+      process.execPath,
+      [join(repoRoot, 'node_modules/probot/bin/probot.js'), 'run', './lib/index.js'],
+      {
+        cwd: repoRoot,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          APP_ID: '1',
+          PRIVATE_KEY: privateKey,
+          WEBHOOK_SECRET: webhookSecret,
+          PORT: String(this.port),
+          HOST: '127.0.0.1',
+          GHE_HOST: options.githubHost,
+          GHE_PROTOCOL: 'http',
+          KUBECONFIG: options.kubeconfig,
+          HELM_BIN: options.helm,
+          PREVIEW_DOMAIN: 'preview.bar.com',
+          LOG_LEVEL: 'debug',
+          LOG_FORMAT: 'json',
+          ...options.env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const collect = (chunk: Buffer) => this.output.push(chunk.toString('utf8'));
+    this.child.stdout?.on('data', collect);
+    this.child.stderr?.on('data', collect);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) {
+        throw new Error(`the app exited (${this.child.exitCode}):\n${this.output.join('')}`);
+      }
+      const ok = await fetch(`http://127.0.0.1:${this.port}/ping`).then(
+        (res) => res.ok,
+        () => false,
+      );
+      if (ok) return;
+      await sleep(200);
+    }
+    throw new Error(`the app did not answer on port ${this.port}:\n${this.output.join('')}`);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+
+  /** Sends a webhook as GitHub does: signed JSON on Probot's default path. Returns the HTTP status. */
+  async deliver(
+    event: string,
+    payload: unknown,
+    delivery = `e2e-${++this.deliveries}-${Date.now()}`,
+  ): Promise<number> {
+    const body = JSON.stringify(payload);
+    const res = await fetch(`http://127.0.0.1:${this.port}/api/github/webhooks`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': event,
+        'x-github-delivery': delivery,
+        'x-hub-signature-256': await sign(webhookSecret, body),
+      },
+      body,
+    });
+    await res.text();
+    return res.status;
+  }
+
+  logLines(): Record<string, unknown>[] {
+    return this.output
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolvePort(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}

@@ -1,0 +1,184 @@
+import { cp, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as tar from 'tar';
+
+export interface RecordedCall {
+  method: string;
+  path: string;
+  body?: unknown;
+}
+
+export interface Comment {
+  id: number;
+  body: string;
+  user: { login: string; type: 'Bot' | 'User' };
+}
+
+interface Commit {
+  /** Folders copied into the commit: repository path -> folder on disk. */
+  folders: Record<string, string>;
+  files: Record<string, string>;
+}
+
+/**
+ * The part of GitHub's REST API the app uses, on loopback, recording every
+ * call. Probot reaches it through GHE_HOST and GHE_PROTOCOL=http.
+ */
+export class FakeGitHub {
+  readonly calls: RecordedCall[] = [];
+  private readonly comments = new Map<string, Comment[]>();
+  private readonly configs = new Map<string, string>();
+  private readonly commits = new Map<string, Commit>();
+  private readonly server: Server;
+  private nextCommentId = 1000;
+  port = 0;
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: String(error) }));
+      });
+    });
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('no address');
+    this.port = address.port;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  get host(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** `.github/preview.yml` on the default branch; undefined removes it. */
+  setConfig(owner: string, repo: string, yaml: string | undefined): void {
+    if (yaml === undefined) this.configs.delete(`${owner}/${repo}`);
+    else this.configs.set(`${owner}/${repo}`, yaml);
+  }
+
+  setCommit(owner: string, repo: string, sha: string, commit: Partial<Commit>): void {
+    this.commits.set(`${owner}/${repo}@${sha}`, { folders: {}, files: {}, ...commit });
+  }
+
+  commentsOn(owner: string, repo: string, issue: number): Comment[] {
+    return this.comments.get(`${owner}/${repo}#${issue}`) ?? [];
+  }
+
+  callsMatching(method: string, pattern: RegExp): RecordedCall[] {
+    return this.calls.filter((call) => call.method === method && pattern.test(call.path));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname.replace(/^\/api\/v3/, '');
+    const body = await readBody(req);
+    this.calls.push({ method: req.method ?? 'GET', path, body });
+    const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(data === undefined ? '' : JSON.stringify(data));
+    };
+    let m: RegExpExecArray | null;
+
+    if (req.method === 'POST' && (m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path))) {
+      return send(201, {
+        token: `ghs_fake${m[1]}`,
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+        permissions: {},
+        repository_selection: 'all',
+      });
+    }
+    if (req.method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/.exec(path))) {
+      const config = this.configs.get(`${m[1]}/${m[2]}`);
+      if (decodeURIComponent(m[3] ?? '') !== '.github/preview.yml' || config === undefined) {
+        return send(404, { message: 'Not Found' });
+      }
+      res.writeHead(200, { 'content-type': 'application/vnd.github.raw; charset=utf-8' });
+      return void res.end(config);
+    }
+    if (req.method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)\/tarball\/(.+)$/.exec(path))) {
+      if (!this.commits.has(`${m[1]}/${m[2]}@${m[3]}`)) return send(404, { message: 'Not Found' });
+      return send(302, undefined, {
+        location: `http://${this.host}/_archives/${m[1]}/${m[2]}/${m[3]}.tar.gz`,
+      });
+    }
+    if (req.method === 'GET' && (m = /^\/_archives\/([^/]+)\/([^/]+)\/(.+)\.tar\.gz$/.exec(path))) {
+      const [owner, repo, sha] = [m[1] as string, m[2] as string, m[3] as string];
+      const archive = await this.tarball(owner, repo, sha);
+      res.writeHead(200, { 'content-type': 'application/x-gzip' });
+      return void res.end(archive);
+    }
+    if ((m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path))) {
+      const key = `${m[1]}/${m[2]}#${m[3]}`;
+      const list = this.comments.get(key) ?? [];
+      if (req.method === 'GET') return send(200, list);
+      if (req.method === 'POST') {
+        const comment: Comment = {
+          id: this.nextCommentId++,
+          body: (body as { body: string }).body,
+          user: { login: 'pr-preview[bot]', type: 'Bot' },
+        };
+        this.comments.set(key, [...list, comment]);
+        return send(201, comment);
+      }
+    }
+    if (
+      req.method === 'PATCH' &&
+      (m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(path))
+    ) {
+      for (const list of this.comments.values()) {
+        const comment = list.find((c) => c.id === Number(m?.[3]));
+        if (comment) {
+          comment.body = (body as { body: string }).body;
+          return send(200, comment);
+        }
+      }
+      return send(404, { message: 'Not Found' });
+    }
+    send(404, { message: `fake GitHub has no route for ${req.method} ${path}` });
+  }
+
+  /** A gzip tarball shaped like GitHub's: one top folder `<owner>-<repo>-<sha7>/`. */
+  private async tarball(owner: string, repo: string, sha: string): Promise<Buffer> {
+    const commit = this.commits.get(`${owner}/${repo}@${sha}`) as Commit;
+    const work = await mkdtemp(join(tmpdir(), 'fake-github-'));
+    const top = `${owner}-${repo}-${sha.slice(0, 7)}`;
+    try {
+      for (const [target, source] of Object.entries(commit.folders)) {
+        await cp(source, join(work, top, target), { recursive: true });
+      }
+      for (const [target, content] of Object.entries(commit.files)) {
+        await mkdir(dirname(join(work, top, target)), { recursive: true });
+        await writeFile(join(work, top, target), content);
+      }
+      await mkdir(join(work, top), { recursive: true });
+      const chunks: Buffer[] = [];
+      const stream = tar.c({ gzip: true, cwd: work, portable: true }, [top]);
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (chunks.length === 0) return undefined;
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

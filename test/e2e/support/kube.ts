@@ -1,0 +1,56 @@
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  NetworkingV1Api,
+} from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inject } from 'vitest';
+
+export function kubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(inject('kubeconfig'));
+  return kc;
+}
+
+export function clients() {
+  const kc = kubeConfig();
+  return {
+    kc,
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    networking: kc.makeApiClient(NetworkingV1Api),
+    objects: KubernetesObjectApi.makeApiClient(kc),
+  };
+}
+
+/** Polls until `check` returns a value other than undefined, or fails with the last state seen. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export async function namespaceGone(core: CoreV1Api, name: string): Promise<boolean> {
+  try {
+    await core.readNamespace({ name });
+    return false;
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return true;
+    throw error;
+  }
+}

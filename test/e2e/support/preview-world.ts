@@ -1,0 +1,97 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+import { pullRequestPayload, type PullRequestParams } from '../../fixtures/webhook-payloads.ts';
+import { AppProcess } from './app-process.ts';
+import { FakeGitHub } from './fake-github.ts';
+import { clients, eventually } from './kube.ts';
+
+export const fixtureCharts = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'fixtures',
+  'charts',
+);
+export const sha = (n: number) => `${String(n).repeat(7)}${'0'.repeat(33)}`.slice(0, 40);
+
+/** The app running against the real cluster and a fake GitHub, plus helpers to drive a pull request. */
+export class PreviewWorld {
+  readonly github = new FakeGitHub();
+  readonly app = new AppProcess();
+  readonly k8s = clients();
+
+  async start(env?: Record<string, string>): Promise<void> {
+    await this.github.start();
+    await this.app.start({
+      githubHost: this.github.host,
+      kubeconfig: inject('kubeconfig'),
+      helm: inject('helm'),
+      env,
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.app.stop();
+    await this.github.stop();
+  }
+
+  /** A commit whose `.cloud/charts/<app>` is one of the fixture charts. */
+  commit(
+    repo: { owner: string; repo: string },
+    commitSha: string,
+    chart: string,
+    app = 'foo',
+    files: Record<string, string> = {},
+  ) {
+    this.github.setCommit(repo.owner, repo.repo, commitSha, {
+      folders: { [`.cloud/charts/${app}`]: join(fixtureCharts, chart) },
+      files,
+    });
+  }
+
+  async send(action: string, params: PullRequestParams, delivery?: string): Promise<void> {
+    const status = await this.app.deliver(
+      'pull_request',
+      pullRequestPayload(action, params),
+      delivery,
+    );
+    if (status !== 200) throw new Error(`webhook answered ${status}`);
+  }
+
+  commentBody(params: { owner: string; repo: string; number: number }): string | undefined {
+    const comments = this.github.commentsOn(params.owner, params.repo, params.number);
+    if (comments.length > 1)
+      throw new Error(`expected one sticky comment, found ${comments.length}`);
+    return comments[0]?.body;
+  }
+
+  /** Waits until the sticky comment matches every pattern. */
+  waitForComment(
+    params: { owner: string; repo: string; number: number },
+    ...patterns: RegExp[]
+  ): Promise<string> {
+    return eventually(
+      `comment matching ${patterns.join(', ')}`,
+      async () => {
+        const body = this.commentBody(params);
+        return body && patterns.every((p) => p.test(body)) ? body : undefined;
+      },
+      150_000,
+    ).catch((error: Error) => {
+      throw new Error(
+        `${error.message}\nlast body:\n${this.commentBody(params)}\napp log tail:\n${this.app.output.join('').slice(-4000)}`,
+      );
+    });
+  }
+
+  async namespacesOf(repositoryId: number, pr: number): Promise<string[]> {
+    const list = await this.k8s.core.listNamespace({
+      labelSelector: `pr-preview.dev/repository-id=${repositoryId},pr-preview.dev/pull-request=${pr}`,
+    });
+    return list.items
+      .filter((ns) => !ns.metadata?.deletionTimestamp)
+      .map((ns) => ns.metadata?.name ?? '')
+      .sort();
+  }
+}

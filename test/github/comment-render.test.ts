@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommentState, renderComment } from '../../src/github/comment-render.ts';
+import type { CommentState } from '../../src/ports.ts';
+
+const state: CommentState = {
+  rows: [
+    { tenant: 'be', url: 'https://foo-241-be.preview.bar.com', status: 'ready', sha: 'abc1234def' },
+    {
+      tenant: 'fr',
+      url: 'https://foo-241-fr.preview.bar.com',
+      status: 'deploying',
+      sha: 'abc1234def',
+    },
+    {
+      tenant: 'hr',
+      url: 'https://foo-241-hr.preview.bar.com',
+      status: 'failed',
+      sha: 'abc1234def',
+      reason: 'helm template failed:\nError: parse error | at line 3',
+    },
+    {
+      tenant: 'hu',
+      url: 'https://foo-241-hu.preview.bar.com',
+      status: 'destroyed',
+      sha: 'abc1234def',
+    },
+  ],
+};
+
+describe('renderComment', () => {
+  it('renders one table with a link, status and short commit per tenant', () => {
+    const body = renderComment(state);
+    expect(body.replace(/<!-- pr-preview:state .* -->/, '<!-- state -->')).toMatchInlineSnapshot(`
+      "<!-- pr-preview:sticky -->
+      ### Preview environments
+
+      | Tenant | URL | Status | Commit |
+      | --- | --- | --- | --- |
+      | BE | [foo-241-be.preview.bar.com](https://foo-241-be.preview.bar.com) | ✅ ready | \`abc1234\` |
+      | FR | [foo-241-fr.preview.bar.com](https://foo-241-fr.preview.bar.com) | ⏳ deploying | \`abc1234\` |
+      | HR | [foo-241-hr.preview.bar.com](https://foo-241-hr.preview.bar.com) | ❌ failed: helm template failed: | \`abc1234\` |
+      | HU | ~~foo-241-hu.preview.bar.com~~ | 🗑️ destroyed | \`abc1234\` |
+
+      <details><summary>HR: why it failed</summary>
+
+      \`\`\`text
+      helm template failed:
+      Error: parse error | at line 3
+      \`\`\`
+      </details>
+
+      <!-- state -->"
+    `);
+  });
+
+  it('shows problems above the table and a dash for a preview without tenant', () => {
+    const body = renderComment({
+      rows: [
+        { tenant: null, url: 'https://foo-241.preview.bar.com', status: 'ready', sha: 'abc1234' },
+      ],
+      problems: ['`tenants`: expected array'],
+    });
+    expect(body).toContain('> ⚠️ `tenants`: expected array');
+    expect(body).toContain(
+      '| — | [foo-241.preview.bar.com](https://foo-241.preview.bar.com) | ✅ ready |',
+    );
+  });
+
+  it('escapes table cells', () => {
+    const body = renderComment({
+      rows: [{ tenant: 'fr', url: 'https://x', status: 'failed', sha: 'a', reason: 'a | b' }],
+    });
+    expect(body).toContain('❌ failed: a \\| b');
+  });
+});
+
+describe('parseCommentState', () => {
+  it('reads back what renderComment wrote', () => {
+    expect(parseCommentState(renderComment(state))).toEqual(state);
+  });
+  it('starts afresh on a body without state or with a broken one', () => {
+    expect(parseCommentState('hello')).toEqual({ rows: [] });
+    expect(parseCommentState('<!-- pr-preview:state !!! -->')).toEqual({ rows: [] });
+  });
+});

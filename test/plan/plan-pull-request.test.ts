@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, type ConfigResult } from '../../src/config/load-config.ts';
+import { planPullRequest, type PullRequestEvent } from '../../src/plan/plan-pull-request.ts';
+import type { Plan } from '../../src/plan/types.ts';
+
+const pr = { owner: 'acme', repo: 'foo', repositoryId: 99, installationId: 7, number: 241 };
+const sha = 'abc1234def5678abc1234def5678abc1234def56';
+const tenanted = parseConfig({ tenants: ['fr', 'be', 'hr', 'hu'] }, 'foo');
+const singular = parseConfig(null, 'foo');
+
+function plan(
+  event: Partial<PullRequestEvent> & { action: string },
+  config: ConfigResult = tenanted,
+  deployedTenants: (string | null)[] = [],
+): Plan {
+  return planPullRequest({
+    pr,
+    event: { labels: [], headSha: sha, state: 'open', ...event },
+    config,
+    domain: 'preview.bar.com',
+    observed: { deployedTenants },
+  });
+}
+
+function tenantsOf(result: Plan): (string | null)[] {
+  if (result.action !== 'deploy') throw new Error(`expected deploy, got ${JSON.stringify(result)}`);
+  return result.targets.map((t) => t.tenant);
+}
+
+describe('planPullRequest', () => {
+  it('deploys every default tenant for cd/preview, with names, hosts, labels and values', () => {
+    const result = plan({ action: 'labeled', label: 'cd/preview', labels: ['cd/preview'] });
+    expect(tenantsOf(result)).toEqual(['fr', 'be', 'hr', 'hu']);
+    expect(result.action === 'deploy' && result.targets[0]).toEqual({
+      tenant: 'fr',
+      namespace: 'foo-pr-241-fr',
+      host: 'foo-241-fr.preview.bar.com',
+      url: 'https://foo-241-fr.preview.bar.com',
+      releaseName: 'foo',
+      labels: {
+        'app.kubernetes.io/managed-by': 'pr-preview',
+        'pr-preview.dev/repository-id': '99',
+        'pr-preview.dev/pull-request': '241',
+        'pr-preview.dev/installation-id': '7',
+        'pr-preview.dev/tenant': 'fr',
+      },
+      annotations: {
+        'pr-preview.dev/repository': 'acme/foo',
+        'pr-preview.dev/sha': sha,
+        'pr-preview.dev/host': 'foo-241-fr.preview.bar.com',
+      },
+      values: {
+        image: { tag: sha },
+        preview: { pr: 241, tenant: 'fr', host: 'foo-241-fr.preview.bar.com', sha },
+      },
+    });
+  });
+
+  it('deploys one preview without tenants', () => {
+    const result = plan({ action: 'labeled', label: 'cd/preview' }, singular);
+    expect(result.action === 'deploy' && result.targets.map((t) => [t.namespace, t.host])).toEqual([
+      ['foo-pr-241', 'foo-241.preview.bar.com'],
+    ]);
+  });
+
+  it('deploys only the default tenants when they are set', () => {
+    const config = parseConfig(
+      { tenants: ['fr', 'be', 'hr', 'hu'], defaultTenants: ['fr', 'be'] },
+      'foo',
+    );
+    expect(tenantsOf(plan({ action: 'labeled', label: 'cd/preview' }, config))).toEqual([
+      'fr',
+      'be',
+    ]);
+  });
+
+  it('deploys one tenant for cd/preview:<tenant>, case-insensitively', () => {
+    expect(tenantsOf(plan({ action: 'labeled', label: 'cd/preview:HR' }))).toEqual(['hr']);
+  });
+
+  it.each([
+    [
+      { action: 'labeled', label: 'cd/preview:de' },
+      tenanted,
+      /unknown tenant `de`; valid tenants are `fr`, `be`, `hr`, `hu`/,
+    ],
+    [{ action: 'labeled', label: 'cd/preview:fr' }, singular, /this repository has no tenants/],
+  ])('rejects %j', (event, config, problem) => {
+    const result = plan(event, config);
+    expect(result.action).toBe('reject');
+    expect(result.action === 'reject' && result.problems[0]).toMatch(problem);
+  });
+
+  it('rejects a bad configuration with its problems', () => {
+    const bad = parseConfig({ tenants: 'fr' }, 'foo');
+    expect(plan({ action: 'labeled', label: 'cd/preview' }, bad)).toEqual({
+      action: 'reject',
+      problems: ['`tenants`: Invalid input: expected array, received string'],
+    });
+  });
+
+  it('ignores other labels and other actions', () => {
+    expect(plan({ action: 'labeled', label: 'bug' }).action).toBe('skip');
+    expect(plan({ action: 'edited' }).action).toBe('skip');
+    expect(plan({ action: 'synchronize', labels: ['bug'] }).action).toBe('skip');
+  });
+
+  it('redeploys on synchronize what labels ask for and what is deployed', () => {
+    const result = plan({ action: 'synchronize', labels: ['cd/preview:fr'] }, tenanted, ['hu']);
+    expect(tenantsOf(result)).toEqual(['fr', 'hu']);
+    expect(result.action === 'deploy' && result.sha).toBe(sha);
+  });
+
+  it('deploys again on reopened with the label', () => {
+    expect(tenantsOf(plan({ action: 'reopened', labels: ['cd/preview:be'] }))).toEqual(['be']);
+  });
+
+  it('destroys everything on closed, merged or not, even with a broken config', () => {
+    const broken: ConfigResult = { ok: false, problems: ['x'] };
+    expect(plan({ action: 'closed', state: 'closed' }, broken)).toEqual({
+      action: 'destroy',
+      selection: { all: true },
+      reason: 'pull request closed',
+    });
+  });
+
+  it('destroys what a removed label deployed, keeping what other labels still want', () => {
+    expect(plan({ action: 'unlabeled', label: 'cd/preview', labels: ['cd/preview:hr'] })).toEqual({
+      action: 'destroy',
+      selection: { all: false, tenants: ['fr', 'be', 'hu'] },
+      reason: 'label cd/preview removed',
+    });
+    expect(plan({ action: 'unlabeled', label: 'cd/preview:hr', labels: [] })).toMatchObject({
+      action: 'destroy',
+      selection: { all: true },
+    });
+    expect(
+      plan({ action: 'unlabeled', label: 'cd/preview:hr', labels: ['cd/preview'] }).action,
+    ).toBe('skip');
+  });
+
+  it('does nothing on a closed pull request except destroy', () => {
+    expect(plan({ action: 'labeled', label: 'cd/preview', state: 'closed' }).action).toBe('skip');
+  });
+
+  it('rejects a host template that makes an invalid host', () => {
+    const config = parseConfig(
+      { app: 'a'.repeat(30), host: '{app}-{app}-{app}-{pr}.{domain}' },
+      'foo',
+    );
+    const result = plan({ action: 'labeled', label: 'cd/preview' }, config);
+    expect(result.action === 'reject' && result.problems[0]).toMatch(/is not a valid DNS name/);
+  });
+
+  it('writes the image tag to the configured path', () => {
+    const config = parseConfig({ imageTagKey: 'web.image.tag' }, 'foo');
+    const result = plan({ action: 'labeled', label: 'cd/preview' }, config);
+    expect(result.action === 'deploy' && result.targets[0]?.values).toMatchObject({
+      web: { image: { tag: sha } },
+    });
+  });
+});

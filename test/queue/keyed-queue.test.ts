@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { KeyedQueue } from '../../src/queue/keyed-queue.ts';
+import { DeliveryLog } from '../../src/queue/delivery-log.ts';
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('KeyedQueue', () => {
+  it('runs jobs of one key in order, one at a time', async () => {
+    const queue = new KeyedQueue(4);
+    const events: string[] = [];
+    const gate = deferred();
+    const first = queue.enqueue('pr-1', async () => {
+      events.push('first:start');
+      await gate.promise;
+      events.push('first:end');
+    });
+    const second = queue.enqueue('pr-1', async () => {
+      events.push('second');
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(events).toEqual(['first:start']);
+    gate.resolve();
+    await Promise.all([first, second]);
+    expect(events).toEqual(['first:start', 'first:end', 'second']);
+  });
+
+  it('keeps going after a failed job', async () => {
+    const queue = new KeyedQueue(1);
+    const failed = queue.enqueue('pr-1', async () => {
+      throw new Error('boom');
+    });
+    await expect(failed).rejects.toThrow('boom');
+    await expect(queue.enqueue('pr-1', async () => 'next')).resolves.toBe('next');
+  });
+
+  it('runs different keys in parallel up to the bound', async () => {
+    const queue = new KeyedQueue(2);
+    let running = 0;
+    let peak = 0;
+    const gate = deferred();
+    const jobs = ['a', 'b', 'c', 'd'].map((key) =>
+      queue.enqueue(key, async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await gate.promise;
+        running -= 1;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    expect(running).toBe(2);
+    expect(queue.depth).toBe(4);
+    gate.resolve();
+    await Promise.all(jobs);
+    await queue.idle();
+    expect(peak).toBe(2);
+    expect(queue.depth).toBe(0);
+  });
+
+  it('refuses a bound that is not a positive integer', () => {
+    expect(() => new KeyedQueue(0)).toThrow(/positive integer/);
+  });
+});
+
+describe('DeliveryLog', () => {
+  it('says yes once per delivery id and forgets the oldest past its capacity', () => {
+    const log = new DeliveryLog(2);
+    expect(log.firstTime('a')).toBe(true);
+    expect(log.firstTime('a')).toBe(false);
+    log.firstTime('b');
+    log.firstTime('c');
+    expect(log.firstTime('a')).toBe(true);
+  });
+});
