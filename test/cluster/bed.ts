@@ -102,6 +102,7 @@ export async function up(log: Log = console.log): Promise<Bed> {
   ]);
   start('kwok', tools.kwok, [
     kubeconfigFlag,
+    `--config=${tools.kwokStages}`,
     '--manage-all-nodes=false',
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
     '--manage-nodes-with-label-selector=',
@@ -153,6 +154,9 @@ function apiserverArgs(ports: { apiserver: number; etcdUrl: string }): string[] 
     `--service-account-key-file=${pki('sa.pub')}`,
     `--service-account-signing-key-file=${pki('sa.key')}`,
     '--service-cluster-ip-range=10.96.0.0/16',
+    // Loopback is not a valid endpoint for the kubernetes Service; nothing in
+    // the bed needs that Service's endpoints.
+    '--endpoint-reconciler-type=none',
     '--authorization-mode=RBAC',
     '--enable-priority-and-fairness=false',
     '--profiling=false',

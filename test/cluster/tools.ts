@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +19,13 @@ const kubeBedSource = join(dirname(fileURLToPath(import.meta.url)), 'kube-bed');
 export interface Tools {
   kubeBed: string;
   kwok: string;
+  /** kwok's "fast" stages: nodes turn Ready, pods Running and Ready at once. */
+  kwokStages: string;
   helm: string;
 }
+
+/** kwok's own stage definitions that make up its "fast" profile, from the pinned module. */
+const kwokFastStages = ['node/fast', 'node/heartbeat-with-lease', 'pod/fast'];
 
 /**
  * Built binaries live outside the checkout, keyed by version (and, for our
@@ -37,7 +50,17 @@ const kubeBedLdflags = [
 
 export function installTools(log: (line: string) => void = console.log): Tools {
   const root = toolsDir();
+  const kwok = ensureBuilt(log, {
+    name: 'kwok',
+    dir: join(root, `kwok-${versions.kwok}`),
+    build: (out) => {
+      go(['install', `sigs.k8s.io/kwok/cmd/kwok@${versions.kwok}`], { gobin: out });
+      writeKwokStages(join(out, 'stages.yaml'));
+    },
+  });
   return {
+    kwok,
+    kwokStages: join(dirname(kwok), 'stages.yaml'),
     kubeBed: ensureBuilt(log, {
       name: 'kube-bed',
       dir: join(root, `kube-bed-${versions.kubernetes}-${kubeBedSourceHash()}`),
@@ -46,17 +69,32 @@ export function installTools(log: (line: string) => void = console.log): Tools {
           cwd: kubeBedSource,
         }),
     }),
-    kwok: ensureBuilt(log, {
-      name: 'kwok',
-      dir: join(root, `kwok-${versions.kwok}`),
-      build: (out) => go(['install', `sigs.k8s.io/kwok/cmd/kwok@${versions.kwok}`], { gobin: out }),
-    }),
     helm: ensureBuilt(log, {
       name: 'helm',
       dir: join(root, `helm-${versions.helm}`),
       build: (out) => go(['install', `helm.sh/helm/v3/cmd/helm@${versions.helm}`], { gobin: out }),
     }),
   };
+}
+
+function writeKwokStages(path: string): void {
+  const download = spawnSync(
+    'go',
+    ['mod', 'download', '-json', `sigs.k8s.io/kwok@${versions.kwok}`],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (download.status !== 0) throw new Error(`go mod download kwok failed: ${download.stderr}`);
+  const moduleDir = (JSON.parse(download.stdout) as { Dir: string }).Dir;
+  const documents = kwokFastStages.flatMap((folder) => {
+    const dir = join(moduleDir, 'kustomize', 'stage', folder);
+    return readdirSync(dir)
+      .filter((file) => file.endsWith('.yaml') && file !== 'kustomization.yaml')
+      .sort()
+      .map((file) => readFileSync(join(dir, file), 'utf8'));
+  });
+  writeFileSync(path, documents.join('\n---\n'));
 }
 
 function kubeBedSourceHash(): string {

@@ -115,8 +115,13 @@ describe('the test cluster is a real control plane', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect((error as ApiException<string>).code).toBe(409);
-    expect((error as ApiException<string>).body).toContain('conflict with "bed-test"');
+    const apiError = error as ApiException<string>;
+    expect(apiError.code).toBe(409);
+    const status = JSON.parse(apiError.body) as { reason: string; message: string };
+    expect(status.reason).toBe('Conflict');
+    expect(status.message).toBe(
+      'Apply failed with 1 conflict: conflict with "bed-test": .spec.replicas',
+    );
     const forced = (await apply(deployment(4), 'someone-else', true)) as V1Deployment;
     expect(forced.spec?.replicas).toBe(4);
   });
