@@ -62,7 +62,9 @@ function describeHelmFailure(stderr: string): string {
   if (missingDependency) {
     return `the chart needs dependencies that are not vendored (${missingDependency[1]?.trim()}): run \`helm dependency build\` and commit the chart's \`charts/\` folder; previews never download dependencies`;
   }
-  const details = trimMessage(redact(stderr)) || '(no output)';
+  // Advice about helm's own flags means nothing to someone who only pushes a chart.
+  const withoutFlagAdvice = stderr.replace(/^Use --debug flag.*$/gm, '');
+  const details = trimMessage(redact(withoutFlagAdvice)) || '(no output)';
   const headline =
     details.split('\n').find((line) => line.startsWith('Error:')) ?? details.split('\n')[0];
   return `helm template failed: ${headline?.replace(/^Error:\s*/, '')}\n\n${details}`;
