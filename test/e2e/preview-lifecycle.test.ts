@@ -303,3 +303,48 @@ describe('a repository without tenants', () => {
     expect(await world.namespacesOf(5004, 9)).toEqual([]);
   });
 });
+
+describe('charts with dependencies and their own Ingress', () => {
+  const umbrella = { owner: 'acme', repo: 'umbrella', repositoryId: 5005 };
+
+  it('renders vendored subcharts and points the chart Ingress at the preview host', async () => {
+    const pr = { ...umbrella, number: 10 };
+    world.github.setConfig('acme', 'umbrella', 'app: umbrella\n');
+    world.commit(umbrella, sha(10), 'umbrella', 'umbrella');
+    await world.send('labeled', {
+      ...pr,
+      sha: sha(10),
+      labels: ['cd/preview'],
+      label: 'cd/preview',
+    });
+    await world.waitForComment(pr, /\| — \| \[umbrella-10\.preview\.bar\.com\]\(.*\) \| ✅ ready/);
+    const namespace = 'umbrella-pr-10';
+    const greeting = await world.k8s.core.readNamespacedConfigMap({
+      name: 'umbrella-greeting',
+      namespace,
+    });
+    expect(greeting.data).toEqual({ greeting: 'hello from the vendored subchart' });
+    const ingresses = await world.k8s.networking.listNamespacedIngress({ namespace });
+    expect(ingresses.items.map((i) => [i.metadata?.name, i.spec?.rules?.[0]?.host])).toEqual([
+      ['umbrella-web', 'umbrella-10.preview.bar.com'],
+    ]);
+    await world.send('closed', { ...pr, sha: sha(10), labels: ['cd/preview'] });
+    await world.waitForComment(pr, /🗑️ destroyed/);
+  });
+
+  it('explains that a dependency must be vendored instead of downloading it', async () => {
+    const pr = { ...umbrella, number: 11 };
+    world.commit(umbrella, sha(11), 'needs-download', 'umbrella');
+    await world.send('labeled', {
+      ...pr,
+      sha: sha(11),
+      labels: ['cd/preview'],
+      label: 'cd/preview',
+    });
+    const body = await world.waitForComment(pr, /❌ failed/);
+    expect(body).toContain(
+      'the chart needs dependencies that are not vendored (redis): run `helm dependency build` and commit the chart',
+    );
+    expect(await world.namespacesOf(umbrella.repositoryId, 11)).toEqual([]);
+  });
+});
