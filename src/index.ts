@@ -1,4 +1,5 @@
 import type { Probot } from 'probot';
+import { handleIssueComment } from './handlers/issue-comment.ts';
 import { handlePullRequest, pullRequestActions } from './handlers/pull-request.ts';
 import type { Logger } from './ports.ts';
 import { createServices } from './services.ts';
@@ -7,4 +8,5 @@ import { readSettings } from './settings.ts';
 export default function prPreview(app: Probot): void {
   const services = createServices(readSettings(process.env), app.log as unknown as Logger);
   app.on([...pullRequestActions], handlePullRequest(services));
+  app.on('issue_comment.created', handleIssueComment(services));
 }

@@ -30,8 +30,22 @@ export function describeIssues(issues: z.core.$ZodIssue[]): string[] {
   });
 }
 
+/** Reads the file through `read` (Probot's `context.config`) and validates it. */
+export async function loadConfig(
+  read: () => Promise<unknown>,
+  repositoryName: string,
+): Promise<ConfigResult> {
+  let raw: unknown;
+  try {
+    raw = await read();
+  } catch (error) {
+    return { ok: false, problems: describeLoadError(error) };
+  }
+  return parseConfig(raw, repositoryName);
+}
+
 /** `context.config` throws on YAML it cannot parse; keep the parser's own words. */
-export function describeLoadError(error: unknown): string[] {
+function describeLoadError(error: unknown): string[] {
   const message = error instanceof Error ? error.message : String(error);
   return [`\`${configPath}\` could not be read: ${message.split('\n')[0]}`];
 }

@@ -1,27 +1,20 @@
-import { describeLoadError, parseConfig, type ConfigResult } from '../config/load-config.ts';
+import { loadConfig } from '../config/load-config.ts';
 import { planPullRequest, type PullRequestEvent } from '../plan/plan-pull-request.ts';
 import { previewSelector } from '../plan/targets.ts';
-import type { PullRequestRef } from '../plan/types.ts';
-import type { ChartSource, Logger, PreviewComment } from '../ports.ts';
+import type { PullRequestScope } from './job-scope.ts';
 import type { Services } from '../services.ts';
 import { withProblems } from './comment-rows.ts';
 import { deployPreviews } from './deploy-previews.ts';
 import { destroyPreviews } from './destroy-previews.ts';
 
-export interface PullRequestJob {
-  pr: PullRequestRef;
+export interface PullRequestJob extends PullRequestScope {
   event: PullRequestEvent;
-  /** Reads `.github/preview.yml` through `context.config`; null when absent. */
-  readConfig: () => Promise<unknown>;
-  comment: PreviewComment;
-  chartSource: ChartSource;
-  logger: Logger;
 }
 
 /** One pull_request event, planned against what the cluster holds and carried out. */
 export async function runPullRequestJob(services: Services, job: PullRequestJob): Promise<void> {
   const { pr, event, logger } = job;
-  const config = event.action === 'closed' ? undefined : await loadConfig(job);
+  const config = event.action === 'closed' ? undefined : await loadConfig(job.readConfig, pr.repo);
   const observed = await services.cluster.listPreviews(previewSelector(pr));
   const plan = planPullRequest({
     pr,
@@ -59,14 +52,4 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
       );
       return;
   }
-}
-
-async function loadConfig(job: PullRequestJob): Promise<ConfigResult> {
-  let raw: unknown;
-  try {
-    raw = await job.readConfig();
-  } catch (error) {
-    return { ok: false, problems: describeLoadError(error) };
-  }
-  return parseConfig(raw, job.pr.repo);
 }

@@ -1,10 +1,7 @@
 import type { Context } from 'probot';
-import { configFileName } from '../config/load-config.ts';
 import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
-import { GitHubChartSource } from '../github/github-chart-source.ts';
-import { StickyComment } from '../github/sticky-comment.ts';
-import type { Logger } from '../ports.ts';
 import type { Services } from '../services.ts';
+import { pullRequestScope } from './pull-request-scope.ts';
 
 export const pullRequestActions = [
   'pull_request.labeled',
@@ -19,21 +16,7 @@ export function handlePullRequest(services: Services) {
   return async (context: Context<'pull_request'>): Promise<void> => {
     if (!services.deliveries.firstTime(context.id)) return;
     const { payload } = context;
-    const owner = payload.repository.owner.login;
-    const repo = payload.repository.name;
-    const number = payload.pull_request.number;
-    const logger = (context.log as unknown as Logger).child({
-      repo: payload.repository.full_name,
-      pr: number,
-      delivery: context.id,
-    });
-    const pr = {
-      owner,
-      repo,
-      repositoryId: payload.repository.id,
-      installationId: (payload as { installation?: { id: number } }).installation?.id ?? 0,
-      number,
-    };
+    const scope = pullRequestScope(context, payload.pull_request.number);
     const event = {
       action: payload.action,
       label: 'label' in payload ? payload.label?.name : undefined,
@@ -42,16 +25,7 @@ export function handlePullRequest(services: Services) {
       state: payload.pull_request.state,
     };
     services.queue
-      .enqueue(`${pr.repositoryId}#${number}`, () =>
-        runPullRequestJob(services, {
-          pr,
-          event,
-          readConfig: () => context.config(configFileName),
-          comment: new StickyComment(context.octokit, { owner, repo, issue_number: number }),
-          chartSource: new GitHubChartSource(context.octokit, { owner, repo }),
-          logger,
-        }),
-      )
-      .catch((error: unknown) => logger.error({ err: error }, 'pull request job failed'));
+      .enqueue(scope.queueKey, () => runPullRequestJob(services, { ...scope, event }))
+      .catch((error: unknown) => scope.logger.error({ err: error }, 'pull request job failed'));
   };
 }

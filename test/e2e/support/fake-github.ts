@@ -31,6 +31,9 @@ export class FakeGitHub {
   private readonly comments = new Map<string, Comment[]>();
   private readonly configs = new Map<string, string>();
   private readonly commits = new Map<string, Commit>();
+  private readonly pulls = new Map<string, { headSha: string; state: 'open' | 'closed' }>();
+  private readonly permissions = new Map<string, { permission: string; role_name: string }>();
+  readonly reactions: { commentId: number; content: string }[] = [];
   private readonly server: Server;
   private nextCommentId = 1000;
   port = 0;
@@ -68,6 +71,30 @@ export class FakeGitHub {
 
   setCommit(owner: string, repo: string, sha: string, commit: Partial<Commit>): void {
     this.commits.set(`${owner}/${repo}@${sha}`, { folders: {}, files: {}, ...commit });
+  }
+
+  setPullRequest(
+    owner: string,
+    repo: string,
+    number: number,
+    pull: { headSha: string; state?: 'open' | 'closed' },
+  ): void {
+    this.pulls.set(`${owner}/${repo}#${number}`, { state: 'open', ...pull });
+  }
+
+  /** A collaborator's role; anyone else is not a collaborator (404). */
+  setPermission(
+    owner: string,
+    repo: string,
+    user: string,
+    role: 'admin' | 'maintain' | 'write' | 'triage' | 'read',
+  ): void {
+    const permission = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
+    this.permissions.set(`${owner}/${repo}:${user}`, { permission, role_name: role });
+  }
+
+  reactionsTo(commentId: number): string[] {
+    return this.reactions.filter((r) => r.commentId === commentId).map((r) => r.content);
   }
 
   commentsOn(owner: string, repo: string, issue: number): Comment[] {
@@ -116,6 +143,31 @@ export class FakeGitHub {
       const archive = await this.tarball(owner, repo, sha);
       res.writeHead(200, { 'content-type': 'application/x-gzip' });
       return void res.end(archive);
+    }
+    if (req.method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(path))) {
+      const pull = this.pulls.get(`${m[1]}/${m[2]}#${m[3]}`);
+      if (!pull) return send(404, { message: 'Not Found' });
+      return send(200, {
+        number: Number(m[3]),
+        state: pull.state,
+        head: { sha: pull.headSha, ref: 'feature' },
+      });
+    }
+    if (
+      req.method === 'GET' &&
+      (m = /^\/repos\/([^/]+)\/([^/]+)\/collaborators\/([^/]+)\/permission$/.exec(path))
+    ) {
+      const access = this.permissions.get(`${m[1]}/${m[2]}:${m[3]}`);
+      if (!access) return send(404, { message: 'Not Found' });
+      return send(200, { ...access, user: { login: m[3] } });
+    }
+    if (
+      req.method === 'POST' &&
+      (m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)\/reactions$/.exec(path))
+    ) {
+      const content = (body as { content: string }).content;
+      this.reactions.push({ commentId: Number(m[3]), content });
+      return send(201, { id: this.reactions.length, content });
     }
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path))) {
       const key = `${m[1]}/${m[2]}#${m[3]}`;

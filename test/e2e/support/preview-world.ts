@@ -1,7 +1,12 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import { pullRequestPayload, type PullRequestParams } from '../../fixtures/webhook-payloads.ts';
+import {
+  issueCommentPayload,
+  pullRequestPayload,
+  type CommentParams,
+  type PullRequestParams,
+} from '../../fixtures/webhook-payloads.ts';
 import { AppProcess } from './app-process.ts';
 import { FakeGitHub } from './fake-github.ts';
 import { clients, eventually } from './kube.ts';
@@ -13,6 +18,8 @@ export const fixtureCharts = resolve(
   'fixtures',
   'charts',
 );
+const stickyMarker = '<!-- pr-preview:sticky -->';
+
 export const sha = (n: number) => `${String(n).repeat(7)}${'0'.repeat(33)}`.slice(0, 40);
 
 /** The app running against the real cluster and a fake GitHub, plus helpers to drive a pull request. */
@@ -59,11 +66,26 @@ export class PreviewWorld {
     if (status !== 200) throw new Error(`webhook answered ${status}`);
   }
 
+  /** The sticky comment's body; there must never be more than one. */
   commentBody(params: { owner: string; repo: string; number: number }): string | undefined {
-    const comments = this.github.commentsOn(params.owner, params.repo, params.number);
-    if (comments.length > 1)
-      throw new Error(`expected one sticky comment, found ${comments.length}`);
-    return comments[0]?.body;
+    const sticky = this.github
+      .commentsOn(params.owner, params.repo, params.number)
+      .filter((c) => c.body.startsWith(stickyMarker));
+    if (sticky.length > 1) throw new Error(`expected one sticky comment, found ${sticky.length}`);
+    return sticky[0]?.body;
+  }
+
+  /** Comments other than the sticky one: replies to commands. */
+  replies(params: { owner: string; repo: string; number: number }): string[] {
+    return this.github
+      .commentsOn(params.owner, params.repo, params.number)
+      .filter((c) => !c.body.startsWith(stickyMarker))
+      .map((c) => c.body);
+  }
+
+  async sendComment(params: CommentParams, delivery?: string): Promise<void> {
+    const status = await this.app.deliver('issue_comment', issueCommentPayload(params), delivery);
+    if (status !== 200) throw new Error(`webhook answered ${status}`);
   }
 
   /** Waits until the sticky comment matches every pattern. */

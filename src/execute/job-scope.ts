@@ -1,0 +1,13 @@
+import type { PullRequestRef } from '../plan/types.ts';
+import type { ChartSource, Logger, PreviewComment } from '../ports.ts';
+
+/** Everything a job about one pull request needs, gathered from its webhook. */
+export interface PullRequestScope {
+  pr: PullRequestRef;
+  queueKey: string;
+  logger: Logger;
+  comment: PreviewComment;
+  chartSource: ChartSource;
+  /** Reads `.github/preview.yml` (Probot's `context.config`); null when absent. */
+  readConfig: () => Promise<unknown>;
+}

@@ -1,0 +1,117 @@
+import { loadConfig } from '../config/load-config.ts';
+import {
+  helpText,
+  quoteCommand,
+  refusedPermission,
+  statusText,
+} from '../github/command-replies.ts';
+import {
+  hasWriteAccess,
+  needsWriteAccess,
+  type CollaboratorPermission,
+} from '../github/permissions.ts';
+import type { PullRequestConversation } from '../github/pull-request-conversation.ts';
+import type { ParsedCommand } from '../plan/parse-commands.ts';
+import { planCommand } from '../plan/plan-command.ts';
+import { previewSelector } from '../plan/targets.ts';
+import type { PullRequestScope } from './job-scope.ts';
+import type { Services } from '../services.ts';
+import { deployPreviews } from './deploy-previews.ts';
+import { destroyPreviews } from './destroy-previews.ts';
+
+export interface CommandJob extends PullRequestScope {
+  commands: ParsedCommand[];
+  author: string;
+  commentId: number;
+  conversation: PullRequestConversation;
+}
+
+/** Runs the commands of one comment in order; reacts with the overall result. */
+export async function runCommandJob(services: Services, job: CommandJob): Promise<void> {
+  let succeeded = true;
+  try {
+    succeeded = await runCommands(services, job);
+  } catch (error) {
+    succeeded = false;
+    throw error;
+  } finally {
+    await job.conversation
+      .react(job.commentId, succeeded ? 'rocket' : 'confused')
+      .catch((error: unknown) => job.logger.warn({ err: error }, 'could not react to the command'));
+  }
+}
+
+async function runCommands(services: Services, job: CommandJob): Promise<boolean> {
+  const { pr, logger } = job;
+  let access: CollaboratorPermission | undefined;
+  if (job.commands.some(needsWriteAccess)) access = await job.conversation.permissionOf(job.author);
+  const pull = await job.conversation.pullRequest();
+  const config = await loadConfig(job.readConfig, pr.repo);
+  let succeeded = true;
+
+  for (const command of job.commands) {
+    const log = logger.child({ command: command.kind });
+    if (needsWriteAccess(command) && access && !hasWriteAccess(access)) {
+      log.info({ user: job.author, permission: access.permission }, 'command refused: permission');
+      await job.conversation.reply(
+        `${quoteCommand(command.line)}\n\n${refusedPermission({ user: job.author, command: command.line, permission: access.permission })}`,
+      );
+      succeeded = false;
+      continue;
+    }
+    const observed = await services.cluster.listPreviews(previewSelector(pr));
+    const plan = planCommand(command, {
+      pr,
+      config,
+      domain: services.settings.previewDomain,
+      headSha: pull.headSha,
+      state: pull.state,
+      deployedTenants: observed.filter((p) => !p.terminating).map((p) => p.tenant),
+    });
+    log.info({ action: plan.action, sha: pull.headSha }, 'planned command');
+    switch (plan.action) {
+      case 'help':
+        await job.conversation.reply(helpText(config.ok ? config.config.tenants : []));
+        break;
+      case 'status':
+        await job.conversation.reply(statusText(observed));
+        break;
+      case 'refuse': {
+        const help = plan.showHelp ? `\n\n${helpText(config.ok ? config.config.tenants : [])}` : '';
+        await job.conversation.reply(`${quoteCommand(command.line)}\n\n${plan.reply}${help}`);
+        succeeded = false;
+        break;
+      }
+      case 'destroy':
+        await destroyPreviews(
+          { cluster: services.cluster, comment: job.comment, logger: log },
+          { selection: plan.selection, observed, reason: plan.reason },
+        );
+        break;
+      case 'deploy': {
+        if (!config.ok) break;
+        let current = observed;
+        if (plan.recreate) {
+          const names = new Set(plan.targets.map((t) => t.namespace));
+          await services.cluster.deleteNamespaces(
+            observed.filter((p) => names.has(p.namespace)).map((p) => p.namespace),
+          );
+          current = observed.filter((p) => !names.has(p.namespace));
+        }
+        const outcomes = await deployPreviews(
+          {
+            cluster: services.cluster,
+            chartSource: job.chartSource,
+            renderer: services.renderer,
+            comment: job.comment,
+            logger: log,
+          },
+          { sha: plan.sha, targets: plan.targets, config: config.config, observed: current },
+        );
+        if (outcomes.some((o) => o.error)) succeeded = false;
+        break;
+      }
+    }
+  }
+  return succeeded;
+}

@@ -1,0 +1,45 @@
+import type { Context } from 'probot';
+import { runCommandJob } from '../execute/run-command-job.ts';
+import { GitHubConversation } from '../github/pull-request-conversation.ts';
+import { parseCommands } from '../plan/parse-commands.ts';
+import type { Services } from '../services.ts';
+import { pullRequestScope } from './pull-request-scope.ts';
+
+/**
+ * `/preview` commands in new comments on pull requests. Edited and deleted
+ * comments, plain issues and bots (this app included) are ignored.
+ */
+export function handleIssueComment(services: Services) {
+  return async (context: Context<'issue_comment.created'>): Promise<void> => {
+    const { payload } = context;
+    if (!payload.issue.pull_request) return;
+    if (payload.comment.user?.type === 'Bot' || payload.sender.type === 'Bot') return;
+    const commands = parseCommands(payload.comment.body ?? '');
+    if (commands.length === 0) return;
+    if (!services.deliveries.firstTime(context.id)) return;
+
+    const scope = pullRequestScope(context, payload.issue.number);
+    const conversation = new GitHubConversation(context.octokit, {
+      owner: scope.pr.owner,
+      repo: scope.pr.repo,
+      number: scope.pr.number,
+    });
+    // Acknowledged before the queue, so a busy pull request still shows at once that it was heard.
+    conversation
+      .react(payload.comment.id, 'eyes')
+      .catch((error: unknown) =>
+        scope.logger.warn({ err: error }, 'could not react to the command'),
+      );
+    services.queue
+      .enqueue(scope.queueKey, () =>
+        runCommandJob(services, {
+          ...scope,
+          commands,
+          author: payload.comment.user?.login ?? payload.sender.login,
+          commentId: payload.comment.id,
+          conversation,
+        }),
+      )
+      .catch((error: unknown) => scope.logger.error({ err: error }, 'command job failed'));
+  };
+}

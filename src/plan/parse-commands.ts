@@ -1,0 +1,48 @@
+export const commandPrefix = '/preview';
+
+export type CommandKind = 'deploy' | 'destroy' | 'redeploy' | 'status' | 'help';
+
+export type ParsedCommand =
+  | { kind: CommandKind; tenants: string[]; line: string }
+  | { kind: 'unknown'; word: string; line: string };
+
+const kinds: readonly CommandKind[] = ['deploy', 'destroy', 'redeploy', 'status', 'help'];
+
+/** Commands that change the cluster, and so need write access. */
+export const changingCommands: readonly CommandKind[] = ['deploy', 'destroy', 'redeploy'];
+
+const maxCommandsPerComment = 10;
+
+/**
+ * Finds `/preview ...` commands in a comment: one per line, at the start of
+ * the line. Lines inside fenced or indented code blocks and quotes are text
+ * about commands, not commands.
+ */
+export function parseCommands(body: string): ParsedCommand[] {
+  const commands: ParsedCommand[] = [];
+  let fence: string | undefined;
+  for (const rawLine of body.replace(/\r\n?/g, '\n').split('\n')) {
+    const fenceMatch = /^ {0,3}(`{3,}|~{3,})/.exec(rawLine);
+    if (fenceMatch) {
+      const marker = fenceMatch[1] as string;
+      if (fence === undefined) fence = marker;
+      else if (marker[0] === fence[0] && marker.length >= fence.length) fence = undefined;
+      continue;
+    }
+    if (fence !== undefined) continue;
+    if (/^( {4}|\t)/.test(rawLine)) continue;
+    const line = rawLine.trim();
+    if (line.startsWith('>')) continue;
+    const words = line.split(/[\s,]+/).filter(Boolean);
+    if (words[0]?.toLowerCase() !== commandPrefix) continue;
+    const word = (words[1] ?? 'help').toLowerCase();
+    const args = words.slice(2).map((w) => w.toLowerCase());
+    if ((kinds as readonly string[]).includes(word)) {
+      commands.push({ kind: word as CommandKind, tenants: [...new Set(args)], line });
+    } else {
+      commands.push({ kind: 'unknown', word: words[1] as string, line });
+    }
+    if (commands.length >= maxCommandsPerComment) break;
+  }
+  return commands;
+}

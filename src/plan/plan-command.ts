@@ -1,0 +1,117 @@
+import type { ConfigResult } from '../config/load-config.ts';
+import type { CommandKind, ParsedCommand } from './parse-commands.ts';
+import { buildTargets } from './targets.ts';
+import type { PreviewTarget, PullRequestRef, TenantSelection } from './types.ts';
+
+export interface CommandContext {
+  pr: PullRequestRef;
+  config: ConfigResult;
+  domain: string;
+  headSha: string;
+  state: 'open' | 'closed';
+  deployedTenants: (string | null)[];
+}
+
+export type CommandPlan =
+  | { action: 'deploy'; sha: string; targets: PreviewTarget[]; recreate: boolean }
+  | { action: 'destroy'; selection: TenantSelection; reason: string }
+  | { action: 'status' }
+  | { action: 'help' }
+  /** Answered with a short reply; nothing is touched. */
+  | { action: 'refuse'; reply: string; showHelp?: boolean };
+
+/** What one comment command asks of the cluster. Pure: no I/O. */
+export function planCommand(command: ParsedCommand, ctx: CommandContext): CommandPlan {
+  if (command.kind === 'unknown') {
+    return {
+      action: 'refuse',
+      reply: `\`${command.word}\` is not a preview command.`,
+      showHelp: true,
+    };
+  }
+  if (command.kind === 'help') return { action: 'help' };
+  if (command.kind === 'status') return { action: 'status' };
+  if (ctx.state !== 'open') {
+    return {
+      action: 'refuse',
+      reply: 'This pull request is closed: previews are only made for open pull requests.',
+    };
+  }
+  if (ctx.config.ok && !ctx.config.found) {
+    return {
+      action: 'refuse',
+      reply:
+        'This repository has no preview configuration: add `.github/preview.yml` (see `/preview help`).',
+    };
+  }
+  if (!ctx.config.ok) {
+    return {
+      action: 'refuse',
+      reply: `\`.github/preview.yml\` is not valid:\n${ctx.config.problems.map((p) => `- ${p}`).join('\n')}`,
+    };
+  }
+  const config = ctx.config.config;
+  const tenants = resolveTenants(
+    command.kind,
+    command.tenants,
+    config.tenants,
+    config.defaultTenants,
+    ctx.deployedTenants,
+  );
+  if (!tenants.ok) return { action: 'refuse', reply: tenants.reply };
+
+  if (command.kind === 'destroy') {
+    return {
+      action: 'destroy',
+      selection:
+        command.tenants.length === 0 ? { all: true } : { all: false, tenants: tenants.tenants },
+      reason: 'destroyed by command',
+    };
+  }
+  const targets = buildTargets({
+    pr: ctx.pr,
+    config,
+    domain: ctx.domain,
+    sha: ctx.headSha,
+    tenants: tenants.tenants,
+  });
+  if (!targets.ok) return { action: 'refuse', reply: targets.problems.join('\n') };
+  return {
+    action: 'deploy',
+    sha: ctx.headSha,
+    targets: targets.targets,
+    recreate: command.kind === 'redeploy',
+  };
+}
+
+type TenantResult = { ok: true; tenants: (string | null)[] } | { ok: false; reply: string };
+
+function resolveTenants(
+  kind: CommandKind,
+  asked: string[],
+  known: string[],
+  defaults: string[],
+  deployed: (string | null)[],
+): TenantResult {
+  if (known.length === 0) {
+    if (asked.length > 0) {
+      return {
+        ok: false,
+        reply: `This repository has no tenants: use the command without ${asked.map((t) => `\`${t}\``).join(', ')}.`,
+      };
+    }
+    return { ok: true, tenants: [null] };
+  }
+  const unknown = asked.filter((tenant) => !known.includes(tenant));
+  if (unknown.length > 0) {
+    const list = (items: string[]) => items.map((t) => `\`${t}\``).join(', ');
+    return {
+      ok: false,
+      reply: `Unknown tenant${unknown.length > 1 ? 's' : ''} ${list(unknown)}. Valid tenants are ${list(known)}.`,
+    };
+  }
+  if (asked.length > 0) return { ok: true, tenants: asked };
+  if (kind === 'destroy') return { ok: true, tenants: known };
+  if (kind === 'redeploy' && deployed.length > 0) return { ok: true, tenants: deployed };
+  return { ok: true, tenants: defaults };
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, type ConfigResult } from '../../src/config/load-config.ts';
+import { parseCommands } from '../../src/plan/parse-commands.ts';
+import { planCommand, type CommandContext } from '../../src/plan/plan-command.ts';
+
+const pr = { owner: 'acme', repo: 'foo', repositoryId: 99, installationId: 7, number: 241 };
+const tenanted = parseConfig(
+  { tenants: ['fr', 'be', 'hr', 'hu'], defaultTenants: ['fr', 'be'] },
+  'foo',
+);
+
+function plan(line: string, overrides: Partial<CommandContext> = {}) {
+  const [command] = parseCommands(line);
+  if (!command) throw new Error(`no command in ${line}`);
+  return planCommand(command, {
+    pr,
+    config: tenanted,
+    domain: 'preview.bar.com',
+    headSha: 'abc',
+    state: 'open',
+    deployedTenants: [],
+    ...overrides,
+  });
+}
+
+const deployedTenants = (result: ReturnType<typeof plan>) =>
+  result.action === 'deploy' ? result.targets.map((t) => t.tenant) : result;
+
+describe('planCommand', () => {
+  it('deploys the named tenants at the head commit', () => {
+    const result = plan('/preview deploy hr HU');
+    expect(deployedTenants(result)).toEqual(['hr', 'hu']);
+    expect(result).toMatchObject({ action: 'deploy', sha: 'abc', recreate: false });
+  });
+
+  it('deploys the default tenants without names', () => {
+    expect(deployedTenants(plan('/preview deploy'))).toEqual(['fr', 'be']);
+  });
+
+  it('redeploys what is deployed, from scratch', () => {
+    const result = plan('/preview redeploy', { deployedTenants: ['hu'] });
+    expect(deployedTenants(result)).toEqual(['hu']);
+    expect(result).toMatchObject({ recreate: true });
+  });
+
+  it('destroys the named tenants, or all', () => {
+    expect(plan('/preview destroy hr')).toEqual({
+      action: 'destroy',
+      selection: { all: false, tenants: ['hr'] },
+      reason: 'destroyed by command',
+    });
+    expect(plan('/preview destroy')).toMatchObject({ action: 'destroy', selection: { all: true } });
+  });
+
+  it('lists the valid tenants for an unknown one', () => {
+    expect(plan('/preview deploy fr de xx')).toEqual({
+      action: 'refuse',
+      reply: 'Unknown tenants `de`, `xx`. Valid tenants are `fr`, `be`, `hr`, `hu`.',
+    });
+  });
+
+  it('shows help for an unknown subcommand', () => {
+    expect(plan('/preview launch')).toEqual({
+      action: 'refuse',
+      reply: '`launch` is not a preview command.',
+      showHelp: true,
+    });
+  });
+
+  it('refuses on a closed pull request, but still answers status and help', () => {
+    expect(plan('/preview deploy', { state: 'closed' })).toMatchObject({
+      action: 'refuse',
+      reply: expect.stringContaining('This pull request is closed'),
+    });
+    expect(plan('/preview status', { state: 'closed' })).toEqual({ action: 'status' });
+    expect(plan('/preview help', { state: 'closed' })).toEqual({ action: 'help' });
+  });
+
+  it('refuses when the repository has no preview configuration', () => {
+    expect(plan('/preview deploy', { config: parseConfig(null, 'foo') })).toMatchObject({
+      action: 'refuse',
+      reply: expect.stringContaining('no preview configuration'),
+    });
+  });
+
+  it('lists the problems of an invalid configuration', () => {
+    const broken: ConfigResult = { ok: false, problems: ['`tenants`: expected array'] };
+    expect(plan('/preview deploy', { config: broken })).toEqual({
+      action: 'refuse',
+      reply: '`.github/preview.yml` is not valid:\n- `tenants`: expected array',
+    });
+  });
+
+  it('takes no tenant in a repository without tenants', () => {
+    const single = parseConfig({ app: 'foo' }, 'foo');
+    expect(deployedTenants(plan('/preview deploy', { config: single }))).toEqual([null]);
+    expect(plan('/preview deploy fr', { config: single })).toMatchObject({
+      action: 'refuse',
+      reply: 'This repository has no tenants: use the command without `fr`.',
+    });
+  });
+});
