@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { GateResult } from './plan/check-gate.ts';
 import type { PreviewTarget } from './plan/types.ts';
 
 /** Identity of an applied object, kept on the namespace so a redeploy can prune. */
@@ -31,6 +32,34 @@ export interface Cluster {
   recordDeployed(target: PreviewTarget, inventory: ObjectRef[]): Promise<void>;
   /** Deletes the namespaces and waits until they are gone. */
   deleteNamespaces(names: string[]): Promise<void>;
+  /** Waits for every Deployment, StatefulSet and Job in the namespace; says why not on timeout. */
+  waitForRollout(namespace: string, timeoutMs: number): Promise<RolloutResult>;
+}
+
+export type RolloutResult = { ready: true } | { ready: false; reasons: string[] };
+
+/** The checks and statuses GitHub holds for a commit. */
+export interface CommitChecks {
+  gate(sha: string, required: string[]): Promise<GateResult>;
+}
+
+export type DeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'inactive';
+
+/** GitHub Deployments: one per tenant and commit, so the pull request shows a View deployment button. */
+export interface DeploymentLog {
+  start(params: { environment: string; sha: string; url: string }): Promise<number>;
+  update(
+    deploymentId: number,
+    state: DeploymentState,
+    details?: { url?: string; description?: string },
+  ): Promise<void>;
+  /** Marks the latest deployment of each environment inactive. */
+  deactivate(environments: string[]): Promise<void>;
+}
+
+/** An HTTP request for a preview host through the ingress controller. */
+export interface SmokeProbe {
+  probe(host: string, path: string): Promise<{ status: number } | { error: string }>;
 }
 
 export interface ChartSource {
@@ -48,14 +77,19 @@ export interface ChartRenderer {
   }): Promise<string>;
 }
 
-export type RowStatus = 'deploying' | 'ready' | 'failed' | 'destroyed';
+export type RowStatus = 'waiting' | 'deploying' | 'ready' | 'failed' | 'destroyed';
 
 export interface CommentRow {
   tenant: string | null;
   url: string;
   status: RowStatus;
   sha: string;
+  /** Why it failed, or what it waits for. */
   reason?: string;
+  /** A short fact shown after the status, such as a smoke check's answer. */
+  note?: string;
+  /** When waiting began (ms since the epoch), for the wait's timeout. */
+  since?: number;
 }
 
 export interface CommentState {
@@ -66,6 +100,7 @@ export interface CommentState {
 
 /** The sticky comment of one pull request. */
 export interface PreviewComment {
+  read(): Promise<CommentState>;
   update(change: (state: CommentState) => CommentState): Promise<void>;
 }
 

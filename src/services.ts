@@ -1,8 +1,10 @@
 import { KubernetesCluster } from './deploy/kubernetes-cluster.ts';
 import { HelmRenderer } from './deploy/helm.ts';
-import type { ChartRenderer, Cluster, Logger } from './ports.ts';
+import { HttpSmokeProbe } from './deploy/http-smoke-probe.ts';
+import type { ChartRenderer, Cluster, Logger, SmokeProbe } from './ports.ts';
 import { DeliveryLog } from './queue/delivery-log.ts';
 import { KeyedQueue } from './queue/keyed-queue.ts';
+import { WaitTimers } from './queue/wait-timers.ts';
 import type { Settings } from './settings.ts';
 
 /** Long-lived parts shared by every handler. */
@@ -12,6 +14,8 @@ export interface Services {
   renderer: ChartRenderer;
   queue: KeyedQueue;
   deliveries: DeliveryLog;
+  waits: WaitTimers;
+  smoke?: SmokeProbe;
   logger: Logger;
 }
 
@@ -22,6 +26,8 @@ export function createServices(settings: Settings, logger: Logger): Services {
     renderer: new HelmRenderer(settings.helmBin),
     queue: new KeyedQueue(settings.concurrency),
     deliveries: new DeliveryLog(),
+    waits: new WaitTimers(),
+    ...(settings.ingressUrl ? { smoke: new HttpSmokeProbe(settings.ingressUrl) } : {}),
     logger,
   };
 }

@@ -5,6 +5,8 @@ export interface Settings {
   helmBin: string;
   /** Pull requests worked on at the same time. */
   concurrency: number;
+  /** Where smoke checks reach the ingress controller, e.g. http://haproxy.ingress.svc. */
+  ingressUrl?: string;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -23,5 +25,14 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
       `PREVIEW_CONCURRENCY must be a positive integer, got \`${env.PREVIEW_CONCURRENCY}\``,
     );
   }
-  return { previewDomain, helmBin: env.HELM_BIN?.trim() || 'helm', concurrency };
+  const ingressUrl = env.PREVIEW_INGRESS_URL?.trim() || undefined;
+  if (ingressUrl && !/^https?:\/\/[^/\s]+\/?$/.test(ingressUrl)) {
+    throw new Error(`PREVIEW_INGRESS_URL must be http(s)://host[:port], got \`${ingressUrl}\``);
+  }
+  return {
+    previewDomain,
+    helmBin: env.HELM_BIN?.trim() || 'helm',
+    concurrency,
+    ...(ingressUrl ? { ingressUrl } : {}),
+  };
 }

@@ -20,6 +20,10 @@ export interface PreviewConfig {
     annotations: Record<string, string>;
     tlsSecret?: string;
   };
+  waitFor: string[];
+  waitTimeoutMs: number;
+  rolloutTimeoutMs: number;
+  smoke?: { path: string };
 }
 
 export function resolveConfig(file: PreviewConfigFile, repositoryName: string): PreviewConfig {
@@ -38,7 +42,18 @@ export function resolveConfig(file: PreviewConfigFile, repositoryName: string): 
       ...file.ingress,
       service: file.ingress.service ?? `${app}-service`,
     },
+    waitFor: file.waitFor,
+    waitTimeoutMs: durationMs(file.waitTimeout),
+    rolloutTimeoutMs: durationMs(file.rolloutTimeout),
+    ...(file.smoke ? { smoke: file.smoke } : {}),
   };
+}
+
+const unitMs = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export function durationMs(duration: string): number {
+  const unit = duration.slice(-1) as keyof typeof unitMs;
+  return Number(duration.slice(0, -1)) * unitMs[unit];
 }
 
 /** Repository names allow characters and lengths that a DNS label does not. */

@@ -13,6 +13,18 @@ export const tenantSchema = z
       .regex(dnsLabel, 'a tenant is lowercase letters, digits and inner dashes'),
   );
 
+/** A duration like `90s`, `30m`, `2h` or `7d`. */
+export const durationSchema = z
+  .string()
+  .regex(/^\d+(s|m|h|d)$/, 'a duration is a number and a unit: s, m, h or d (e.g. 30m)');
+
+const smokeSchema = z
+  .object({
+    /** Path requested through the ingress controller once the preview is ready. */
+    path: z.string().regex(/^\/[^\s]*$/, 'a path starts with / and has no spaces'),
+  })
+  .strict();
+
 const ingressSchema = z
   .object({
     /** Ingress class of the shared controller, written as spec.ingressClassName. */
@@ -65,6 +77,14 @@ export const previewConfigSchema = z
     /** Host template with {app}, {pr}, {tenant} and {domain}. */
     host: z.string().min(1).optional(),
     ingress: ingressSchema.default(() => ingressSchema.parse({})),
+    /** Check runs or commit statuses that must pass on the head commit before a deploy. */
+    waitFor: z.array(z.string().min(1)).default([]),
+    /** How long to wait for them. */
+    waitTimeout: durationSchema.default('30m'),
+    /** How long Deployments, StatefulSets and Jobs may take to become ready. */
+    rolloutTimeout: durationSchema.default('5m'),
+    /** An HTTP request sent to each ready preview, whose status code is reported. */
+    smoke: smokeSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -1,17 +1,23 @@
 import {
   ApiException,
+  AppsV1Api,
+  BatchV1Api,
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
   type KubernetesObject,
+  type V1Deployment,
+  type V1Job,
   type V1Namespace,
+  type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ObjectRejectedError, UserFacingError } from '../errors.ts';
 import { annotationKeys, labelKeys, managerName } from '../plan/labels.ts';
 import type { PreviewTarget } from '../plan/types.ts';
-import type { Cluster, ObjectRef, ObservedPreview } from '../ports.ts';
+import type { Cluster, ObjectRef, ObservedPreview, RolloutResult } from '../ports.ts';
+import { diagnoseRollout } from './diagnose-rollout.ts';
 import { describe } from './prepare-objects.ts';
 
 /** Exposes the client's cached discovery, which it keeps protected. */
@@ -29,11 +35,15 @@ export interface KubernetesClusterOptions {
 export class KubernetesCluster implements Cluster {
   private readonly objects: ObjectApi;
   private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly batch: BatchV1Api;
   private readonly deleteTimeoutMs: number;
 
   constructor(kubeConfig: KubeConfig, options: KubernetesClusterOptions = {}) {
     this.objects = kubeConfig.makeApiClient(ObjectApi);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.batch = kubeConfig.makeApiClient(BatchV1Api);
     this.deleteTimeoutMs = options.namespaceDeleteTimeoutMs ?? 300_000;
   }
 
@@ -134,6 +144,39 @@ export class KubernetesCluster implements Cluster {
     await this.waitGone(names);
   }
 
+  async waitForRollout(namespace: string, timeoutMs: number): Promise<RolloutResult> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [deployments, statefulSets, jobs] = await Promise.all([
+        this.apps.listNamespacedDeployment({ namespace }),
+        this.apps.listNamespacedStatefulSet({ namespace }),
+        this.batch.listNamespacedJob({ namespace }),
+      ]);
+      const failedJob = jobs.items.map(jobFailure).find(Boolean);
+      const waiting = [
+        ...deployments.items
+          .filter((d) => !deploymentReady(d))
+          .map((d) => `Deployment ${d.metadata?.name}`),
+        ...statefulSets.items
+          .filter((s) => !statefulSetReady(s))
+          .map((s) => `StatefulSet ${s.metadata?.name}`),
+        ...jobs.items.filter((j) => !jobComplete(j)).map((j) => `Job ${j.metadata?.name}`),
+      ];
+      if (waiting.length === 0) return { ready: true };
+      if (failedJob || Date.now() >= deadline) {
+        const [pods, events] = await Promise.all([
+          this.core.listNamespacedPod({ namespace }),
+          this.core.listNamespacedEvent({ namespace }),
+        ]);
+        const headline =
+          failedJob ?? `${waiting.join(', ')} not ready after ${Math.round(timeoutMs / 1000)} s`;
+        const byTime = events.items.sort((a, b) => eventTime(a) - eventTime(b));
+        return { ready: false, reasons: [headline, ...diagnoseRollout(pods.items, byTime)] };
+      }
+      await sleep(500);
+    }
+  }
+
   private async waitGone(names: string[]): Promise<void> {
     const deadline = Date.now() + this.deleteTimeoutMs;
     let remaining = names;
@@ -212,4 +255,46 @@ function toObservedPreview(namespace: V1Namespace): ObservedPreview {
     inventory,
     terminating: Boolean(namespace.metadata?.deletionTimestamp),
   };
+}
+
+/** The same test as `kubectl rollout status`. */
+function deploymentReady(d: V1Deployment): boolean {
+  const replicas = d.spec?.replicas ?? 1;
+  const status = d.status ?? {};
+  return (
+    (status.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+    (status.updatedReplicas ?? 0) >= replicas &&
+    (status.replicas ?? 0) <= (status.updatedReplicas ?? 0) &&
+    (status.availableReplicas ?? 0) >= (status.updatedReplicas ?? 0)
+  );
+}
+
+function statefulSetReady(s: V1StatefulSet): boolean {
+  const replicas = s.spec?.replicas ?? 1;
+  const status = s.status ?? { replicas: 0 };
+  return (
+    (status.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0) &&
+    (status.readyReplicas ?? 0) >= replicas &&
+    (status.updatedReplicas ?? 0) >= replicas
+  );
+}
+
+function jobComplete(j: V1Job): boolean {
+  return Boolean(j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'));
+}
+
+function jobFailure(j: V1Job): string | undefined {
+  const failed = j.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  return failed
+    ? `Job ${j.metadata?.name} failed: ${failed.message ?? failed.reason ?? 'no reason given'}`
+    : undefined;
+}
+
+function eventTime(event: {
+  lastTimestamp?: Date;
+  eventTime?: Date;
+  metadata?: { creationTimestamp?: Date };
+}): number {
+  const time = event.lastTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp;
+  return time ? new Date(time).getTime() : 0;
 }

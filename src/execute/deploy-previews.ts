@@ -4,23 +4,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PreviewConfig } from '../config/resolve-config.ts';
 import {
-  prepareObjects,
+  describe,
   parseManifests,
+  prepareObjects,
   refOf,
   refsToPrune,
-  describe,
 } from '../deploy/prepare-objects.ts';
 import { redact, trimMessage } from '../deploy/redact.ts';
 import { messageOf, UserFacingError } from '../errors.ts';
+import { environmentName } from '../plan/names.ts';
 import type { PreviewTarget } from '../plan/types.ts';
 import type {
   ChartRenderer,
   ChartSource,
   Cluster,
   CommentRow,
+  DeploymentLog,
+  DeploymentState,
   Logger,
   ObservedPreview,
   PreviewComment,
+  SmokeProbe,
 } from '../ports.ts';
 import { upsertRows } from './comment-rows.ts';
 
@@ -29,10 +33,14 @@ export interface DeployDeps {
   chartSource: ChartSource;
   renderer: ChartRenderer;
   comment: PreviewComment;
+  deployments: DeploymentLog;
+  /** Absent when the app has no ingress address to send smoke checks to. */
+  smoke?: SmokeProbe;
   logger: Logger;
 }
 
 export interface DeployParams {
+  pr: number;
   sha: string;
   targets: PreviewTarget[];
   config: PreviewConfig;
@@ -42,12 +50,19 @@ export interface DeployParams {
 export interface TenantOutcome {
   target: PreviewTarget;
   error?: Error;
+  note?: string;
+}
+
+/** A preview that was applied but did not come up, or did not answer its smoke check. */
+class NotServingError extends UserFacingError {
+  override name = 'NotServingError';
 }
 
 /**
  * Deploys every target at one commit. The chart is fetched once for all
  * tenants; each tenant is rendered, checked by a server-side dry run and only
- * then applied, so a tenant that fails leaves nothing half-applied.
+ * then applied, so a tenant that fails leaves nothing half-applied. Then the
+ * rollout is awaited and, when configured, a smoke check is sent.
  */
 export async function deployPreviews(
   deps: DeployDeps,
@@ -60,6 +75,31 @@ export async function deployPreviews(
       targets.map((target) => row(target, sha, 'deploying')),
     ),
   );
+  const deploymentIds = await Promise.all(
+    targets.map((target) =>
+      deps.deployments
+        .start({ environment: environmentName(params.pr, target.tenant), sha, url: target.url })
+        .catch((error: unknown) => {
+          deps.logger.warn(
+            { err: error, tenant: target.tenant },
+            'could not create a GitHub deployment',
+          );
+          return undefined;
+        }),
+    ),
+  );
+  const report = (
+    i: number,
+    state: DeploymentState,
+    details?: { url?: string; description?: string },
+  ) => {
+    const id = deploymentIds[i];
+    if (id === undefined) return Promise.resolve();
+    return deps.deployments.update(id, state, details).catch((error: unknown) => {
+      deps.logger.warn({ err: error }, 'could not update a GitHub deployment');
+    });
+  };
+
   const workDir = await mkdtemp(join(tmpdir(), 'pr-preview-chart-'));
   let outcomes: TenantOutcome[];
   try {
@@ -75,12 +115,13 @@ export async function deployPreviews(
       chartError = error as Error;
     }
     outcomes = await Promise.all(
-      targets.map(async (target): Promise<TenantOutcome> => {
+      targets.map(async (target, i): Promise<TenantOutcome> => {
         const logger = deps.logger.child({ tenant: target.tenant, namespace: target.namespace });
         try {
           if (chartError) throw chartError;
+          await report(i, 'in_progress');
           const previous = params.observed.find((p) => p.namespace === target.namespace);
-          await deployTenant({
+          await applyTenant({
             deps,
             logger,
             target,
@@ -88,10 +129,13 @@ export async function deployPreviews(
             config: params.config,
             previous,
           });
+          const note = await checkServing({ deps, target, config: params.config });
+          await report(i, 'success', { url: target.url, ...(note ? { description: note } : {}) });
           logger.info({ sha }, 'preview deployed');
-          return { target };
+          return { target, ...(note ? { note } : {}) };
         } catch (error) {
           logger.warn({ err: error, sha }, 'preview deploy failed');
+          await report(i, 'failure', { description: firstLine(failureReason(error)) });
           return { target, error: error as Error };
         }
       }),
@@ -102,10 +146,10 @@ export async function deployPreviews(
   await deps.comment.update((state) =>
     upsertRows(
       state,
-      outcomes.map(({ target, error }) =>
+      outcomes.map(({ target, error, note }) =>
         error
           ? { ...row(target, sha, 'failed'), reason: failureReason(error) }
-          : row(target, sha, 'ready'),
+          : { ...row(target, sha, 'ready'), ...(note ? { note } : {}) },
       ),
       { clearProblems: true },
     ),
@@ -113,7 +157,7 @@ export async function deployPreviews(
   return outcomes;
 }
 
-async function deployTenant(params: {
+async function applyTenant(params: {
   deps: DeployDeps;
   logger: Logger;
   target: PreviewTarget;
@@ -179,6 +223,25 @@ async function deployTenant(params: {
   }
 }
 
+/** Waits for the rollout, then sends the smoke check; returns a note for the comment. */
+async function checkServing(params: {
+  deps: DeployDeps;
+  target: PreviewTarget;
+  config: PreviewConfig;
+}): Promise<string | undefined> {
+  const { deps, target, config } = params;
+  const rollout = await deps.cluster.waitForRollout(target.namespace, config.rolloutTimeoutMs);
+  if (!rollout.ready) throw new NotServingError(`rollout failed: ${rollout.reasons.join('\n')}`);
+  if (!config.smoke || !deps.smoke) return undefined;
+  const answer = await deps.smoke.probe(target.host, config.smoke.path);
+  const request = `GET ${config.smoke.path}`;
+  if ('error' in answer)
+    throw new NotServingError(`smoke check ${request} failed: ${answer.error}`);
+  if (answer.status >= 400)
+    throw new NotServingError(`smoke check ${request} answered ${answer.status}`);
+  return `${request} → ${answer.status}`;
+}
+
 /** Values files inside the chart, `{tenant}` filled; default files are optional, configured ones are not. */
 export function valuesFilesFor(
   chartDir: string,
@@ -201,11 +264,15 @@ export function valuesFilesFor(
   return files;
 }
 
-function row(target: PreviewTarget, sha: string, status: CommentRow['status']): CommentRow {
+export function row(target: PreviewTarget, sha: string, status: CommentRow['status']): CommentRow {
   return { tenant: target.tenant, url: target.url, status, sha };
 }
 
 export function failureReason(error: unknown): string {
   if (error instanceof UserFacingError) return trimMessage(redact(error.message));
   return trimMessage(redact(`internal error: ${messageOf(error)}`), 500);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
 }

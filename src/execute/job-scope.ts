@@ -1,5 +1,5 @@
 import type { PullRequestRef } from '../plan/types.ts';
-import type { ChartSource, Logger, PreviewComment } from '../ports.ts';
+import type { ChartSource, CommitChecks, DeploymentLog, Logger, PreviewComment } from '../ports.ts';
 
 /** Everything a job about one pull request needs, gathered from its webhook. */
 export interface PullRequestScope {
@@ -8,6 +8,8 @@ export interface PullRequestScope {
   logger: Logger;
   comment: PreviewComment;
   chartSource: ChartSource;
+  checks: CommitChecks;
+  deployments: DeploymentLog;
   /** Reads `.github/preview.yml` (Probot's `context.config`); null when absent. */
   readConfig: () => Promise<unknown>;
 }

@@ -16,7 +16,8 @@ import { planCommand } from '../plan/plan-command.ts';
 import { previewSelector } from '../plan/targets.ts';
 import type { PullRequestScope } from './job-scope.ts';
 import type { Services } from '../services.ts';
-import { deployPreviews } from './deploy-previews.ts';
+import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
+import { gatedDeployDeps } from './run-checks-job.ts';
 import { destroyPreviews } from './destroy-previews.ts';
 
 export interface CommandJob extends PullRequestScope {
@@ -84,8 +85,13 @@ async function runCommands(services: Services, job: CommandJob): Promise<boolean
       }
       case 'destroy':
         await destroyPreviews(
-          { cluster: services.cluster, comment: job.comment, logger: log },
-          { selection: plan.selection, observed, reason: plan.reason },
+          {
+            cluster: services.cluster,
+            comment: job.comment,
+            deployments: job.deployments,
+            logger: log,
+          },
+          { pr: pr.number, selection: plan.selection, observed, reason: plan.reason },
         );
         break;
       case 'deploy': {
@@ -98,17 +104,18 @@ async function runCommands(services: Services, job: CommandJob): Promise<boolean
           );
           current = observed.filter((p) => !names.has(p.namespace));
         }
-        const outcomes = await deployPreviews(
+        const result = await deployWhenChecksPass(
+          { ...gatedDeployDeps(services, job), logger: log },
           {
-            cluster: services.cluster,
-            chartSource: job.chartSource,
-            renderer: services.renderer,
-            comment: job.comment,
-            logger: log,
+            pr: pr.number,
+            sha: plan.sha,
+            targets: plan.targets,
+            config: config.config,
+            observed: current,
           },
-          { sha: plan.sha, targets: plan.targets, config: config.config, observed: current },
         );
-        if (outcomes.some((o) => o.error)) succeeded = false;
+        if (result.state === 'blocked') succeeded = false;
+        if (result.state === 'deployed' && result.outcomes.some((o) => o.error)) succeeded = false;
         break;
       }
     }

@@ -4,7 +4,8 @@ import { previewSelector } from '../plan/targets.ts';
 import type { PullRequestScope } from './job-scope.ts';
 import type { Services } from '../services.ts';
 import { withProblems } from './comment-rows.ts';
-import { deployPreviews } from './deploy-previews.ts';
+import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
+import { gatedDeployDeps } from './run-checks-job.ts';
 import { destroyPreviews } from './destroy-previews.ts';
 
 export interface PullRequestJob extends PullRequestScope {
@@ -34,21 +35,18 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
       return;
     case 'deploy':
       if (!config?.ok) return;
-      await deployPreviews(
-        {
-          cluster: services.cluster,
-          chartSource: job.chartSource,
-          renderer: services.renderer,
-          comment: job.comment,
-          logger,
-        },
-        { sha: plan.sha, targets: plan.targets, config: config.config, observed },
-      );
+      await deployWhenChecksPass(gatedDeployDeps(services, job), {
+        pr: pr.number,
+        sha: plan.sha,
+        targets: plan.targets,
+        config: config.config,
+        observed,
+      });
       return;
     case 'destroy':
       await destroyPreviews(
-        { cluster: services.cluster, comment: job.comment, logger },
-        { selection: plan.selection, observed, reason: plan.reason },
+        { cluster: services.cluster, comment: job.comment, deployments: job.deployments, logger },
+        { pr: pr.number, selection: plan.selection, observed, reason: plan.reason },
       );
       return;
   }

@@ -5,6 +5,7 @@ const statePrefix = '<!-- pr-preview:state ';
 const stateSuffix = ' -->';
 
 const statusText: Record<RowStatus, string> = {
+  waiting: '⏸️ waiting',
   deploying: '⏳ deploying',
   ready: '✅ ready',
   failed: '❌ failed',
@@ -61,7 +62,10 @@ function renderRow(row: CommentRow): string {
   const host = row.url.replace(/^https?:\/\//, '');
   const url = row.status === 'destroyed' ? `~~${host}~~` : `[${host}](${row.url})`;
   let status = statusText[row.status];
-  if (row.status === 'failed' && row.reason) status += `: ${cell(firstLine(row.reason), 120)}`;
+  if ((row.status === 'failed' || row.status === 'waiting') && row.reason) {
+    status += `: ${cell(firstLine(row.reason), 120)}`;
+  }
+  if (row.note) status += ` (${cell(row.note, 80)})`;
   return `| ${tenantName(row)} | ${url} | ${status} | \`${row.sha.slice(0, 7)}\` |`;
 }
 

@@ -25,9 +25,17 @@ export class StickyComment implements PreviewComment {
     this.issue = issue;
   }
 
+  async read(): Promise<CommentState> {
+    const current = await this.find();
+    return current ? parseCommentState(current.body) : { rows: [] };
+  }
+
   async update(change: (state: CommentState) => CommentState): Promise<void> {
     const current = await this.find();
-    const next = renderComment(change(current ? parseCommentState(current.body) : { rows: [] }));
+    const state = change(current ? parseCommentState(current.body) : { rows: [] });
+    // Nothing to say yet: no comment until there is a preview or a problem.
+    if (!current && state.rows.length === 0 && !state.problems?.length) return;
+    const next = renderComment(state);
     if (current && next === current.body) return;
     if (current) {
       await this.octokit.rest.issues.updateComment({

@@ -50,3 +50,8 @@ export function hostProblem(host: string): string | undefined {
   }
   return undefined;
 }
+
+/** The GitHub Deployments environment of a preview, e.g. `preview-pr-241-fr`. */
+export function environmentName(pr: number, tenant: string | null): string {
+  return tenant ? `preview-pr-${pr}-${tenant}` : `preview-pr-${pr}`;
+}

@@ -17,7 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { installTools, type Tools } from './tools.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..');
+/** Stages of our own on top of kwok's fast ones, for failures a test needs to see. */
+const bedStages = join(here, 'stages');
 
 /** Everything the bed writes lives here; every process it starts names this path in its arguments. */
 export const stateDir = process.env.PR_PREVIEW_CLUSTER_DIR ?? join(repoRoot, '.cluster');
@@ -103,6 +106,7 @@ export async function up(log: Log = console.log): Promise<Bed> {
   start('kwok', tools.kwok, [
     kubeconfigFlag,
     `--config=${tools.kwokStages}`,
+    `--config=${join(bedStages, 'pod-image-pull-backoff.yaml')}`,
     '--manage-all-nodes=false',
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
     '--manage-nodes-with-label-selector=',

@@ -23,6 +23,9 @@ describe('parseConfig', () => {
           port: 'nginx',
           annotations: {},
         },
+        waitFor: [],
+        waitTimeoutMs: 30 * 60_000,
+        rolloutTimeoutMs: 5 * 60_000,
       },
     });
   });
@@ -94,8 +97,31 @@ describe('parseConfig', () => {
     ],
     [{ imageTagKey: 'image..tag' }, ['`imageTagKey`: imageTagKey is a dotted path like image.tag']],
     [{ app: 'Foo!' }, ['`app`: app is lowercase letters, digits and inner dashes']],
+    [
+      { waitTimeout: '30 minutes' },
+      ['`waitTimeout`: a duration is a number and a unit: s, m, h or d (e.g. 30m)'],
+    ],
+    [{ smoke: { path: 'healthz' } }, ['`smoke.path`: a path starts with / and has no spaces']],
   ])('reports %j as %j', (raw, problems) => {
     expect(parseConfig(raw, 'repo')).toEqual({ ok: false, problems });
+  });
+
+  it('reads waits, rollout timeout and smoke check', () => {
+    const result = parseConfig(
+      {
+        waitFor: ['build-image'],
+        waitTimeout: '2h',
+        rolloutTimeout: '90s',
+        smoke: { path: '/healthz' },
+      },
+      'x',
+    );
+    expect(result.ok && result.config).toMatchObject({
+      waitFor: ['build-image'],
+      waitTimeoutMs: 7_200_000,
+      rolloutTimeoutMs: 90_000,
+      smoke: { path: '/healthz' },
+    });
   });
 
   it('reports every failing path, not only the first', () => {

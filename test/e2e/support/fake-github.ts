@@ -16,6 +16,12 @@ export interface Comment {
   user: { login: string; type: 'Bot' | 'User' };
 }
 
+export interface DeploymentStatus {
+  state: string;
+  environment_url?: string;
+  description?: string;
+}
+
 interface Commit {
   /** Folders copied into the commit: repository path -> folder on disk. */
   folders: Record<string, string>;
@@ -34,6 +40,20 @@ export class FakeGitHub {
   private readonly pulls = new Map<string, { headSha: string; state: 'open' | 'closed' }>();
   private readonly permissions = new Map<string, { permission: string; role_name: string }>();
   readonly reactions: { commentId: number; content: string }[] = [];
+  private readonly statuses = new Map<string, { context: string; state: string }[]>();
+  private readonly checkRuns = new Map<
+    string,
+    { name: string; status: string; conclusion: string | null }[]
+  >();
+  readonly deployments: {
+    id: number;
+    repo: string;
+    environment: string;
+    sha: string;
+    transient: boolean;
+    production: boolean;
+    statuses: DeploymentStatus[];
+  }[] = [];
   private readonly server: Server;
   private nextCommentId = 1000;
   port = 0;
@@ -91,6 +111,34 @@ export class FakeGitHub {
   ): void {
     const permission = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
     this.permissions.set(`${owner}/${repo}:${user}`, { permission, role_name: role });
+  }
+
+  /** The check runs GitHub lists for a commit; the newest of a name first. */
+  setCheckRun(
+    owner: string,
+    repo: string,
+    sha: string,
+    run: { name: string; status: string; conclusion?: string },
+  ): void {
+    const key = `${owner}/${repo}@${sha}`;
+    const others = (this.checkRuns.get(key) ?? []).filter((r) => r.name !== run.name);
+    this.checkRuns.set(key, [{ conclusion: null, ...run }, ...others]);
+  }
+
+  setStatus(
+    owner: string,
+    repo: string,
+    sha: string,
+    status: { context: string; state: string },
+  ): void {
+    const key = `${owner}/${repo}@${sha}`;
+    this.statuses.set(key, [status, ...(this.statuses.get(key) ?? [])]);
+  }
+
+  deploymentsOf(owner: string, repo: string, environment: string) {
+    return this.deployments.filter(
+      (d) => d.repo === `${owner}/${repo}` && d.environment === environment,
+    );
   }
 
   reactionsTo(commentId: number): string[] {
@@ -168,6 +216,73 @@ export class FakeGitHub {
       const content = (body as { content: string }).content;
       this.reactions.push({ commentId: Number(m[3]), content });
       return send(201, { id: this.reactions.length, content });
+    }
+    if (
+      req.method === 'GET' &&
+      (m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/check-runs$/.exec(path))
+    ) {
+      const runs = this.checkRuns.get(`${m[1]}/${m[2]}@${m[3]}`) ?? [];
+      return send(200, {
+        total_count: runs.length,
+        check_runs: runs.map((r, i) => ({ id: i + 1, ...r })),
+      });
+    }
+    if (
+      req.method === 'GET' &&
+      (m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/status$/.exec(path))
+    ) {
+      const statuses = this.statuses.get(`${m[1]}/${m[2]}@${m[3]}`) ?? [];
+      return send(200, { state: 'pending', sha: m[3], total_count: statuses.length, statuses });
+    }
+    if (
+      req.method === 'GET' &&
+      (m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(path))
+    ) {
+      const [owner, repo, sha] = [m[1], m[2], m[3]];
+      const pulls = [...this.pulls.entries()]
+        .filter(([key, pull]) => key.startsWith(`${owner}/${repo}#`) && pull.headSha === sha)
+        .map(([key, pull]) => ({
+          number: Number(key.split('#')[1]),
+          state: pull.state,
+          head: { sha },
+        }));
+      return send(200, pulls);
+    }
+    if ((m = /^\/repos\/([^/]+)\/([^/]+)\/deployments$/.exec(path))) {
+      const repoName = `${m[1]}/${m[2]}`;
+      if (req.method === 'POST') {
+        const input = body as {
+          ref: string;
+          environment: string;
+          transient_environment: boolean;
+          production_environment: boolean;
+        };
+        const deployment = {
+          id: 7000 + this.deployments.length,
+          repo: repoName,
+          environment: input.environment,
+          sha: input.ref,
+          transient: input.transient_environment,
+          production: input.production_environment,
+          statuses: [] as DeploymentStatus[],
+        };
+        this.deployments.push(deployment);
+        return send(201, { ...deployment, ...input });
+      }
+      const environment = url.searchParams.get('environment');
+      const list = this.deployments
+        .filter((d) => d.repo === repoName && (!environment || d.environment === environment))
+        .reverse();
+      return send(200, list);
+    }
+    if (
+      req.method === 'POST' &&
+      (m = /^\/repos\/([^/]+)\/([^/]+)\/deployments\/(\d+)\/statuses$/.exec(path))
+    ) {
+      const deployment = this.deployments.find((d) => d.id === Number(m?.[3]));
+      if (!deployment) return send(404, { message: 'Not Found' });
+      deployment.statuses.push(body as DeploymentStatus);
+      return send(201, body);
     }
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path))) {
       const key = `${m[1]}/${m[2]}#${m[3]}`;

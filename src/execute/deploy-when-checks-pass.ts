@@ -1,0 +1,72 @@
+import type { CommitChecks } from '../ports.ts';
+import { upsertRows } from './comment-rows.ts';
+import {
+  deployPreviews,
+  row,
+  type DeployDeps,
+  type DeployParams,
+  type TenantOutcome,
+} from './deploy-previews.ts';
+
+export interface GatedDeployDeps extends DeployDeps {
+  checks: CommitChecks;
+  /** Asks for another look at `sha` at `atMs`, for the wait's timeout. */
+  recheckAt: (atMs: number, sha: string) => void;
+}
+
+export type GatedDeployResult =
+  { state: 'deployed'; outcomes: TenantOutcome[] } | { state: 'waiting' } | { state: 'blocked' };
+
+/**
+ * Deploys once the configured checks passed on the commit. Until then the
+ * tenants show as waiting; a failed check or the timeout ends the wait with
+ * no deploy. Events for the commit (check_run, check_suite, status) come back
+ * here; a newer push replaces the waiting rows, so an older commit's events
+ * find nothing to resume.
+ */
+export async function deployWhenChecksPass(
+  deps: GatedDeployDeps,
+  params: DeployParams,
+): Promise<GatedDeployResult> {
+  const { sha, targets, config } = params;
+  const gate = await deps.checks.gate(sha, config.waitFor);
+  if (gate.state === 'passed')
+    return { state: 'deployed', outcomes: await deployPreviews(deps, params) };
+
+  const short = sha.slice(0, 7);
+  const fail = async (reason: string) => {
+    deps.logger.info({ sha, reason }, 'not deployed: checks');
+    await deps.comment.update((state) =>
+      upsertRows(
+        state,
+        targets.map((target) => ({ ...row(target, sha, 'failed'), reason })),
+      ),
+    );
+    return { state: 'blocked' } as const;
+  };
+  if (gate.state === 'failed') return fail(`not deployed: ${gate.failures.join(', ')} on ${short}`);
+
+  const now = Date.now();
+  const earlier = (await deps.comment.read()).rows
+    .filter((r) => r.status === 'waiting' && r.sha === sha && r.since !== undefined)
+    .map((r) => r.since as number);
+  const since = Math.min(now, ...earlier);
+  const names = gate.waitingFor.join(', ');
+  if (now - since >= config.waitTimeoutMs) {
+    return fail(
+      `not deployed: timed out after ${Math.round(config.waitTimeoutMs / 60_000)} min waiting for ${names} on ${short}`,
+    );
+  }
+  await deps.comment.update((state) =>
+    upsertRows(
+      state,
+      targets.map((target) => ({
+        ...row(target, sha, 'waiting'),
+        reason: `waiting for ${names}`,
+        since,
+      })),
+    ),
+  );
+  deps.recheckAt(since + config.waitTimeoutMs, sha);
+  return { state: 'waiting' };
+}

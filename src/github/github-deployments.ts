@@ -1,0 +1,58 @@
+import type { ProbotOctokit } from 'probot';
+import type { DeploymentLog, DeploymentState } from '../ports.ts';
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export class GitHubDeployments implements DeploymentLog {
+  private readonly octokit: Octokit;
+  private readonly repo: { owner: string; repo: string };
+
+  constructor(octokit: Octokit, repo: { owner: string; repo: string }) {
+    this.octokit = octokit;
+    this.repo = repo;
+  }
+
+  async start(params: { environment: string; sha: string; url: string }): Promise<number> {
+    const { data } = await this.octokit.rest.repos.createDeployment({
+      ...this.repo,
+      ref: params.sha,
+      environment: params.environment,
+      transient_environment: true,
+      production_environment: false,
+      auto_merge: false,
+      // The app waits for the checks it is told to (waitFor); GitHub must not block on others.
+      required_contexts: [],
+      description: `Preview ${params.url}`,
+    });
+    if (!('id' in data))
+      throw new Error(`GitHub did not create a deployment: ${data.message ?? 'no reason given'}`);
+    await this.update(data.id, 'queued');
+    return data.id;
+  }
+
+  async update(
+    deploymentId: number,
+    state: DeploymentState,
+    details: { url?: string; description?: string } = {},
+  ): Promise<void> {
+    await this.octokit.rest.repos.createDeploymentStatus({
+      ...this.repo,
+      deployment_id: deploymentId,
+      state,
+      ...(details.url ? { environment_url: details.url } : {}),
+      ...(details.description ? { description: details.description.slice(0, 140) } : {}),
+    });
+  }
+
+  async deactivate(environments: string[]): Promise<void> {
+    for (const environment of environments) {
+      const { data } = await this.octokit.rest.repos.listDeployments({
+        ...this.repo,
+        environment,
+        per_page: 1,
+      });
+      const latest = data[0];
+      if (latest) await this.update(latest.id, 'inactive');
+    }
+  }
+}

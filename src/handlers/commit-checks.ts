@@ -1,0 +1,54 @@
+import type { Context } from 'probot';
+import { runChecksJob } from '../execute/run-checks-job.ts';
+import type { Services } from '../services.ts';
+import { pullRequestScope } from './pull-request-scope.ts';
+
+export const commitCheckEvents = [
+  'check_run.completed',
+  'check_suite.completed',
+  'status',
+] as const;
+
+type CheckEvent = Context<'check_run.completed' | 'check_suite.completed' | 'status'>;
+
+/** A check or status settled on a commit: resume the pull requests waiting for it. */
+export function handleCommitCheck(services: Services) {
+  return async (context: CheckEvent): Promise<void> => {
+    const found = commitOf(context);
+    if (!found) return;
+    if (!services.deliveries.firstTime(context.id)) return;
+    let numbers = found.pullRequests;
+    if (numbers.length === 0) {
+      // Statuses, and checks of forks, do not name their pull requests.
+      const { data } = await context.octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+        ...context.repo(),
+        commit_sha: found.sha,
+      });
+      numbers = data.filter((pull) => pull.state === 'open').map((pull) => pull.number);
+    }
+    for (const number of numbers) {
+      const scope = pullRequestScope(context, number);
+      services.queue
+        .enqueue(scope.queueKey, () => runChecksJob(services, { ...scope, sha: found.sha }))
+        .catch((error: unknown) => scope.logger.error({ err: error }, 'checks job failed'));
+    }
+  };
+}
+
+function commitOf(context: CheckEvent): { sha: string; pullRequests: number[] } | undefined {
+  const payload = context.payload;
+  if ('check_run' in payload) {
+    return {
+      sha: payload.check_run.head_sha,
+      pullRequests: payload.check_run.pull_requests.map((p) => p.number),
+    };
+  }
+  if ('check_suite' in payload) {
+    return {
+      sha: payload.check_suite.head_sha,
+      pullRequests: payload.check_suite.pull_requests.map((p) => p.number),
+    };
+  }
+  if (payload.state === 'pending') return undefined;
+  return { sha: payload.sha, pullRequests: [] };
+}
