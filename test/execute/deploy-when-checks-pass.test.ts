@@ -1,0 +1,108 @@
+import { describe, expect, it, vi } from 'vitest';
+import { parseConfig } from '../../src/config/load-config.ts';
+import {
+  deployWhenChecksPass,
+  type GatedDeployDeps,
+} from '../../src/execute/deploy-when-checks-pass.ts';
+import type { GateResult } from '../../src/plan/check-gate.ts';
+import { buildTargets } from '../../src/plan/targets.ts';
+import type { CommentState, Logger } from '../../src/ports.ts';
+
+const pr = { owner: 'acme', repo: 'foo', repositoryId: 1, installationId: 2, number: 5 };
+const sha = 'a'.repeat(40);
+const config = parseConfig(
+  { tenants: ['fr'], waitFor: ['build-image'], waitTimeout: '10m' },
+  'foo',
+);
+if (!config.ok) throw new Error('config');
+const built = buildTargets({
+  pr,
+  config: config.config,
+  domain: 'preview.bar.com',
+  sha,
+  tenants: ['fr'],
+});
+if (!built.ok) throw new Error('targets');
+
+const silent: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+
+function world(gate: GateResult, initial: CommentState = { rows: [] }) {
+  let state = initial;
+  const recheckAt = vi.fn();
+  const unused = () => {
+    throw new Error('no deploy may start while checks are not passed');
+  };
+  const deps = {
+    checks: { gate: async () => gate },
+    comment: {
+      read: async () => state,
+      update: async (change: (s: CommentState) => CommentState) => void (state = change(state)),
+    },
+    recheckAt,
+    logger: silent,
+    cluster: { listPreviews: unused } as unknown as GatedDeployDeps['cluster'],
+    chartSource: { fetchChart: unused },
+    renderer: { render: unused },
+    deployments: { start: unused, update: unused, deactivate: unused },
+  } satisfies GatedDeployDeps;
+  const run = () =>
+    deployWhenChecksPass(deps, {
+      pr: 5,
+      sha,
+      targets: built.ok ? built.targets : [],
+      config: config.ok ? config.config : (undefined as never),
+      observed: [],
+    });
+  return { run, recheckAt, state: () => state };
+}
+
+describe('deployWhenChecksPass', () => {
+  it('shows the tenants waiting and asks for a look when the wait would time out', async () => {
+    const now = Date.now();
+    const w = world({ state: 'pending', waitingFor: ['build-image'] });
+    await expect(w.run()).resolves.toEqual({ state: 'waiting' });
+    const [row] = w.state().rows;
+    expect(row).toMatchObject({
+      tenant: 'fr',
+      status: 'waiting',
+      reason: 'waiting for build-image',
+      sha,
+    });
+    expect(row?.since).toBeGreaterThanOrEqual(now);
+    expect(w.recheckAt).toHaveBeenCalledWith((row?.since as number) + 600_000, sha);
+  });
+
+  it('keeps the start of a wait across events', async () => {
+    const since = Date.now() - 60_000;
+    const w = world(
+      { state: 'pending', waitingFor: ['build-image'] },
+      { rows: [{ tenant: 'fr', url: 'https://x', status: 'waiting', sha, since }] },
+    );
+    await w.run();
+    expect(w.state().rows[0]?.since).toBe(since);
+    expect(w.recheckAt).toHaveBeenCalledWith(since + 600_000, sha);
+  });
+
+  it('gives up once the timeout has passed', async () => {
+    const since = Date.now() - 600_001;
+    const w = world(
+      { state: 'pending', waitingFor: ['build-image'] },
+      { rows: [{ tenant: 'fr', url: 'https://x', status: 'waiting', sha, since }] },
+    );
+    await expect(w.run()).resolves.toEqual({ state: 'blocked' });
+    expect(w.state().rows[0]).toMatchObject({
+      status: 'failed',
+      reason: 'not deployed: timed out after 10 min waiting for build-image on aaaaaaa',
+    });
+    expect(w.recheckAt).not.toHaveBeenCalled();
+  });
+
+  it('does not deploy a commit whose check failed', async () => {
+    const w = world({ state: 'failed', failures: ['build-image cancelled'] });
+    await expect(w.run()).resolves.toEqual({ state: 'blocked' });
+    expect(w.state().rows[0]).toMatchObject({
+      status: 'failed',
+      reason: 'not deployed: build-image cancelled on aaaaaaa',
+    });
+  });
+});
