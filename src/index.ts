@@ -1,14 +1,28 @@
-import type { Probot } from 'probot';
+import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { commitCheckEvents, handleCommitCheck } from './handlers/commit-checks.ts';
 import { handleIssueComment } from './handlers/issue-comment.ts';
 import { handlePullRequest, pullRequestActions } from './handlers/pull-request.ts';
+import { stopGracefullyOnTerm } from './operations/graceful-shutdown.ts';
+import { operationsHandler } from './operations/operations-handler.ts';
 import type { Logger } from './ports.ts';
+import { Reconciler } from './reconcile/reconciler.ts';
 import { createServices } from './services.ts';
 import { readSettings } from './settings.ts';
 
-export default function prPreview(app: Probot): void {
+export default function prPreview(app: Probot, options: ApplicationFunctionOptions): void {
   const services = createServices(readSettings(process.env), app.log as unknown as Logger);
   app.on([...pullRequestActions], handlePullRequest(services));
   app.on('issue_comment.created', handleIssueComment(services));
   app.on([...commitCheckEvents], handleCommitCheck(services));
+
+  const reconciler = new Reconciler(app, services);
+  const stopping = stopGracefullyOnTerm(services, reconciler);
+  options.addHandler(
+    operationsHandler({
+      cluster: services.cluster,
+      metrics: services.metrics,
+      shuttingDown: stopping,
+    }),
+  );
+  reconciler.start();
 }

@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { GateResult } from './plan/check-gate.ts';
+import type { PreviewOrigin } from './plan/labels.ts';
 import type { PreviewTarget } from './plan/types.ts';
 
 /** Identity of an applied object, kept on the namespace so a redeploy can prune. */
@@ -12,8 +13,16 @@ export interface ObjectRef {
 /** A preview namespace as the cluster shows it: the cluster is the state. */
 export interface ObservedPreview {
   namespace: string;
+  repositoryId: number;
+  pullRequest: number;
+  installationId: number;
   tenant: string | null;
+  /** The commit the last complete deploy applied. */
   sha?: string;
+  /** Set while a deploy runs; left behind by a crash. */
+  deployingSha?: string;
+  origin: PreviewOrigin;
+  expiresAt?: string;
   host?: string;
   inventory: ObjectRef[];
   terminating: boolean;
@@ -21,17 +30,25 @@ export interface ObservedPreview {
 
 export interface Cluster {
   listPreviews(selector: string): Promise<ObservedPreview[]>;
-  /** Creates or updates the namespace; `created` says whether it was new. */
-  ensureNamespace(target: PreviewTarget): Promise<{ created: boolean }>;
+  /**
+   * Creates or updates the namespace and marks a deploy of the target's commit
+   * as under way; `created` says whether it was new.
+   */
+  ensureNamespace(target: PreviewTarget): Promise<{ created: boolean; origin: PreviewOrigin }>;
   /** Undefined when the API server does not know the kind. */
   isNamespaced(apiVersion: string, kind: string): Promise<boolean | undefined>;
   /** Server-side apply of every object; throws ObjectRejectedError naming the object. */
   apply(objects: KubernetesObject[], options: { dryRun: boolean }): Promise<void>;
   deleteObjects(namespace: string, refs: ObjectRef[]): Promise<void>;
   /** Records what was applied at which commit, once everything is in. */
-  recordDeployed(target: PreviewTarget, inventory: ObjectRef[]): Promise<void>;
+  recordDeployed(
+    target: PreviewTarget,
+    record: { inventory: ObjectRef[]; origin: PreviewOrigin; expiresAt?: string },
+  ): Promise<void>;
   /** Deletes the namespaces and waits until they are gone. */
   deleteNamespaces(names: string[]): Promise<void>;
+  /** Whether the API server answers at all. */
+  reachable(): Promise<boolean>;
   /** Waits for every Deployment, StatefulSet and Job in the namespace; says why not on timeout. */
   waitForRollout(namespace: string, timeoutMs: number): Promise<RolloutResult>;
 }
@@ -77,7 +94,7 @@ export interface ChartRenderer {
   }): Promise<string>;
 }
 
-export type RowStatus = 'waiting' | 'deploying' | 'ready' | 'failed' | 'destroyed';
+export type RowStatus = 'waiting' | 'deploying' | 'ready' | 'failed' | 'destroyed' | 'expired';
 
 export interface CommentRow {
   tenant: string | null;
@@ -110,4 +127,10 @@ export interface Logger {
   error(obj: object | string, msg?: string): void;
   debug(obj: object | string, msg?: string): void;
   child(bindings: Record<string, unknown>): Logger;
+}
+
+export interface Metrics {
+  deployFinished(result: 'success' | 'failure', seconds: number): void;
+  destroyFinished(result: 'success' | 'failure', count: number): void;
+  githubRateLimit(remaining: number): void;
 }

@@ -1,6 +1,12 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { KubernetesCluster } from './deploy/kubernetes-cluster.ts';
+import { KubernetesLeases } from './deploy/kubernetes-lease.ts';
+import { PullRequestLocks } from './reconcile/pull-request-locks.ts';
 import { HelmRenderer } from './deploy/helm.ts';
 import { HttpSmokeProbe } from './deploy/http-smoke-probe.ts';
+import { PreviewMetrics } from './operations/metrics.ts';
 import type { ChartRenderer, Cluster, Logger, SmokeProbe } from './ports.ts';
 import { DeliveryLog } from './queue/delivery-log.ts';
 import { KeyedQueue } from './queue/keyed-queue.ts';
@@ -16,18 +22,32 @@ export interface Services {
   deliveries: DeliveryLog;
   waits: WaitTimers;
   smoke?: SmokeProbe;
+  metrics: PreviewMetrics;
+  leases: KubernetesLeases;
+  locks: PullRequestLocks;
   logger: Logger;
 }
 
 export function createServices(settings: Settings, logger: Logger): Services {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  const cluster = new KubernetesCluster(kubeConfig);
+  const queue = new KeyedQueue(settings.concurrency);
+  const leases = new KubernetesLeases(kubeConfig, {
+    namespace: settings.leaseNamespace,
+    identity: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+  });
   return {
     settings,
-    cluster: KubernetesCluster.fromEnvironment(),
+    cluster,
     renderer: new HelmRenderer(settings.helmBin),
-    queue: new KeyedQueue(settings.concurrency),
+    queue,
+    metrics: new PreviewMetrics({ queueDepth: () => queue.depth, cluster }),
     deliveries: new DeliveryLog(),
     waits: new WaitTimers(),
     ...(settings.ingressUrl ? { smoke: new HttpSmokeProbe(settings.ingressUrl) } : {}),
+    leases,
+    locks: new PullRequestLocks(leases, logger),
     logger,
   };
 }

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { durationMs } from './config/resolve-config.ts';
+
 /** The app's own settings, from its environment (never from a repository). */
 export interface Settings {
   /** Parent domain of every preview host, e.g. preview.bar.com. */
@@ -7,7 +10,15 @@ export interface Settings {
   concurrency: number;
   /** Where smoke checks reach the ingress controller, e.g. http://haproxy.ingress.svc. */
   ingressUrl?: string;
+  /** Between reconcile passes; 0 turns the reconciler off. */
+  reconcileIntervalMs: number;
+  /** Namespace of the Leases that coordinate replicas. */
+  leaseNamespace: string;
+  /** How long SIGTERM waits for work in flight. */
+  shutdownGraceMs: number;
 }
+
+const serviceAccountNamespaceFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 export function readSettings(env: NodeJS.ProcessEnv): Settings {
   const previewDomain = env.PREVIEW_DOMAIN?.trim().toLowerCase();
@@ -30,9 +41,32 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     throw new Error(`PREVIEW_INGRESS_URL must be http(s)://host[:port], got \`${ingressUrl}\``);
   }
   return {
+    reconcileIntervalMs: durationSetting(env, 'PREVIEW_RECONCILE_INTERVAL', '5m'),
+    shutdownGraceMs: durationSetting(env, 'PREVIEW_SHUTDOWN_GRACE', '25s'),
+    leaseNamespace: env.PREVIEW_LEASE_NAMESPACE?.trim() || podNamespace() || 'default',
     previewDomain,
     helmBin: env.HELM_BIN?.trim() || 'helm',
     concurrency,
     ...(ingressUrl ? { ingressUrl } : {}),
   };
+}
+
+function durationSetting(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
+  const value = env[name]?.trim() || fallback;
+  if (value === '0') return 0;
+  if (!/^\d+(s|m|h|d)$/.test(value)) {
+    throw new Error(
+      `${name} must be a duration such as 30s or 5m (0 turns it off), got \`${value}\``,
+    );
+  }
+  return durationMs(value);
+}
+
+/** In a pod, the app keeps its Leases in its own namespace. */
+function podNamespace(): string | undefined {
+  try {
+    return readFileSync(serviceAccountNamespaceFile, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -24,6 +24,7 @@ export interface PreviewConfig {
   waitTimeoutMs: number;
   rolloutTimeoutMs: number;
   smoke?: { path: string };
+  ttlMs?: number;
 }
 
 export function resolveConfig(file: PreviewConfigFile, repositoryName: string): PreviewConfig {
@@ -46,6 +47,7 @@ export function resolveConfig(file: PreviewConfigFile, repositoryName: string): 
     waitTimeoutMs: durationMs(file.waitTimeout),
     rolloutTimeoutMs: durationMs(file.rolloutTimeout),
     ...(file.smoke ? { smoke: file.smoke } : {}),
+    ...(file.ttl ? { ttlMs: durationMs(file.ttl) } : {}),
   };
 }
 

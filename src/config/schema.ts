@@ -83,6 +83,8 @@ export const previewConfigSchema = z
     waitTimeout: durationSchema.default('30m'),
     /** How long Deployments, StatefulSets and Jobs may take to become ready. */
     rolloutTimeout: durationSchema.default('5m'),
+    /** Previews are destroyed this long after the last push or command, e.g. `7d`. */
+    ttl: durationSchema.optional(),
     /** An HTTP request sent to each ready preview, whose status code is reported. */
     smoke: smokeSchema.optional(),
   })

@@ -6,6 +6,7 @@ import {
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
+  VersionApi,
   type KubernetesObject,
   type V1Deployment,
   type V1Job,
@@ -14,11 +15,12 @@ import {
 } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ObjectRejectedError, UserFacingError } from '../errors.ts';
-import { annotationKeys, labelKeys, managerName } from '../plan/labels.ts';
+import { annotationKeys, labelKeys, managerName, type PreviewOrigin } from '../plan/labels.ts';
 import type { PreviewTarget } from '../plan/types.ts';
 import type { Cluster, ObjectRef, ObservedPreview, RolloutResult } from '../ports.ts';
 import { diagnoseRollout } from './diagnose-rollout.ts';
 import { describe } from './prepare-objects.ts';
+import { withRetry } from './retry.ts';
 
 /** Exposes the client's cached discovery, which it keeps protected. */
 class ObjectApi extends KubernetesObjectApi {
@@ -37,6 +39,7 @@ export class KubernetesCluster implements Cluster {
   private readonly core: CoreV1Api;
   private readonly apps: AppsV1Api;
   private readonly batch: BatchV1Api;
+  private readonly version: VersionApi;
   private readonly deleteTimeoutMs: number;
 
   constructor(kubeConfig: KubeConfig, options: KubernetesClusterOptions = {}) {
@@ -44,22 +47,19 @@ export class KubernetesCluster implements Cluster {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.batch = kubeConfig.makeApiClient(BatchV1Api);
+    this.version = kubeConfig.makeApiClient(VersionApi);
     this.deleteTimeoutMs = options.namespaceDeleteTimeoutMs ?? 300_000;
   }
 
-  static fromEnvironment(options?: KubernetesClusterOptions): KubernetesCluster {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromDefault();
-    return new KubernetesCluster(kubeConfig, options);
-  }
-
   async listPreviews(selector: string): Promise<ObservedPreview[]> {
-    const list = await this.core.listNamespace({ labelSelector: selector });
+    const list = await withRetry(() => this.core.listNamespace({ labelSelector: selector }));
     return list.items.map(toObservedPreview);
   }
 
-  async ensureNamespace(target: PreviewTarget): Promise<{ created: boolean }> {
-    const existing = await this.readNamespace(target.namespace);
+  async ensureNamespace(
+    target: PreviewTarget,
+  ): Promise<{ created: boolean; origin: PreviewOrigin }> {
+    let existing = await this.readNamespace(target.namespace);
     const owner = existing?.metadata?.labels?.[labelKeys.repositoryId];
     if (existing && owner !== target.labels[labelKeys.repositoryId]) {
       const holder =
@@ -70,22 +70,32 @@ export class KubernetesCluster implements Cluster {
     }
     if (existing?.metadata?.deletionTimestamp) {
       await this.waitGone([target.namespace]);
+      existing = undefined;
     }
-    // The SHA annotation moves only once the whole deploy is in (recordDeployed).
-    const { [annotationKeys.sha]: _sha, ...annotations } = target.annotations;
-    await this.applyOne(
-      {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: target.namespace, labels: target.labels, annotations },
-      },
-      false,
-    );
-    return { created: existing === undefined || Boolean(existing.metadata?.deletionTimestamp) };
+    const previous = existing?.metadata?.annotations ?? {};
+    const origin: PreviewOrigin =
+      previous[annotationKeys.origin] === 'command' || target.origin === 'command'
+        ? 'command'
+        : 'label';
+    // Server-side apply removes what this manager owned and no longer sends:
+    // the last deploy's commit and inventory stay until recordDeployed moves them.
+    const { [annotationKeys.sha]: sha, ...identity } = target.annotations;
+    const kept = pick(previous, [
+      annotationKeys.sha,
+      annotationKeys.inventory,
+      annotationKeys.expiresAt,
+    ]);
+    await this.applyNamespace(target, {
+      ...kept,
+      ...identity,
+      [annotationKeys.origin]: origin,
+      [annotationKeys.deployingSha]: sha ?? '',
+    });
+    return { created: existing === undefined, origin };
   }
 
   isNamespaced(apiVersion: string, kind: string): Promise<boolean | undefined> {
-    return this.objects.scopeOf(apiVersion, kind).catch((error: unknown) => {
+    return withRetry(() => this.objects.scopeOf(apiVersion, kind)).catch((error: unknown) => {
       // An unknown group or version answers 404 on discovery.
       if (error instanceof ApiException && error.code === 404) return undefined;
       throw error;
@@ -99,13 +109,15 @@ export class KubernetesCluster implements Cluster {
   async deleteObjects(namespace: string, refs: ObjectRef[]): Promise<void> {
     for (const ref of refs) {
       try {
-        await this.objects.delete(
-          { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace } },
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          'Background',
+        await withRetry(() =>
+          this.objects.delete(
+            { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace } },
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            'Background',
+          ),
         );
       } catch (error) {
         if (error instanceof ApiException && error.code === 404) continue;
@@ -114,19 +126,27 @@ export class KubernetesCluster implements Cluster {
     }
   }
 
-  async recordDeployed(target: PreviewTarget, inventory: ObjectRef[]): Promise<void> {
-    await this.applyOne(
+  async recordDeployed(
+    target: PreviewTarget,
+    record: { inventory: ObjectRef[]; origin: PreviewOrigin; expiresAt?: string },
+  ): Promise<void> {
+    await this.applyNamespace(target, {
+      ...target.annotations,
+      [annotationKeys.origin]: record.origin,
+      [annotationKeys.inventory]: JSON.stringify(record.inventory),
+      ...(record.expiresAt ? { [annotationKeys.expiresAt]: record.expiresAt } : {}),
+    });
+  }
+
+  private applyNamespace(
+    target: PreviewTarget,
+    annotations: Record<string, string>,
+  ): Promise<void> {
+    return this.applyOne(
       {
         apiVersion: 'v1',
         kind: 'Namespace',
-        metadata: {
-          name: target.namespace,
-          labels: target.labels,
-          annotations: {
-            ...target.annotations,
-            [annotationKeys.inventory]: JSON.stringify(inventory),
-          },
-        },
+        metadata: { name: target.namespace, labels: target.labels, annotations },
       },
       false,
     );
@@ -135,7 +155,7 @@ export class KubernetesCluster implements Cluster {
   async deleteNamespaces(names: string[]): Promise<void> {
     for (const name of names) {
       try {
-        await this.core.deleteNamespace({ name, propagationPolicy: 'Background' });
+        await withRetry(() => this.core.deleteNamespace({ name, propagationPolicy: 'Background' }));
       } catch (error) {
         if (error instanceof ApiException && error.code === 404) continue;
         throw error;
@@ -144,14 +164,26 @@ export class KubernetesCluster implements Cluster {
     await this.waitGone(names);
   }
 
+  /** Whether the API server answers at all: the app's readiness. */
+  async reachable(): Promise<boolean> {
+    try {
+      await this.version.getCode();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async waitForRollout(namespace: string, timeoutMs: number): Promise<RolloutResult> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const [deployments, statefulSets, jobs] = await Promise.all([
-        this.apps.listNamespacedDeployment({ namespace }),
-        this.apps.listNamespacedStatefulSet({ namespace }),
-        this.batch.listNamespacedJob({ namespace }),
-      ]);
+      const [deployments, statefulSets, jobs] = await withRetry(() =>
+        Promise.all([
+          this.apps.listNamespacedDeployment({ namespace }),
+          this.apps.listNamespacedStatefulSet({ namespace }),
+          this.batch.listNamespacedJob({ namespace }),
+        ]),
+      );
       const failedJob = jobs.items.map(jobFailure).find(Boolean);
       const waiting = [
         ...deployments.items
@@ -195,7 +227,7 @@ export class KubernetesCluster implements Cluster {
 
   private async readNamespace(name: string): Promise<V1Namespace | undefined> {
     try {
-      return await this.core.readNamespace({ name });
+      return await withRetry(() => this.core.readNamespace({ name }));
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) return undefined;
       throw error;
@@ -204,13 +236,15 @@ export class KubernetesCluster implements Cluster {
 
   private async applyOne(object: KubernetesObject, dryRun: boolean): Promise<void> {
     try {
-      await this.objects.patch(
-        object,
-        undefined,
-        dryRun ? 'All' : undefined,
-        managerName,
-        true,
-        PatchStrategy.ServerSideApply,
+      await withRetry(() =>
+        this.objects.patch(
+          object,
+          undefined,
+          dryRun ? 'All' : undefined,
+          managerName,
+          true,
+          PatchStrategy.ServerSideApply,
+        ),
       );
     } catch (error) {
       if (error instanceof ApiException && error.code >= 400 && error.code < 500) {
@@ -241,6 +275,7 @@ function safeJson(text: string): unknown {
 
 function toObservedPreview(namespace: V1Namespace): ObservedPreview {
   const annotations = namespace.metadata?.annotations ?? {};
+  const labels = namespace.metadata?.labels ?? {};
   let inventory: ObjectRef[] = [];
   try {
     inventory = JSON.parse(annotations[annotationKeys.inventory] ?? '[]') as ObjectRef[];
@@ -249,12 +284,24 @@ function toObservedPreview(namespace: V1Namespace): ObservedPreview {
   }
   return {
     namespace: namespace.metadata?.name ?? '',
-    tenant: namespace.metadata?.labels?.[labelKeys.tenant] ?? null,
+    repositoryId: Number(labels[labelKeys.repositoryId]),
+    pullRequest: Number(labels[labelKeys.pullRequest]),
+    installationId: Number(labels[labelKeys.installationId]),
+    tenant: labels[labelKeys.tenant] ?? null,
     sha: annotations[annotationKeys.sha],
+    deployingSha: annotations[annotationKeys.deployingSha] || undefined,
+    origin: annotations[annotationKeys.origin] === 'command' ? 'command' : 'label',
+    expiresAt: annotations[annotationKeys.expiresAt],
     host: annotations[annotationKeys.host],
     inventory,
     terminating: Boolean(namespace.metadata?.deletionTimestamp),
   };
+}
+
+function pick(source: Record<string, string>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(
+    keys.filter((key) => key in source).map((key) => [key, source[key] as string]),
+  );
 }
 
 /** The same test as `kubectl rollout status`. */

@@ -14,16 +14,17 @@ export function upsertRows(
   };
 }
 
-/** Marks rows destroyed: all of them (tenants null) or the named tenants. */
+/** Marks rows destroyed (or expired): all of them (tenants null) or the named tenants. */
 export function markDestroyed(
   state: CommentState,
   tenants: (string | null)[] | null,
+  expired?: { status: 'expired'; reason: string },
 ): CommentState {
   return {
     ...state,
     rows: state.rows.map((r) =>
       tenants === null || tenants.includes(r.tenant)
-        ? { tenant: r.tenant, url: r.url, sha: r.sha, status: 'destroyed' }
+        ? { tenant: r.tenant, url: r.url, sha: r.sha, status: 'destroyed', ...expired }
         : r,
     ),
   };

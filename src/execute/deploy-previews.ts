@@ -22,6 +22,7 @@ import type {
   DeploymentLog,
   DeploymentState,
   Logger,
+  Metrics,
   ObservedPreview,
   PreviewComment,
   SmokeProbe,
@@ -36,6 +37,7 @@ export interface DeployDeps {
   deployments: DeploymentLog;
   /** Absent when the app has no ingress address to send smoke checks to. */
   smoke?: SmokeProbe;
+  metrics: Metrics;
   logger: Logger;
 }
 
@@ -117,6 +119,8 @@ export async function deployPreviews(
     outcomes = await Promise.all(
       targets.map(async (target, i): Promise<TenantOutcome> => {
         const logger = deps.logger.child({ tenant: target.tenant, namespace: target.namespace });
+        const started = Date.now();
+        const seconds = () => (Date.now() - started) / 1000;
         try {
           if (chartError) throw chartError;
           await report(i, 'in_progress');
@@ -131,9 +135,11 @@ export async function deployPreviews(
           });
           const note = await checkServing({ deps, target, config: params.config });
           await report(i, 'success', { url: target.url, ...(note ? { description: note } : {}) });
+          deps.metrics.deployFinished('success', seconds());
           logger.info({ sha }, 'preview deployed');
           return { target, ...(note ? { note } : {}) };
         } catch (error) {
+          deps.metrics.deployFinished('failure', seconds());
           logger.warn({ err: error, sha }, 'preview deploy failed');
           await report(i, 'failure', { description: firstLine(failureReason(error)) });
           return { target, error: error as Error };
@@ -194,7 +200,7 @@ async function applyTenant(params: {
       );
     }
   }
-  const { created } = await deps.cluster.ensureNamespace(target);
+  const { created, origin } = await deps.cluster.ensureNamespace(target);
   try {
     await deps.cluster.apply(objects, { dryRun: true });
     await deps.cluster.apply(objects, { dryRun: false });
@@ -203,7 +209,11 @@ async function applyTenant(params: {
       target.namespace,
       refsToPrune(params.previous?.inventory ?? [], inventory),
     );
-    await deps.cluster.recordDeployed(target, inventory);
+    await deps.cluster.recordDeployed(target, {
+      inventory,
+      origin,
+      ...(config.ttlMs ? { expiresAt: new Date(Date.now() + config.ttlMs).toISOString() } : {}),
+    });
   } catch (error) {
     // A new namespace that did not get everything is removed whole; an older
     // preview stays at its last good commit, since the dry run refused before

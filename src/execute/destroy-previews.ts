@@ -1,26 +1,48 @@
 import { environmentName } from '../plan/names.ts';
 import type { TenantSelection } from '../plan/types.ts';
-import type { Cluster, DeploymentLog, Logger, ObservedPreview, PreviewComment } from '../ports.ts';
+import type {
+  Cluster,
+  DeploymentLog,
+  Logger,
+  Metrics,
+  ObservedPreview,
+  PreviewComment,
+  RowStatus,
+} from '../ports.ts';
 import { markDestroyed } from './comment-rows.ts';
 
 export interface DestroyDeps {
   cluster: Cluster;
   comment: PreviewComment;
   deployments: DeploymentLog;
+  metrics: Metrics;
   logger: Logger;
 }
 
 /** Deletes the selected previews' namespaces, found by their labels, and waits until they are gone. */
 export async function destroyPreviews(
   deps: DestroyDeps,
-  params: { pr: number; selection: TenantSelection; observed: ObservedPreview[]; reason: string },
+  params: {
+    pr: number;
+    selection: TenantSelection;
+    observed: ObservedPreview[];
+    reason: string;
+    /** How the rows read afterwards: `expired` says why and how to bring them back. */
+    status?: Extract<RowStatus, 'destroyed' | 'expired'>;
+  },
 ): Promise<ObservedPreview[]> {
   const { selection } = params;
   const doomed = params.observed.filter(
     (preview) => selection.all || selection.tenants.includes(preview.tenant),
   );
   if (doomed.length > 0) {
-    await deps.cluster.deleteNamespaces(doomed.map((preview) => preview.namespace));
+    try {
+      await deps.cluster.deleteNamespaces(doomed.map((preview) => preview.namespace));
+    } catch (error) {
+      deps.metrics.destroyFinished('failure', doomed.length);
+      throw error;
+    }
+    deps.metrics.destroyFinished('success', doomed.length);
     deps.logger.info(
       { namespaces: doomed.map((p) => p.namespace), reason: params.reason },
       'previews destroyed',
@@ -33,6 +55,12 @@ export async function destroyPreviews(
       deps.logger.warn({ err: error }, 'could not mark GitHub deployments inactive'),
     );
   const tenants = selection.all ? null : selection.tenants;
-  await deps.comment.update((state) => markDestroyed(state, tenants));
+  await deps.comment.update((state) =>
+    markDestroyed(
+      state,
+      tenants,
+      params.status === 'expired' ? { status: 'expired', reason: params.reason } : undefined,
+    ),
+  );
   return doomed;
 }

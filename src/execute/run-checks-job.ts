@@ -3,6 +3,8 @@ import { buildTargets, previewSelector } from '../plan/targets.ts';
 import type { Services } from '../services.ts';
 import { withProblems } from './comment-rows.ts';
 import { deployWhenChecksPass, type GatedDeployDeps } from './deploy-when-checks-pass.ts';
+import type { DestroyDeps } from './destroy-previews.ts';
+import { enqueueForPullRequest } from './enqueue.ts';
 import type { PullRequestScope } from './job-scope.ts';
 
 /** A check or status changed on `sha`, or a wait timed out: resume the tenants waiting for it. */
@@ -25,6 +27,7 @@ export async function runChecksJob(
     domain: services.settings.previewDomain,
     sha: job.sha,
     tenants: waiting.map((r) => r.tenant),
+    origin: 'label',
   });
   if (!targets.ok) {
     await job.comment.update((state) => withProblems(state, targets.problems));
@@ -40,10 +43,22 @@ export async function runChecksJob(
   });
 }
 
+/** What a destroy needs, from the long-lived services and one pull request's scope. */
+export function destroyDeps(services: Services, scope: PullRequestScope): DestroyDeps {
+  return {
+    cluster: services.cluster,
+    comment: scope.comment,
+    deployments: scope.deployments,
+    metrics: services.metrics,
+    logger: scope.logger,
+  };
+}
+
 /** What a deploy needs, from the long-lived services and one pull request's scope. */
 export function gatedDeployDeps(services: Services, scope: PullRequestScope): GatedDeployDeps {
   return {
     cluster: services.cluster,
+    metrics: services.metrics,
     renderer: services.renderer,
     ...(services.smoke ? { smoke: services.smoke } : {}),
     chartSource: scope.chartSource,
@@ -53,9 +68,9 @@ export function gatedDeployDeps(services: Services, scope: PullRequestScope): Ga
     logger: scope.logger,
     recheckAt: (atMs, sha) =>
       services.waits.schedule(scope.queueKey, atMs, () => {
-        services.queue
-          .enqueue(scope.queueKey, () => runChecksJob(services, { ...scope, sha }))
-          .catch((error: unknown) => scope.logger.error({ err: error }, 'checks job failed'));
+        void enqueueForPullRequest(services, scope, 'checks job', () =>
+          runChecksJob(services, { ...scope, sha }),
+        );
       }),
   };
 }

@@ -17,7 +17,7 @@ import { previewSelector } from '../plan/targets.ts';
 import type { PullRequestScope } from './job-scope.ts';
 import type { Services } from '../services.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
-import { gatedDeployDeps } from './run-checks-job.ts';
+import { destroyDeps, gatedDeployDeps } from './run-checks-job.ts';
 import { destroyPreviews } from './destroy-previews.ts';
 
 export interface CommandJob extends PullRequestScope {
@@ -85,12 +85,7 @@ async function runCommands(services: Services, job: CommandJob): Promise<boolean
       }
       case 'destroy':
         await destroyPreviews(
-          {
-            cluster: services.cluster,
-            comment: job.comment,
-            deployments: job.deployments,
-            logger: log,
-          },
+          { ...destroyDeps(services, job), logger: log },
           { pr: pr.number, selection: plan.selection, observed, reason: plan.reason },
         );
         break;

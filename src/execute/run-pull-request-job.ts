@@ -5,7 +5,7 @@ import type { PullRequestScope } from './job-scope.ts';
 import type { Services } from '../services.ts';
 import { withProblems } from './comment-rows.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
-import { gatedDeployDeps } from './run-checks-job.ts';
+import { destroyDeps, gatedDeployDeps } from './run-checks-job.ts';
 import { destroyPreviews } from './destroy-previews.ts';
 
 export interface PullRequestJob extends PullRequestScope {
@@ -33,19 +33,29 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
       logger.warn({ problems: plan.problems }, 'preview request refused');
       await job.comment.update((state) => withProblems(state, plan.problems));
       return;
-    case 'deploy':
+    case 'deploy': {
       if (!config?.ok) return;
+      // An expired preview comes back with a push or a command, not with a reconcile pass.
+      const expired =
+        event.action === 'reconcile'
+          ? (await job.comment.read()).rows
+              .filter((r) => r.status === 'expired' && r.sha === plan.sha)
+              .map((r) => r.tenant)
+          : [];
+      const targets = plan.targets.filter((t) => !expired.includes(t.tenant));
+      if (targets.length === 0) return;
       await deployWhenChecksPass(gatedDeployDeps(services, job), {
         pr: pr.number,
         sha: plan.sha,
-        targets: plan.targets,
+        targets,
         config: config.config,
         observed,
       });
       return;
+    }
     case 'destroy':
       await destroyPreviews(
-        { cluster: services.cluster, comment: job.comment, deployments: job.deployments, logger },
+        { ...destroyDeps(services, job) },
         { pr: pr.number, selection: plan.selection, observed, reason: plan.reason },
       );
       return;

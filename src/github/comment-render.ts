@@ -10,6 +10,7 @@ const statusText: Record<RowStatus, string> = {
   ready: '✅ ready',
   failed: '❌ failed',
   destroyed: '🗑️ destroyed',
+  expired: '💤 expired',
 };
 
 /** The comment body: a table for people and the same state, hidden, for the next update. */
@@ -60,9 +61,13 @@ export function parseCommentState(body: string): CommentState {
 
 function renderRow(row: CommentRow): string {
   const host = row.url.replace(/^https?:\/\//, '');
-  const url = row.status === 'destroyed' ? `~~${host}~~` : `[${host}](${row.url})`;
+  const gone = row.status === 'destroyed' || row.status === 'expired';
+  const url = gone ? `~~${host}~~` : `[${host}](${row.url})`;
   let status = statusText[row.status];
-  if ((row.status === 'failed' || row.status === 'waiting') && row.reason) {
+  if (
+    (row.status === 'failed' || row.status === 'waiting' || row.status === 'expired') &&
+    row.reason
+  ) {
     status += `: ${cell(firstLine(row.reason), 120)}`;
   }
   if (row.note) status += ` (${cell(row.note, 80)})`;

@@ -1,7 +1,8 @@
 import type { Context } from 'probot';
 import { runChecksJob } from '../execute/run-checks-job.ts';
+import { enqueueForPullRequest } from '../execute/enqueue.ts';
 import type { Services } from '../services.ts';
-import { pullRequestScope } from './pull-request-scope.ts';
+import { pullRequestScope } from '../github/pull-request-scope.ts';
 
 export const commitCheckEvents = [
   'check_run.completed',
@@ -27,10 +28,10 @@ export function handleCommitCheck(services: Services) {
       numbers = data.filter((pull) => pull.state === 'open').map((pull) => pull.number);
     }
     for (const number of numbers) {
-      const scope = pullRequestScope(context, number);
-      services.queue
-        .enqueue(scope.queueKey, () => runChecksJob(services, { ...scope, sha: found.sha }))
-        .catch((error: unknown) => scope.logger.error({ err: error }, 'checks job failed'));
+      const scope = pullRequestScope(context, number, services.metrics);
+      void enqueueForPullRequest(services, scope, 'checks job', () =>
+        runChecksJob(services, { ...scope, sha: found.sha }),
+      );
     }
   };
 }

@@ -2,8 +2,9 @@ import type { Context } from 'probot';
 import { runCommandJob } from '../execute/run-command-job.ts';
 import { GitHubConversation } from '../github/pull-request-conversation.ts';
 import { parseCommands } from '../plan/parse-commands.ts';
+import { enqueueForPullRequest } from '../execute/enqueue.ts';
 import type { Services } from '../services.ts';
-import { pullRequestScope } from './pull-request-scope.ts';
+import { pullRequestScope } from '../github/pull-request-scope.ts';
 
 /**
  * `/preview` commands in new comments on pull requests. Edited and deleted
@@ -18,7 +19,7 @@ export function handleIssueComment(services: Services) {
     if (commands.length === 0) return;
     if (!services.deliveries.firstTime(context.id)) return;
 
-    const scope = pullRequestScope(context, payload.issue.number);
+    const scope = pullRequestScope(context, payload.issue.number, services.metrics);
     const conversation = new GitHubConversation(context.octokit, {
       owner: scope.pr.owner,
       repo: scope.pr.repo,
@@ -30,16 +31,14 @@ export function handleIssueComment(services: Services) {
       .catch((error: unknown) =>
         scope.logger.warn({ err: error }, 'could not react to the command'),
       );
-    services.queue
-      .enqueue(scope.queueKey, () =>
-        runCommandJob(services, {
-          ...scope,
-          commands,
-          author: payload.comment.user?.login ?? payload.sender.login,
-          commentId: payload.comment.id,
-          conversation,
-        }),
-      )
-      .catch((error: unknown) => scope.logger.error({ err: error }, 'command job failed'));
+    void enqueueForPullRequest(services, scope, 'command job', () =>
+      runCommandJob(services, {
+        ...scope,
+        commands,
+        author: payload.comment.user?.login ?? payload.sender.login,
+        commentId: payload.comment.id,
+        conversation,
+      }),
+    );
   };
 }

@@ -1,7 +1,8 @@
 import type { Context } from 'probot';
 import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
+import { enqueueForPullRequest } from '../execute/enqueue.ts';
 import type { Services } from '../services.ts';
-import { pullRequestScope } from './pull-request-scope.ts';
+import { pullRequestScope } from '../github/pull-request-scope.ts';
 
 export const pullRequestActions = [
   'pull_request.labeled',
@@ -16,7 +17,7 @@ export function handlePullRequest(services: Services) {
   return async (context: Context<'pull_request'>): Promise<void> => {
     if (!services.deliveries.firstTime(context.id)) return;
     const { payload } = context;
-    const scope = pullRequestScope(context, payload.pull_request.number);
+    const scope = pullRequestScope(context, payload.pull_request.number, services.metrics);
     const event = {
       action: payload.action,
       label: 'label' in payload ? payload.label?.name : undefined,
@@ -24,8 +25,8 @@ export function handlePullRequest(services: Services) {
       headSha: payload.pull_request.head.sha,
       state: payload.pull_request.state,
     };
-    services.queue
-      .enqueue(scope.queueKey, () => runPullRequestJob(services, { ...scope, event }))
-      .catch((error: unknown) => scope.logger.error({ err: error }, 'pull request job failed'));
+    void enqueueForPullRequest(services, scope, 'pull request job', () =>
+      runPullRequestJob(services, { ...scope, event }),
+    );
   };
 }

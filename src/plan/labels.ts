@@ -13,7 +13,15 @@ export const annotationKeys = {
   host: 'pr-preview.dev/host',
   /** On the namespace: the objects the last successful deploy applied, for pruning. */
   inventory: 'pr-preview.dev/inventory',
+  /** On the namespace while a deploy is under way: a crash leaves it behind for the reconciler. */
+  deployingSha: 'pr-preview.dev/deploying-sha',
+  /** `label` or `command`: what asked for the preview, so a lost `unlabeled` can be caught up. */
+  origin: 'pr-preview.dev/origin',
+  /** When the preview expires (ISO time), from the repository's `ttl`. */
+  expiresAt: 'pr-preview.dev/expires-at',
 } as const;
+
+export type PreviewOrigin = 'label' | 'command';
 
 export const managerName = 'pr-preview';
 

@@ -74,6 +74,7 @@ export function planCommand(command: ParsedCommand, ctx: CommandContext): Comman
     domain: ctx.domain,
     sha: ctx.headSha,
     tenants: tenants.tenants,
+    origin: 'command',
   });
   if (!targets.ok) return { action: 'refuse', reply: targets.problems.join('\n') };
   return {

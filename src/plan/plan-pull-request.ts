@@ -4,6 +4,7 @@ import { buildTargets } from './targets.ts';
 import type { Plan, PullRequestRef } from './types.ts';
 
 export interface PullRequestEvent {
+  /** A webhook's action, or `reconcile` when the reconciler brings a pull request up to date. */
   action: string;
   /** The label added or removed, for `labeled` and `unlabeled`. */
   label?: string;
@@ -43,9 +44,13 @@ export function planPullRequest({ pr, event, config, domain, observed }: PlanPar
     const result = tenantsOfLabel(event.label, config.config);
     if (!result.ok) return { action: 'reject', problems: [result.problem] };
     requested = result.tenants;
-  } else if (event.action === 'synchronize' || event.action === 'reopened') {
+  } else if (
+    event.action === 'synchronize' ||
+    event.action === 'reopened' ||
+    event.action === 'reconcile'
+  ) {
     const hasPreviewLabel = event.labels.some(isPreviewLabel);
-    const deployed = event.action === 'synchronize' ? observed.deployedTenants : [];
+    const deployed = event.action === 'reopened' ? [] : observed.deployedTenants;
     if (!hasPreviewLabel && deployed.length === 0) {
       return { action: 'skip', reason: 'no preview requested' };
     }
@@ -63,6 +68,7 @@ export function planPullRequest({ pr, event, config, domain, observed }: PlanPar
     domain,
     sha: event.headSha,
     tenants: requested,
+    origin: 'label',
   });
   if (!targets.ok) return { action: 'reject', problems: targets.problems };
   return { action: 'deploy', sha: event.headSha, targets: targets.targets };

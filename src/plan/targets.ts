@@ -1,5 +1,5 @@
 import type { PreviewConfig } from '../config/resolve-config.ts';
-import { annotationKeys, labelKeys, managerName } from './labels.ts';
+import { annotationKeys, labelKeys, managerName, type PreviewOrigin } from './labels.ts';
 import { hostProblem, namespaceName, renderHost } from './names.ts';
 import type { PreviewTarget, PullRequestRef } from './types.ts';
 
@@ -9,6 +9,7 @@ export interface TargetParams {
   domain: string;
   sha: string;
   tenants: (string | null)[];
+  origin: PreviewOrigin;
 }
 
 export type TargetsResult =
@@ -31,6 +32,7 @@ export function buildTargets(params: TargetParams): TargetsResult {
       continue;
     }
     targets.push({
+      origin: params.origin,
       tenant,
       namespace: namespaceName({ app: params.config.app, pr: params.pr.number, tenant }),
       host,

@@ -1,3 +1,5 @@
+import type { PreviewOrigin } from './labels.ts';
+
 /** The pull request a plan is about. */
 export interface PullRequestRef {
   owner: string;
@@ -9,6 +11,8 @@ export interface PullRequestRef {
 
 /** One preview: a tenant of a pull request, with every name already computed. */
 export interface PreviewTarget {
+  /** What asked for it; a command's request outlives the labels. */
+  origin: PreviewOrigin;
   /** Null for repositories without tenants. */
   tenant: string | null;
   namespace: string;

@@ -7,6 +7,7 @@ export class KeyedQueue {
   private readonly waiting: (() => void)[] = [];
   private running = 0;
   private pending = 0;
+  private closed = false;
   private readonly concurrency: number;
 
   constructor(concurrency: number) {
@@ -21,7 +22,17 @@ export class KeyedQueue {
     return this.pending;
   }
 
+  /** After close, new jobs are refused; those already queued still run. */
+  close(): void {
+    this.closed = true;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   enqueue<T>(key: string, job: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('shutting down: no new work is taken'));
     this.pending += 1;
     const previous = this.tails.get(key) ?? Promise.resolve();
     const result = previous

@@ -34,6 +34,7 @@ const readyTimeoutMs = 180_000;
 
 interface BedState {
   pids: Record<string, number>;
+  commands: Record<string, { command: string; args: string[] }>;
   apiserverPort: number;
   helm: string;
 }
@@ -67,8 +68,9 @@ export async function up(log: Log = console.log): Promise<Bed> {
   writeKubeconfig(apiserver);
 
   const pids: Record<string, number> = {};
-  const state: BedState = { pids, apiserverPort: apiserver, helm: tools.helm };
+  const state: BedState = { pids, commands: {}, apiserverPort: apiserver, helm: tools.helm };
   const start = (name: string, command: string, args: string[]) => {
+    state.commands[name] = { command, args };
     pids[name] = startDetached(name, command, args);
     writeFileSync(statePath, JSON.stringify(state, null, 2));
   };
@@ -122,6 +124,25 @@ export async function up(log: Log = console.log): Promise<Bed> {
     `test cluster up in ${Math.round((Date.now() - started) / 1000)} s: KUBECONFIG=${kubeconfigPath}`,
   );
   return { kubeconfig: kubeconfigPath, helm: tools.helm, started: true };
+}
+
+/** Stops one component, as an outage would; `startComponent` brings it back with the same flags. */
+export async function stopComponent(name: string): Promise<void> {
+  const state = readState();
+  const pid = state?.pids[name];
+  if (!state || pid === undefined) throw new Error(`no ${name} in the test cluster`);
+  signal(pid, 'SIGTERM');
+  while (isAlive(pid)) await sleep(50);
+}
+
+export async function startComponent(name: string): Promise<void> {
+  const state = readState();
+  const spec = state?.commands[name];
+  if (!state || !spec) throw new Error(`no ${name} in the test cluster`);
+  state.pids[name] = startDetached(name, spec.command, spec.args);
+  writeFileSync(statePath, JSON.stringify(state, null, 2));
+  if (name === 'kube-apiserver')
+    await waitFor('kube-apiserver /readyz', () => isReady(state.apiserverPort), state.pids);
 }
 
 /** Stops every process of this bed, including ones a crashed run left without a state file. */
@@ -190,7 +211,7 @@ current-context: bed
 }
 
 function startDetached(name: string, command: string, args: string[]): number {
-  const logFile = openSync(join(logDir, `${name}.log`), 'w');
+  const logFile = openSync(join(logDir, `${name}.log`), 'a');
   // Detached in its own process group: the bed outlives the test run that
   // started it, so a second run can reuse it.
   const child = spawn(command, args, { detached: true, stdio: ['ignore', logFile, logFile] });

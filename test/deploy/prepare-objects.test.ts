@@ -14,6 +14,7 @@ function setup(raw: unknown = { tenants: ['fr'] }) {
     domain: 'preview.bar.com',
     sha: 'abc',
     tenants: [config.config.tenants[0] ?? null],
+    origin: 'label',
   });
   if (!built.ok) throw new Error(built.problems.join());
   return { config: config.config, target: built.targets[0]! };

@@ -21,6 +21,7 @@ const built = buildTargets({
   domain: 'preview.bar.com',
   sha,
   tenants: ['fr'],
+  origin: 'label',
 });
 if (!built.ok) throw new Error('targets');
 
@@ -40,6 +41,7 @@ function world(gate: GateResult, initial: CommentState = { rows: [] }) {
     },
     recheckAt,
     logger: silent,
+    metrics: { deployFinished: unused, destroyFinished: unused, githubRateLimit: unused },
     cluster: { listPreviews: unused } as unknown as GatedDeployDeps['cluster'],
     chartSource: { fetchChart: unused },
     renderer: { render: unused },

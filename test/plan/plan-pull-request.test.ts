@@ -32,6 +32,7 @@ describe('planPullRequest', () => {
     const result = plan({ action: 'labeled', label: 'cd/preview', labels: ['cd/preview'] });
     expect(tenantsOf(result)).toEqual(['fr', 'be', 'hr', 'hu']);
     expect(result.action === 'deploy' && result.targets[0]).toEqual({
+      origin: 'label',
       tenant: 'fr',
       namespace: 'foo-pr-241-fr',
       host: 'foo-241-fr.preview.bar.com',

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { sign } from '@octokit/webhooks-methods';
+import { stateDir } from '../../cluster/bed.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const webhookSecret = 'e2e-webhook-secret';
@@ -58,7 +60,15 @@ export class AppProcess {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    const collect = (chunk: Buffer) => this.output.push(chunk.toString('utf8'));
+    // Kept beside the cluster's own logs, to read after a failed run.
+    const logFile = createWriteStream(join(stateDir, 'logs', `app-${this.port}.log`), { flags: 'a' });
+    const collect = (chunk: Buffer) => {
+      this.output.push(chunk.toString('utf8'));
+      logFile.write(chunk);
+    };
+    this.child.once('exit', (code, signal) => {
+      logFile.end(`\n[app exited: code ${code}, signal ${signal}]\n`);
+    });
     this.child.stdout?.on('data', collect);
     this.child.stderr?.on('data', collect);
     const deadline = Date.now() + 60_000;
@@ -74,6 +84,31 @@ export class AppProcess {
       await sleep(200);
     }
     throw new Error(`the app did not answer on port ${this.port}:\n${this.output.join('')}`);
+  }
+
+  /** Dies at once, as a crash or an OOM kill would. */
+  kill(): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return Promise.resolve(child?.exitCode ?? null);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGKILL');
+    return exited;
+  }
+
+  /** SIGTERM, as Kubernetes stops a pod; resolves with the exit code. */
+  terminate(): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return Promise.resolve(child?.exitCode ?? null);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    return exited;
+  }
+
+  get(path: string): Promise<{ status: number; body: string }> {
+    return fetch(`http://127.0.0.1:${this.port}${path}`).then(async (res) => ({
+      status: res.status,
+      body: await res.text(),
+    }));
   }
 
   async stop(): Promise<void> {

@@ -37,7 +37,19 @@ export class FakeGitHub {
   private readonly comments = new Map<string, Comment[]>();
   private readonly configs = new Map<string, string>();
   private readonly commits = new Map<string, Commit>();
-  private readonly pulls = new Map<string, { headSha: string; state: 'open' | 'closed' }>();
+  private readonly pulls = new Map<
+    string,
+    { headSha: string; state: 'open' | 'closed'; labels: string[] }
+  >();
+  private readonly repositories = new Map<string, number>();
+  private readonly faults: {
+    method: string;
+    pattern: RegExp;
+    status: number;
+    headers: Record<string, string>;
+    message: string;
+  }[] = [];
+  installationIds = [4242];
   private readonly permissions = new Map<string, { permission: string; role_name: string }>();
   readonly reactions: { commentId: number; content: string }[] = [];
   private readonly statuses = new Map<string, { context: string; state: string }[]>();
@@ -97,9 +109,34 @@ export class FakeGitHub {
     owner: string,
     repo: string,
     number: number,
-    pull: { headSha: string; state?: 'open' | 'closed' },
+    pull: { headSha: string; state?: 'open' | 'closed'; labels?: string[] },
   ): void {
-    this.pulls.set(`${owner}/${repo}#${number}`, { state: 'open', ...pull });
+    const previous = this.pulls.get(`${owner}/${repo}#${number}`);
+    this.pulls.set(`${owner}/${repo}#${number}`, {
+      state: 'open',
+      labels: previous?.labels ?? [],
+      ...pull,
+    });
+  }
+
+  /** A repository the installation can see, as the reconciler lists them. */
+  addRepository(owner: string, repo: string, id: number): void {
+    this.repositories.set(`${owner}/${repo}`, id);
+  }
+
+  removeRepository(owner: string, repo: string): void {
+    this.repositories.delete(`${owner}/${repo}`);
+  }
+
+  /** The next matching request fails once with this status, as GitHub does under load. */
+  failNext(
+    method: string,
+    pattern: RegExp,
+    status: number,
+    headers: Record<string, string> = {},
+    message = 'Server Error',
+  ): void {
+    this.faults.push({ method, pattern, status, headers, message });
   }
 
   /** A collaborator's role; anyone else is not a collaborator (404). */
@@ -159,10 +196,47 @@ export class FakeGitHub {
     const body = await readBody(req);
     this.calls.push({ method: req.method ?? 'GET', path, body });
     const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': String(5000 - this.calls.length),
+        ...headers,
+      });
       res.end(data === undefined ? '' : JSON.stringify(data));
     };
     let m: RegExpExecArray | null;
+    const fault = this.faults.findIndex((f) => f.method === req.method && f.pattern.test(path));
+    if (fault >= 0) {
+      const [{ status, headers, message }] = this.faults.splice(fault, 1) as [
+        (typeof this.faults)[number],
+      ];
+      return send(status, { message }, headers);
+    }
+    if (req.method === 'GET' && path === '/app/installations') {
+      return send(
+        200,
+        this.installationIds.map((id) => ({ id, account: { login: 'acme' }, app_id: 1 })),
+      );
+    }
+    if (req.method === 'GET' && path === '/installation/repositories') {
+      const repositories = [...this.repositories.entries()].map(([fullName, id]) => {
+        const [owner, name] = fullName.split('/') as [string, string];
+        return { id, name, full_name: fullName, owner: { login: owner } };
+      });
+      return send(200, { total_count: repositories.length, repositories });
+    }
+    if (req.method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(path))) {
+      const prefix = `${m[1]}/${m[2]}#`;
+      const open = [...this.pulls.entries()]
+        .filter(([key, pull]) => key.startsWith(prefix) && pull.state === 'open')
+        .map(([key, pull]) => ({
+          number: Number(key.slice(prefix.length)),
+          state: 'open',
+          head: { sha: pull.headSha },
+          labels: pull.labels.map((name) => ({ name })),
+        }));
+      return send(200, open);
+    }
 
     if (req.method === 'POST' && (m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path))) {
       return send(201, {

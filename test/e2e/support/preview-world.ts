@@ -27,6 +27,8 @@ export class PreviewWorld {
   readonly github = new FakeGitHub();
   readonly app = new AppProcess();
   readonly k8s = clients();
+  readonly kubeconfig = inject('kubeconfig');
+  readonly helm = inject('helm');
 
   async start(env?: Record<string, string>): Promise<void> {
     await this.github.start();
@@ -57,7 +59,14 @@ export class PreviewWorld {
     });
   }
 
+  /** Sends a pull_request webhook after making GitHub's own view of the pull request agree with it. */
   async send(action: string, params: PullRequestParams, delivery?: string): Promise<void> {
+    this.github.addRepository(params.owner, params.repo, params.repositoryId);
+    this.github.setPullRequest(params.owner, params.repo, params.number, {
+      headSha: params.sha,
+      state: action === 'closed' ? 'closed' : (params.state ?? 'open'),
+      labels: params.labels,
+    });
     const status = await this.app.deliver(
       'pull_request',
       pullRequestPayload(action, params),

@@ -1,0 +1,34 @@
+import { ApiException } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const retriableCodes = new Set([409, 429, 500, 502, 503, 504]);
+const retriableNetworkErrors =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|other side closed|fetch failed/i;
+
+/** Whether a Kubernetes call may succeed if tried again: conflicts, throttling, server and network trouble. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof ApiException) return retriableCodes.has(error.code);
+  const text =
+    error instanceof Error
+      ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`
+      : '';
+  return retriableNetworkErrors.test(text);
+}
+
+/** Runs `call`, retrying transient failures with exponential backoff. */
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  options: { attempts?: number; firstDelayMs?: number } = {},
+): Promise<T> {
+  const attempts = options.attempts ?? 5;
+  let delay = options.firstDelayMs ?? 250;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= attempts || !isTransient(error)) throw error;
+      await sleep(delay + Math.random() * delay * 0.2);
+      delay *= 2;
+    }
+  }
+}

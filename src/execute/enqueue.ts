@@ -1,0 +1,22 @@
+import type { Services } from '../services.ts';
+import type { PullRequestScope } from './job-scope.ts';
+
+/**
+ * Queues work for one pull request: in order behind its earlier work on this
+ * replica, and under its Lease so that no other replica works on it meanwhile.
+ * Failures end here, in the log; the reconciler repairs what they left.
+ */
+export function enqueueForPullRequest(
+  services: Services,
+  scope: PullRequestScope,
+  what: string,
+  job: () => Promise<void>,
+): Promise<void> {
+  if (services.queue.isClosed) {
+    // Thrown inside the webhook handler, so GitHub sees the delivery fail.
+    throw new Error('shutting down: this replica takes no new work');
+  }
+  return services.queue
+    .enqueue(scope.queueKey, () => services.locks.hold(scope.pr, job))
+    .catch((error: unknown) => scope.logger.error({ err: error }, `${what} failed`));
+}

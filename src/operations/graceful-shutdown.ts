@@ -1,0 +1,36 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Reconciler } from '../reconcile/reconciler.ts';
+import type { Services } from '../services.ts';
+
+/**
+ * On SIGTERM: take no new work, let work in flight finish within the grace
+ * period, give the Leases up, exit. Work still running at the deadline is
+ * handed back: its Lease expires and the reconciler of another replica, or of
+ * the next start, finishes or undoes it.
+ */
+export function stopGracefullyOnTerm(services: Services, reconciler: Reconciler): () => boolean {
+  let stopping = false;
+  process.once('SIGTERM', () => {
+    stopping = true;
+    const logger = services.logger.child({ component: 'shutdown' });
+    logger.info(
+      { queued: services.queue.depth },
+      'SIGTERM: taking no new work, finishing work in flight',
+    );
+    services.queue.close();
+    services.waits.cancelAll();
+    const drained = Promise.all([services.queue.idle(), reconciler.stop()]).then(() => true);
+    void Promise.race([drained, sleep(services.settings.shutdownGraceMs).then(() => false)]).then(
+      (finished) => {
+        if (finished) logger.info('all work finished; exiting');
+        else
+          logger.warn(
+            { queued: services.queue.depth },
+            'grace period over; unfinished work is left to the reconciler',
+          );
+        process.exit(0);
+      },
+    );
+  });
+  return () => stopping;
+}

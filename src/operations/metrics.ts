@@ -1,0 +1,77 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { managerName, labelKeys } from '../plan/labels.ts';
+import type { Cluster, Metrics } from '../ports.ts';
+
+/** The app's Prometheus metrics, on its own registry. */
+export class PreviewMetrics implements Metrics {
+  readonly registry = new Registry();
+  private readonly deploys: Counter<'result'>;
+  private readonly destroys: Counter<'result'>;
+  private readonly deployDuration: Histogram<'result'>;
+  private readonly rateLimit: Gauge;
+
+  constructor(sources: { queueDepth: () => number; cluster: Cluster }) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'pr_preview_process_' });
+    this.deploys = new Counter({
+      name: 'pr_preview_deploys_total',
+      help: 'Tenant deploys, by result',
+      labelNames: ['result'],
+      registers,
+    });
+    this.destroys = new Counter({
+      name: 'pr_preview_destroys_total',
+      help: 'Preview destroys, by result',
+      labelNames: ['result'],
+      registers,
+    });
+    this.deployDuration = new Histogram({
+      name: 'pr_preview_deploy_duration_seconds',
+      help: 'Time from the start of a tenant deploy to ready or failed',
+      labelNames: ['result'],
+      buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    });
+    this.rateLimit = new Gauge({
+      name: 'pr_preview_github_rate_limit_remaining',
+      help: 'GitHub API requests left in the current window, as last seen',
+      registers,
+    });
+    new Gauge({
+      name: 'pr_preview_queue_depth',
+      help: 'Jobs queued or running',
+      registers,
+      collect() {
+        this.set(sources.queueDepth());
+      },
+    });
+    new Gauge({
+      name: 'pr_preview_active_previews',
+      help: 'Preview namespaces in the cluster, by tenant',
+      labelNames: ['tenant'],
+      registers,
+      async collect() {
+        this.reset();
+        const previews = await sources.cluster.listPreviews(
+          `${labelKeys.managedBy}=${managerName}`,
+        );
+        for (const preview of previews.filter((p) => !p.terminating)) {
+          this.inc({ tenant: preview.tenant ?? '' });
+        }
+      },
+    });
+  }
+
+  deployFinished(result: 'success' | 'failure', seconds: number): void {
+    this.deploys.inc({ result });
+    this.deployDuration.observe({ result }, seconds);
+  }
+
+  destroyFinished(result: 'success' | 'failure', count: number): void {
+    this.destroys.inc({ result }, count);
+  }
+
+  githubRateLimit(remaining: number): void {
+    this.rateLimit.set(remaining);
+  }
+}

@@ -1,0 +1,110 @@
+import type { ObservedPreview } from '../ports.ts';
+import { isPreviewLabel } from './preview-labels.ts';
+
+export interface OpenPull {
+  number: number;
+  headSha: string;
+  labels: string[];
+}
+
+export interface KnownRepository {
+  id: number;
+  owner: string;
+  name: string;
+  installationId: number;
+  openPulls: OpenPull[];
+}
+
+export type ReconcileAction =
+  /** Bring the pull request's previews to its head commit, as a push would. */
+  | { kind: 'sync'; repository: KnownRepository; pull: OpenPull }
+  /** Destroy these previews; the repository is absent when GitHub no longer shows it to the app. */
+  | {
+      kind: 'destroy';
+      repository?: KnownRepository;
+      pullRequest: number;
+      namespaces: string[];
+      tenants: (string | null)[];
+      reason:
+        | 'app uninstalled'
+        | 'repository removed'
+        | 'pull request closed'
+        | 'label removed'
+        | 'expired';
+    };
+
+export interface ReconcileInput {
+  now: number;
+  /** Installations the app has now. */
+  installationIds: number[];
+  /** Every repository of those installations, with its open pull requests. */
+  repositories: KnownRepository[];
+  previews: ObservedPreview[];
+}
+
+/**
+ * Compares what should exist (open pull requests asking for previews, at
+ * their head commits) with what exists (namespaces with the app's labels).
+ * Pure: the cluster's labels and GitHub are the whole state.
+ */
+export function planReconcile(input: ReconcileInput): ReconcileAction[] {
+  const actions: ReconcileAction[] = [];
+  const installations = new Set(input.installationIds);
+  const repositories = new Map(input.repositories.map((r) => [r.id, r]));
+  const byPull = new Map<string, ObservedPreview[]>();
+  for (const preview of input.previews.filter((p) => !p.terminating)) {
+    const key = `${preview.repositoryId}#${preview.pullRequest}`;
+    byPull.set(key, [...(byPull.get(key) ?? []), preview]);
+  }
+
+  for (const previews of byPull.values()) {
+    const first = previews[0] as ObservedPreview;
+    const destroy = (
+      reason: Extract<ReconcileAction, { kind: 'destroy' }>['reason'],
+      doomed: ObservedPreview[],
+      repository?: KnownRepository,
+    ) =>
+      actions.push({
+        kind: 'destroy',
+        ...(repository ? { repository } : {}),
+        pullRequest: first.pullRequest,
+        namespaces: doomed.map((p) => p.namespace),
+        tenants: doomed.map((p) => p.tenant),
+        reason,
+      });
+    if (!installations.has(first.installationId)) {
+      destroy('app uninstalled', previews);
+      continue;
+    }
+    const repository = repositories.get(first.repositoryId);
+    if (!repository) {
+      destroy('repository removed', previews);
+      continue;
+    }
+    const pull = repository.openPulls.find((p) => p.number === first.pullRequest);
+    if (!pull) {
+      destroy('pull request closed', previews, repository);
+      continue;
+    }
+    const expired = previews.filter((p) => p.expiresAt && Date.parse(p.expiresAt) <= input.now);
+    if (expired.length > 0) destroy('expired', expired, repository);
+    const labelled = pull.labels.some(isPreviewLabel);
+    const unwanted = labelled
+      ? []
+      : previews.filter((p) => p.origin === 'label' && !expired.includes(p));
+    if (unwanted.length > 0) destroy('label removed', unwanted, repository);
+    const live = previews.filter((p) => !expired.includes(p) && !unwanted.includes(p));
+    if (live.some((p) => p.deployingSha || p.sha !== pull.headSha)) {
+      actions.push({ kind: 'sync', repository, pull });
+    }
+  }
+
+  for (const repository of input.repositories) {
+    for (const pull of repository.openPulls) {
+      if (!pull.labels.some(isPreviewLabel) || byPull.has(`${repository.id}#${pull.number}`))
+        continue;
+      actions.push({ kind: 'sync', repository, pull });
+    }
+  }
+  return actions;
+}

@@ -1,0 +1,139 @@
+import type { Probot } from 'probot';
+import { enqueueForPullRequest } from '../execute/enqueue.ts';
+import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
+import { destroyDeps } from '../execute/run-checks-job.ts';
+import { destroyPreviews } from '../execute/destroy-previews.ts';
+import { listInstalledRepositories } from '../github/installed-repositories.ts';
+import { readRepositoryConfig, scopeFor } from '../github/pull-request-scope.ts';
+import { labelKeys, managerName } from '../plan/labels.ts';
+import {
+  planReconcile,
+  type KnownRepository,
+  type ReconcileAction,
+} from '../plan/plan-reconcile.ts';
+import { previewSelector } from '../plan/targets.ts';
+import type { Services } from '../services.ts';
+
+const leaderLease = 'pr-preview-reconciler';
+
+/**
+ * Compares GitHub with the cluster at start and every interval, on one
+ * replica (the holder of the reconciler Lease), and queues what repairs the
+ * difference: lost webhooks, crashes, closed pull requests, expiry.
+ */
+export class Reconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private readonly app: Probot;
+  private readonly services: Services;
+
+  constructor(app: Probot, services: Services) {
+    this.app = app;
+    this.services = services;
+  }
+
+  start(): void {
+    const interval = this.services.settings.reconcileIntervalMs;
+    if (interval === 0) return;
+    const tick = () => {
+      this.running ??= this.tick().finally(() => (this.running = undefined));
+    };
+    setImmediate(tick);
+    this.timer = setInterval(tick, interval);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+    await this.services.leases.release(leaderLease).catch(() => undefined);
+  }
+
+  private async tick(): Promise<void> {
+    const logger = this.services.logger.child({ component: 'reconciler' });
+    try {
+      if (!(await this.services.leases.tryAcquire(leaderLease))) return;
+      const actions = await this.pass();
+      if (actions.length > 0)
+        logger.info({ actions: actions.map(describeAction) }, 'reconcile pass queued repairs');
+    } catch (error) {
+      logger.warn({ err: error }, 'reconcile pass failed; the next one tries again');
+    }
+  }
+
+  /** One pass: plan against GitHub and the cluster, queue the actions. */
+  async pass(): Promise<ReconcileAction[]> {
+    const [installed, previews] = await Promise.all([
+      listInstalledRepositories(this.app),
+      this.services.cluster.listPreviews(`${labelKeys.managedBy}=${managerName}`),
+    ]);
+    const actions = planReconcile({ now: Date.now(), ...installed, previews });
+    for (const action of actions) await this.queue(action);
+    return actions;
+  }
+
+  private async queue(action: ReconcileAction): Promise<void> {
+    const { services } = this;
+    if (action.kind === 'destroy' && !action.repository) {
+      // Without the repository, GitHub cannot be told; the cluster is cleaned all the same.
+      const logger = services.logger.child({ pr: action.pullRequest, reason: action.reason });
+      await services.cluster.deleteNamespaces(action.namespaces).then(
+        () => {
+          services.metrics.destroyFinished('success', action.namespaces.length);
+          logger.info({ namespaces: action.namespaces }, 'orphaned previews destroyed');
+        },
+        (error: unknown) => logger.error({ err: error }, 'could not destroy orphaned previews'),
+      );
+      return;
+    }
+    const number = action.kind === 'sync' ? action.pull.number : action.pullRequest;
+    const scope = await this.scope(action.repository as KnownRepository, number);
+    if (action.kind === 'sync') {
+      const { pull } = action;
+      void enqueueForPullRequest(services, scope, 'reconcile sync', () =>
+        runPullRequestJob(services, {
+          ...scope,
+          event: { action: 'reconcile', labels: pull.labels, headSha: pull.headSha, state: 'open' },
+        }),
+      );
+      return;
+    }
+    void enqueueForPullRequest(services, scope, 'reconcile destroy', async () => {
+      const observed = await services.cluster.listPreviews(previewSelector(scope.pr));
+      await destroyPreviews(destroyDeps(services, scope), {
+        pr: number,
+        selection: { all: false, tenants: action.tenants },
+        observed: observed.filter((p) => action.namespaces.includes(p.namespace)),
+        reason: action.reason === 'expired' ? expiredNote : action.reason,
+        ...(action.reason === 'expired' ? { status: 'expired' as const } : {}),
+      });
+    });
+  }
+
+  private async scope(repository: KnownRepository, number: number) {
+    const octokit = await this.app.auth(repository.installationId);
+    const repo = { owner: repository.owner, repo: repository.name };
+    return scopeFor({
+      octokit,
+      ...repo,
+      repositoryId: repository.id,
+      installationId: repository.installationId,
+      number,
+      logger: this.services.logger.child({
+        repo: `${repo.owner}/${repo.repo}`,
+        pr: number,
+        component: 'reconciler',
+      }),
+      metrics: this.services.metrics,
+      readConfig: () => readRepositoryConfig(octokit, repo),
+    });
+  }
+}
+
+const expiredNote = 'no push or command within the ttl; `/preview deploy` brings it back';
+
+function describeAction(action: ReconcileAction): string {
+  if (action.kind === 'sync')
+    return `sync ${action.repository.owner}/${action.repository.name}#${action.pull.number}`;
+  return `destroy ${action.namespaces.join(', ')} (${action.reason})`;
+}

@@ -1,0 +1,427 @@
+import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startComponent, stopComponent } from '../cluster/bed.ts';
+import { AppProcess } from './support/app-process.ts';
+import { eventually } from './support/kube.ts';
+import { PreviewWorld, sha } from './support/preview-world.ts';
+
+const world = new PreviewWorld();
+const repo = { owner: 'acme', repo: 'heal', repositoryId: 8001 };
+const withReconciler = { PREVIEW_RECONCILE_INTERVAL: '2s' };
+let nextCommentId = 80_000;
+
+/** Another replica, or the same app after a restart, against the same cluster and GitHub. */
+async function startReplica(env: Record<string, string> = withReconciler): Promise<AppProcess> {
+  const replica = new AppProcess();
+  await replica.start({
+    githubHost: world.github.host,
+    kubeconfig: world.kubeconfig,
+    helm: world.helm,
+    env,
+  });
+  return replica;
+}
+
+beforeAll(async () => {
+  await world.start();
+  world.github.setConfig(repo.owner, repo.repo, 'app: heal\ntenants: [fr, be]\n');
+  world.github.addRepository(repo.owner, repo.repo, repo.repositoryId);
+  world.github.setPermission(repo.owner, repo.repo, 'writer', 'write');
+}, 120_000);
+
+afterAll(async () => {
+  await world.stop();
+});
+
+describe('the reconciler repairs what lost webhooks left', () => {
+  it('at start: destroys previews of closed PRs, removed labels and removed repositories; deploys labelled PRs; keeps command-made ones', async () => {
+    for (const n of [1, 2, 3]) world.commit(repo, sha(n), 'foo', 'heal');
+    await world.send('labeled', {
+      ...repo,
+      number: 801,
+      sha: sha(1),
+      labels: ['cd/preview:fr'],
+      label: 'cd/preview:fr',
+    });
+    await world.send('labeled', {
+      ...repo,
+      number: 803,
+      sha: sha(1),
+      labels: ['cd/preview:be'],
+      label: 'cd/preview:be',
+    });
+    world.github.setPullRequest(repo.owner, repo.repo, 804, { headSha: sha(1) });
+    await world.sendComment({
+      ...repo,
+      number: 804,
+      body: '/preview deploy fr',
+      user: 'writer',
+      commentId: nextCommentId++,
+    });
+    await world.waitForComment({ ...repo, number: 801 }, /FR .* ✅ ready/);
+    await world.waitForComment({ ...repo, number: 803 }, /BE .* ✅ ready/);
+    await world.waitForComment({ ...repo, number: 804 }, /FR .* ✅ ready/);
+    // A preview of a repository the app no longer sees, left behind in the cluster.
+    const orphan = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'gone-pr-1',
+        labels: {
+          'app.kubernetes.io/managed-by': 'pr-preview',
+          'pr-preview.dev/repository-id': '8999',
+          'pr-preview.dev/pull-request': '1',
+          'pr-preview.dev/installation-id': '4242',
+        },
+      },
+    } as KubernetesObject;
+    await world.k8s.objects.patch(
+      orphan,
+      undefined,
+      undefined,
+      'e2e',
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+
+    await world.app.stop();
+    // While the app is down: 801 is closed, 803 loses its label, 802 gets one, 804 gets a push; no webhook arrives.
+    world.github.setPullRequest(repo.owner, repo.repo, 801, { headSha: sha(1), state: 'closed' });
+    world.github.setPullRequest(repo.owner, repo.repo, 803, { headSha: sha(1), labels: [] });
+    world.github.setPullRequest(repo.owner, repo.repo, 802, {
+      headSha: sha(2),
+      labels: ['cd/preview'],
+    });
+    world.github.setPullRequest(repo.owner, repo.repo, 804, { headSha: sha(3) });
+
+    const restarted = await startReplica();
+    try {
+      await world.waitForComment({ ...repo, number: 801 }, /FR .* 🗑️ destroyed/);
+      await world.waitForComment({ ...repo, number: 803 }, /BE .* 🗑️ destroyed/);
+      await world.waitForComment(
+        { ...repo, number: 802 },
+        /BE .* ✅ ready \| `2222222`/,
+        /FR .* ✅ ready \| `2222222`/,
+      );
+      await world.waitForComment({ ...repo, number: 804 }, /FR .* ✅ ready \| `3333333`/);
+      expect(await world.namespacesOf(repo.repositoryId, 801)).toEqual([]);
+      expect(await world.namespacesOf(repo.repositoryId, 803)).toEqual([]);
+      expect(await world.namespacesOf(repo.repositoryId, 802)).toEqual([
+        'heal-pr-802-be',
+        'heal-pr-802-fr',
+      ]);
+      expect(await world.namespacesOf(repo.repositoryId, 804)).toEqual(['heal-pr-804-fr']);
+      await eventually(
+        'orphan gone',
+        async () => (await world.namespacesOf(8999, 1)).length === 0 || undefined,
+      );
+    } finally {
+      await restarted.stop();
+    }
+  });
+});
+
+describe('crash safety', () => {
+  it('finishes a deploy that a killed process left half-applied', async () => {
+    const many = Array.from(
+      { length: 120 },
+      (_, i) =>
+        `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler-${i}\ndata:\n  n: "${i}"\n`,
+    ).join('');
+    world.commit(repo, sha(4), 'foo', 'heal', { '.cloud/charts/heal/templates/filler.yaml': many });
+    const app = await startReplica({ PREVIEW_RECONCILE_INTERVAL: '0' });
+    const pr = { ...repo, number: 805 };
+    world.github.setPullRequest(repo.owner, repo.repo, 805, {
+      headSha: sha(4),
+      labels: ['cd/preview:fr'],
+    });
+    expect(
+      await app.deliver(
+        'pull_request',
+        (await import('../fixtures/webhook-payloads.ts')).pullRequestPayload('labeled', {
+          ...pr,
+          sha: sha(4),
+          labels: ['cd/preview:fr'],
+          label: 'cd/preview:fr',
+        }),
+      ),
+    ).toBe(200);
+    // Kill it as soon as the apply has begun: some objects in, the deploy not recorded.
+    await eventually(
+      'the apply under way',
+      async () => {
+        const configMaps = await world.k8s.core
+          .listNamespacedConfigMap({
+            namespace: 'heal-pr-805-fr',
+            labelSelector: 'pr-preview.dev/pull-request=805',
+          })
+          .catch(() => undefined);
+        return configMaps && configMaps.items.length > 0 ? true : undefined;
+      },
+      60_000,
+    );
+    await app.kill();
+    const left = await world.k8s.core.readNamespace({ name: 'heal-pr-805-fr' });
+    expect(left.metadata?.annotations?.['pr-preview.dev/deploying-sha']).toBe(sha(4));
+    expect(left.metadata?.annotations?.['pr-preview.dev/sha']).toBeUndefined();
+
+    const restarted = await startReplica();
+    try {
+      await world.waitForComment(pr, /FR .* ✅ ready \| `4444444`/);
+      const namespace = await world.k8s.core.readNamespace({ name: 'heal-pr-805-fr' });
+      expect(namespace.metadata?.annotations?.['pr-preview.dev/sha']).toBe(sha(4));
+      expect(namespace.metadata?.annotations?.['pr-preview.dev/deploying-sha']).toBeUndefined();
+      const configMaps = await world.k8s.core.listNamespacedConfigMap({
+        namespace: 'heal-pr-805-fr',
+        labelSelector: 'pr-preview.dev/pull-request=805',
+      });
+      expect(configMaps.items).toHaveLength(120);
+      await world.k8s.apps.readNamespacedDeployment({ name: 'heal', namespace: 'heal-pr-805-fr' });
+    } finally {
+      await restarted.stop();
+    }
+  });
+});
+
+describe('expiry', () => {
+  it('destroys a preview after its ttl with a note, keeps it gone, and /preview deploy brings it back', async () => {
+    world.github.setConfig('acme', 'short', 'app: short\nttl: 4s\n');
+    const short = { owner: 'acme', repo: 'short', repositoryId: 8002, number: 806 };
+    world.github.addRepository('acme', 'short', 8002);
+    world.github.setPermission('acme', 'short', 'writer', 'write');
+    world.commit(short, sha(5), 'foo', 'short');
+    const app = await startReplica();
+    try {
+      await app.deliver(
+        'pull_request',
+        (await import('../fixtures/webhook-payloads.ts')).pullRequestPayload('labeled', {
+          ...short,
+          sha: sha(5),
+          labels: ['cd/preview'],
+          label: 'cd/preview',
+        }),
+      );
+      world.github.setPullRequest('acme', 'short', 806, {
+        headSha: sha(5),
+        labels: ['cd/preview'],
+      });
+      await world.waitForComment(short, /✅ ready/);
+      const body = await world.waitForComment(
+        short,
+        /💤 expired: no push or command within the ttl; `\/preview deploy` brings it back/,
+      );
+      expect(body).toContain('~~short-806.preview.bar.com~~');
+      expect(await world.namespacesOf(8002, 806)).toEqual([]);
+      // Several more passes: the label is still there, yet the expired preview stays gone.
+      await new Promise((r) => setTimeout(r, 5_000));
+      expect(await world.namespacesOf(8002, 806)).toEqual([]);
+      await app.deliver(
+        'issue_comment',
+        (await import('../fixtures/webhook-payloads.ts')).issueCommentPayload({
+          ...short,
+          body: '/preview deploy',
+          user: 'writer',
+          commentId: nextCommentId++,
+        }),
+      );
+      await world.waitForComment(short, /✅ ready \| `5555555`/);
+      expect(await world.namespacesOf(8002, 806)).toEqual(['short-pr-806']);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('several replicas', () => {
+  it('never lets two replicas work on one pull request at once, and reconciles on one', async () => {
+    const a = await startReplica();
+    const b = await startReplica();
+    const pr = { ...repo, number: 807 };
+    const { pullRequestPayload } = await import('../fixtures/webhook-payloads.ts');
+    try {
+      const before = world.github.calls.length;
+      world.commit(repo, sha(6), 'foo', 'heal');
+      world.commit(repo, sha(7), 'foo', 'heal');
+      world.github.setPullRequest(repo.owner, repo.repo, 807, {
+        headSha: sha(6),
+        labels: ['cd/preview:be'],
+      });
+      await a.deliver(
+        'pull_request',
+        pullRequestPayload('labeled', {
+          ...pr,
+          sha: sha(6),
+          labels: ['cd/preview:be'],
+          label: 'cd/preview:be',
+        }),
+      );
+      world.github.setPullRequest(repo.owner, repo.repo, 807, {
+        headSha: sha(7),
+        labels: ['cd/preview:be'],
+      });
+      await b.deliver(
+        'pull_request',
+        pullRequestPayload('synchronize', { ...pr, sha: sha(7), labels: ['cd/preview:be'] }),
+      );
+      await world.waitForComment(pr, /BE .* ✅ ready \| `7777777`/);
+      await eventually('both deploys done', async () =>
+        world.github.calls.slice(before).filter((c) => c.path.includes('/tarball/')).length >= 2
+          ? true
+          : undefined,
+      );
+      await world.waitForComment(pr, /BE .* ✅ ready \| `7777777`/);
+      const states = world.github.calls
+        .slice(before)
+        .filter(
+          (c) => /\/issues\/(807\/comments|comments\/\d+)$/.test(c.path) && c.method !== 'GET',
+        )
+        .map((c) =>
+          /\| BE \| .* \| (⏳ deploying|✅ ready)[^|]* \| `(\w+)`/.exec(
+            (c.body as { body: string }).body,
+          ),
+        )
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => m[1]);
+      expect(states.length).toBeGreaterThanOrEqual(4);
+      // Deploying and ready alternate: the second replica waited for the first one's lease.
+      states.forEach((state, i) => expect(state).toBe(i % 2 === 0 ? '⏳ deploying' : '✅ ready'));
+      const lease = await world.k8s.kc
+        .makeApiClient((await import('@kubernetes/client-node')).CoordinationV1Api)
+        .readNamespacedLease({ name: 'pr-preview-reconciler', namespace: 'default' });
+      expect(lease.spec?.holderIdentity).toMatch(/-\d+-[0-9a-f]{6}$/);
+      await world.send('closed', { ...pr, sha: sha(7), labels: ['cd/preview:be'] });
+      await world.waitForComment(pr, /🗑️ destroyed/);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+});
+
+describe('faults and operations', () => {
+  it('is not ready while the API server is down, and catches up when it returns', async () => {
+    const app = await startReplica();
+    const pr = { ...repo, number: 808 };
+    const { pullRequestPayload } = await import('../fixtures/webhook-payloads.ts');
+    try {
+      expect(await app.get('/readyz')).toEqual({ status: 200, body: 'ready' });
+      world.commit(repo, sha(8), 'foo', 'heal');
+      await stopComponent('kube-apiserver');
+      try {
+        await eventually(
+          'not ready',
+          async () => ((await app.get('/readyz')).status === 503 ? true : undefined),
+          30_000,
+        );
+        expect((await app.get('/healthz')).status).toBe(200);
+        world.github.setPullRequest(repo.owner, repo.repo, 808, {
+          headSha: sha(8),
+          labels: ['cd/preview:fr'],
+        });
+        expect(
+          await app.deliver(
+            'pull_request',
+            pullRequestPayload('labeled', {
+              ...pr,
+              sha: sha(8),
+              labels: ['cd/preview:fr'],
+              label: 'cd/preview:fr',
+            }),
+          ),
+        ).toBe(200);
+        await new Promise((r) => setTimeout(r, 3_000));
+      } finally {
+        await startComponent('kube-apiserver');
+      }
+      await eventually(
+        'ready again',
+        async () => ((await app.get('/readyz')).status === 200 ? true : undefined),
+        60_000,
+      );
+      await world.waitForComment(pr, /FR .* ✅ ready \| `8888888`/);
+      expect(await world.namespacesOf(repo.repositoryId, 808)).toEqual(['heal-pr-808-fr']);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('serves health, readiness and Prometheus metrics, and logs repo, PR, tenant and delivery', async () => {
+    const app = await startReplica();
+    const pr = { ...repo, number: 809 };
+    const { pullRequestPayload } = await import('../fixtures/webhook-payloads.ts');
+    try {
+      world.commit(repo, sha(9), 'foo', 'heal');
+      world.github.setPullRequest(repo.owner, repo.repo, 809, {
+        headSha: sha(9),
+        labels: ['cd/preview:be'],
+      });
+      await app.deliver(
+        'pull_request',
+        pullRequestPayload('labeled', {
+          ...pr,
+          sha: sha(9),
+          labels: ['cd/preview:be'],
+          label: 'cd/preview:be',
+        }),
+        'delivery-809',
+      );
+      await world.waitForComment(pr, /BE .* ✅ ready/);
+      const metrics = (await app.get('/metrics')).body;
+      expect(metrics).toMatch(/^pr_preview_deploys_total\{result="success"\} [1-9]/m);
+      expect(metrics).toMatch(
+        /^pr_preview_deploy_duration_seconds_count\{result="success"\} [1-9]/m,
+      );
+      expect(metrics).toMatch(/^pr_preview_queue_depth \d+/m);
+      expect(metrics).toMatch(/^pr_preview_active_previews\{tenant="be"\} [1-9]/m);
+      expect(metrics).toMatch(/^pr_preview_github_rate_limit_remaining \d+/m);
+      const deployed = app
+        .logLines()
+        .find((line) => line.msg === 'preview deployed' && line.delivery === 'delivery-809');
+      expect(deployed).toMatchObject({
+        repo: 'acme/heal',
+        pr: 809,
+        tenant: 'be',
+        delivery: 'delivery-809',
+      });
+      await world.send('closed', { ...pr, sha: sha(9), labels: ['cd/preview:be'] });
+      await world.waitForComment(pr, /🗑️ destroyed/);
+      expect((await app.get('/metrics')).body).toMatch(
+        /^pr_preview_destroys_total\{result="success"\} [1-9]/m,
+      );
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('retries GitHub server errors and finishes work in flight on SIGTERM', async () => {
+    const app = await startReplica({ PREVIEW_RECONCILE_INTERVAL: '0' });
+    const pr = { ...repo, number: 810 };
+    const { pullRequestPayload } = await import('../fixtures/webhook-payloads.ts');
+    world.commit(repo, sha(1), 'foo', 'heal');
+    world.github.failNext('POST', /\/issues\/810\/comments$/, 502);
+    world.github.failNext('GET', /\/tarball\//, 503);
+    world.github.setPullRequest(repo.owner, repo.repo, 810, {
+      headSha: sha(1),
+      labels: ['cd/preview:fr'],
+    });
+    await app.deliver(
+      'pull_request',
+      pullRequestPayload('labeled', {
+        ...pr,
+        sha: sha(1),
+        labels: ['cd/preview:fr'],
+        label: 'cd/preview:fr',
+      }),
+    );
+    await world.waitForComment(pr, /FR .* ⏳ deploying/);
+    const exitCode = await app.terminate();
+    expect(exitCode).toBe(0);
+    expect(world.commentBody(pr)).toMatch(/FR .* ✅ ready \| `1111111`/);
+    expect(app.logLines().some((line) => String(line.msg).includes('all work finished'))).toBe(
+      true,
+    );
+    expect(await world.namespacesOf(repo.repositoryId, 810)).toEqual(['heal-pr-810-fr']);
+    await world
+      .send('closed', { ...pr, sha: sha(1), labels: ['cd/preview:fr'] })
+      .catch(() => undefined);
+  });
+});
