@@ -65,6 +65,21 @@ export class KubernetesLeases {
     );
   }
 
+  /** Whether a live holder (this process or another) has the lease now. */
+  async isHeld(name: string): Promise<boolean> {
+    try {
+      const spec =
+        (await this.api.readNamespacedLease({ name, namespace: this.namespace })).spec ?? {};
+      const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
+      const live =
+        renewed + (spec.leaseDurationSeconds ?? this.durationSeconds) * 1000 >= Date.now();
+      return Boolean(spec.holderIdentity) && live;
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return false;
+      throw error;
+    }
+  }
+
   /** Gives the lease up at once, so another replica need not wait for it to expire. */
   async release(name: string): Promise<void> {
     try {

@@ -13,3 +13,8 @@ export interface PullRequestScope {
   /** Reads `.github/preview.yml` (Probot's `context.config`); null when absent. */
   readConfig: () => Promise<unknown>;
 }
+
+/** One pull request's key in the work queue. */
+export function queueKeyOf(pr: Pick<PullRequestRef, 'repositoryId' | 'number'>): string {
+  return `${pr.repositoryId}#${pr.number}`;
+}

@@ -1,10 +1,11 @@
 import type { Context, ProbotOctokit } from 'probot';
 import { configFileName, configPath } from '../config/load-config.ts';
-import type { PullRequestScope } from '../execute/job-scope.ts';
+import { queueKeyOf, type PullRequestScope } from '../execute/job-scope.ts';
 import type { Logger, Metrics } from '../ports.ts';
 import { GitHubChartSource } from './github-chart-source.ts';
 import { GitHubCommitChecks } from './github-commit-checks.ts';
 import { GitHubDeployments } from './github-deployments.ts';
+import { retrySecondaryRateLimits } from './secondary-rate-limit.ts';
 import { StickyComment } from './sticky-comment.ts';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -28,6 +29,7 @@ export interface ScopeParams {
 /** The GitHub side of one pull request, for a job started by a webhook or by the reconciler. */
 export function scopeFor(params: ScopeParams): PullRequestScope {
   const { octokit, owner, repo, number } = params;
+  retrySecondaryRateLimits(octokit, params.logger);
   octokit.hook.after('request', (response) => {
     const remaining = Number(response.headers['x-ratelimit-remaining']);
     if (Number.isFinite(remaining)) params.metrics.githubRateLimit(remaining);
@@ -40,7 +42,7 @@ export function scopeFor(params: ScopeParams): PullRequestScope {
       installationId: params.installationId,
       number,
     },
-    queueKey: `${params.repositoryId}#${number}`,
+    queueKey: queueKeyOf({ repositoryId: params.repositoryId, number }),
     logger: params.logger,
     comment: new StickyComment(octokit, { owner, repo, issue_number: number }),
     chartSource: new GitHubChartSource(octokit, { owner, repo }),

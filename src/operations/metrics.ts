@@ -12,7 +12,7 @@ export class PreviewMetrics implements Metrics {
 
   constructor(sources: { queueDepth: () => number; cluster: Cluster }) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'pr_preview_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'pr_preview_' });
     this.deploys = new Counter({
       name: 'pr_preview_deploys_total',
       help: 'Tenant deploys, by result',

@@ -51,6 +51,11 @@ export class KeyedQueue {
     return result;
   }
 
+  /** Whether work for this key is queued or running. */
+  isBusy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   /** Resolves when every job queued so far has ended. */
   async idle(): Promise<void> {
     while (this.tails.size > 0) await Promise.all(this.tails.values());

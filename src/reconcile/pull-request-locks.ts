@@ -5,6 +5,12 @@ import type { Logger } from '../ports.ts';
 
 const maxWaitMs = 10 * 60_000;
 
+type PullRequestKey = Pick<PullRequestRef, 'repositoryId' | 'number'>;
+
+function leaseName(pr: PullRequestKey): string {
+  return `pr-preview-pr-${pr.repositoryId}-${pr.number}`;
+}
+
 /**
  * Keeps two replicas off one pull request: a job runs only while its
  * replica holds the pull request's Lease, renewed for as long as it runs.
@@ -18,11 +24,13 @@ export class PullRequestLocks {
     this.logger = logger;
   }
 
-  async hold<T>(
-    pr: Pick<PullRequestRef, 'repositoryId' | 'number'>,
-    job: () => Promise<T>,
-  ): Promise<T> {
-    const name = `pr-preview-pr-${pr.repositoryId}-${pr.number}`;
+  /** Whether some replica works on the pull request now. */
+  isHeld(pr: PullRequestKey): Promise<boolean> {
+    return this.leases.isHeld(leaseName(pr));
+  }
+
+  async hold<T>(pr: PullRequestKey, job: () => Promise<T>): Promise<T> {
+    const name = leaseName(pr);
     const deadline = Date.now() + maxWaitMs;
     while (!(await this.leases.tryAcquire(name))) {
       if (Date.now() > deadline)

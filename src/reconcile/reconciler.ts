@@ -1,5 +1,6 @@
 import type { Probot } from 'probot';
 import { enqueueForPullRequest } from '../execute/enqueue.ts';
+import { queueKeyOf } from '../execute/job-scope.ts';
 import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
 import { destroyDeps } from '../execute/run-checks-job.ts';
 import { destroyPreviews } from '../execute/destroy-previews.ts';
@@ -87,6 +88,14 @@ export class Reconciler {
       return;
     }
     const number = action.kind === 'sync' ? action.pull.number : action.pullRequest;
+    const repositoryId = (action.repository as KnownRepository).id;
+    // Work under way shows as behind or half-deployed; it is not lost, so it is left alone.
+    if (
+      services.queue.isBusy(queueKeyOf({ repositoryId, number })) ||
+      (await services.locks.isHeld({ repositoryId, number }))
+    ) {
+      return;
+    }
     const scope = await this.scope(action.repository as KnownRepository, number);
     if (action.kind === 'sync') {
       const { pull } = action;

@@ -126,12 +126,12 @@ export async function up(log: Log = console.log): Promise<Bed> {
   return { kubeconfig: kubeconfigPath, helm: tools.helm, started: true };
 }
 
-/** Stops one component, as an outage would; `startComponent` brings it back with the same flags. */
+/** Kills one component, as an outage would; `startComponent` brings it back with the same flags. */
 export async function stopComponent(name: string): Promise<void> {
   const state = readState();
   const pid = state?.pids[name];
   if (!state || pid === undefined) throw new Error(`no ${name} in the test cluster`);
-  signal(pid, 'SIGTERM');
+  signal(pid, 'SIGKILL');
   while (isAlive(pid)) await sleep(50);
 }
 

@@ -117,6 +117,11 @@ describe('the reconciler repairs what lost webhooks left', () => {
       );
     } finally {
       await restarted.stop();
+      await world.app.start({
+        githubHost: world.github.host,
+        kubeconfig: world.kubeconfig,
+        helm: world.helm,
+      });
     }
   });
 });
@@ -382,7 +387,11 @@ describe('faults and operations', () => {
         tenant: 'be',
         delivery: 'delivery-809',
       });
-      await world.send('closed', { ...pr, sha: sha(9), labels: ['cd/preview:be'] });
+      world.github.setPullRequest(repo.owner, repo.repo, 809, { headSha: sha(9), state: 'closed' });
+      await app.deliver(
+        'pull_request',
+        pullRequestPayload('closed', { ...pr, sha: sha(9), labels: ['cd/preview:be'] }),
+      );
       await world.waitForComment(pr, /🗑️ destroyed/);
       expect((await app.get('/metrics')).body).toMatch(
         /^pr_preview_destroys_total\{result="success"\} [1-9]/m,
@@ -392,13 +401,20 @@ describe('faults and operations', () => {
     }
   });
 
-  it('retries GitHub server errors and finishes work in flight on SIGTERM', async () => {
+  it('retries GitHub server errors and secondary rate limits, and finishes work in flight on SIGTERM', async () => {
     const app = await startReplica({ PREVIEW_RECONCILE_INTERVAL: '0' });
     const pr = { ...repo, number: 810 };
     const { pullRequestPayload } = await import('../fixtures/webhook-payloads.ts');
     world.commit(repo, sha(1), 'foo', 'heal');
     world.github.failNext('POST', /\/issues\/810\/comments$/, 502);
     world.github.failNext('GET', /\/tarball\//, 503);
+    world.github.failNext(
+      'PATCH',
+      /\/issues\/comments\/\d+$/,
+      403,
+      { 'retry-after': '1' },
+      'You have exceeded a secondary rate limit.',
+    );
     world.github.setPullRequest(repo.owner, repo.repo, 810, {
       headSha: sha(1),
       labels: ['cd/preview:fr'],

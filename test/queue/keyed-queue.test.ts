@@ -60,6 +60,20 @@ describe('KeyedQueue', () => {
     expect(queue.depth).toBe(0);
   });
 
+  it('knows which keys are busy, and takes no new work once closed', async () => {
+    const queue = new KeyedQueue(1);
+    const gate = deferred();
+    const running = queue.enqueue('pr-1', () => gate.promise);
+    expect(queue.isBusy('pr-1')).toBe(true);
+    expect(queue.isBusy('pr-2')).toBe(false);
+    queue.close();
+    await expect(queue.enqueue('pr-2', async () => 'late')).rejects.toThrow('shutting down');
+    gate.resolve();
+    await running;
+    await queue.idle();
+    expect(queue.isBusy('pr-1')).toBe(false);
+  });
+
   it('refuses a bound that is not a positive integer', () => {
     expect(() => new KeyedQueue(0)).toThrow(/positive integer/);
   });

@@ -61,7 +61,9 @@ export class AppProcess {
       },
     );
     // Kept beside the cluster's own logs, to read after a failed run.
-    const logFile = createWriteStream(join(stateDir, 'logs', `app-${this.port}.log`), { flags: 'a' });
+    const logFile = createWriteStream(join(stateDir, 'logs', `app-${this.port}.log`), {
+      flags: 'a',
+    });
     const collect = (chunk: Buffer) => {
       this.output.push(chunk.toString('utf8'));
       logFile.write(chunk);

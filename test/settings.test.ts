@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { readSettings } from '../src/settings.ts';
+
+describe('readSettings', () => {
+  it('reads the defaults', () => {
+    expect(readSettings({ PREVIEW_DOMAIN: 'Preview.Bar.com' })).toEqual({
+      previewDomain: 'preview.bar.com',
+      helmBin: 'helm',
+      concurrency: 4,
+      reconcileIntervalMs: 300_000,
+      shutdownGraceMs: 25_000,
+      leaseNamespace: 'default',
+    });
+  });
+
+  it('reads every setting', () => {
+    expect(
+      readSettings({
+        PREVIEW_DOMAIN: 'preview.bar.com',
+        HELM_BIN: '/opt/helm',
+        PREVIEW_CONCURRENCY: '8',
+        PREVIEW_INGRESS_URL: 'http://haproxy.ingress.svc:8080',
+        PREVIEW_RECONCILE_INTERVAL: '0',
+        PREVIEW_SHUTDOWN_GRACE: '1m',
+        PREVIEW_LEASE_NAMESPACE: 'pr-preview',
+      }),
+    ).toEqual({
+      previewDomain: 'preview.bar.com',
+      helmBin: '/opt/helm',
+      concurrency: 8,
+      ingressUrl: 'http://haproxy.ingress.svc:8080',
+      reconcileIntervalMs: 0,
+      shutdownGraceMs: 60_000,
+      leaseNamespace: 'pr-preview',
+    });
+  });
+
+  it.each([
+    [{}, /PREVIEW_DOMAIN is not set/],
+    [{ PREVIEW_DOMAIN: 'not a domain' }, /is not a DNS name/],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_CONCURRENCY: '0' },
+      /PREVIEW_CONCURRENCY must be a positive integer/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_INGRESS_URL: 'haproxy:80' },
+      /PREVIEW_INGRESS_URL must be http\(s\):\/\/host/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_RECONCILE_INTERVAL: 'often' },
+      /PREVIEW_RECONCILE_INTERVAL must be a duration/,
+    ],
+  ])('refuses %j', (env, message) => {
+    expect(() => readSettings(env)).toThrow(message);
+  });
+});
