@@ -11,6 +11,13 @@ export interface ObjectRef {
 }
 
 /** A preview namespace as the cluster shows it: the cluster is the state. */
+export interface DeployRecord {
+  sha: string;
+  inventory: ObjectRef[];
+  origin: PreviewOrigin;
+  expiresAt?: string;
+}
+
 export interface ObservedPreview {
   namespace: string;
   repositoryId: number;
@@ -40,11 +47,8 @@ export interface Cluster {
   /** Server-side apply of every object; throws ObjectRejectedError naming the object. */
   apply(objects: KubernetesObject[], options: { dryRun: boolean }): Promise<void>;
   deleteObjects(namespace: string, refs: ObjectRef[]): Promise<void>;
-  /** Records what was applied at which commit, once everything is in. */
-  recordDeployed(
-    target: PreviewTarget,
-    record: { inventory: ObjectRef[]; origin: PreviewOrigin; expiresAt?: string },
-  ): Promise<void>;
+  /** Records what was applied at which commit, once the deploy has ended; clears the deploying mark. */
+  recordDeployed(target: PreviewTarget, record: DeployRecord): Promise<void>;
   /** Deletes the namespaces and waits until they are gone. */
   deleteNamespaces(names: string[]): Promise<void>;
   /** Whether the API server answers at all. */

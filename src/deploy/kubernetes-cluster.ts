@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ObjectRejectedError, UserFacingError } from '../errors.ts';
 import { annotationKeys, labelKeys, managerName, type PreviewOrigin } from '../plan/labels.ts';
 import type { PreviewTarget } from '../plan/types.ts';
-import type { Cluster, ObjectRef, ObservedPreview, RolloutResult } from '../ports.ts';
+import type { Cluster, DeployRecord, ObjectRef, ObservedPreview, RolloutResult } from '../ports.ts';
 import { diagnoseRollout } from './diagnose-rollout.ts';
 import { describe } from './prepare-objects.ts';
 import { withRetry } from './retry.ts';
@@ -126,12 +126,10 @@ export class KubernetesCluster implements Cluster {
     }
   }
 
-  async recordDeployed(
-    target: PreviewTarget,
-    record: { inventory: ObjectRef[]; origin: PreviewOrigin; expiresAt?: string },
-  ): Promise<void> {
+  async recordDeployed(target: PreviewTarget, record: DeployRecord): Promise<void> {
     await this.applyNamespace(target, {
       ...target.annotations,
+      [annotationKeys.sha]: record.sha,
       [annotationKeys.origin]: record.origin,
       [annotationKeys.inventory]: JSON.stringify(record.inventory),
       ...(record.expiresAt ? { [annotationKeys.expiresAt]: record.expiresAt } : {}),
@@ -154,6 +152,9 @@ export class KubernetesCluster implements Cluster {
 
   async deleteNamespaces(names: string[]): Promise<void> {
     for (const name of names) {
+      const current = await this.readNamespace(name);
+      // A namespace already terminating answers a second delete with 409; it is on its way.
+      if (!current || current.metadata?.deletionTimestamp) continue;
       try {
         await withRetry(() => this.core.deleteNamespace({ name, propagationPolicy: 'Background' }));
       } catch (error) {

@@ -1,3 +1,4 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -125,15 +126,15 @@ export async function deployPreviews(
           if (chartError) throw chartError;
           await report(i, 'in_progress');
           const previous = params.observed.find((p) => p.namespace === target.namespace);
-          await applyTenant({
+          const note = await deployTenant({
             deps,
             logger,
             target,
+            sha,
             chartDir: chartDir as string,
             config: params.config,
             previous,
           });
-          const note = await checkServing({ deps, target, config: params.config });
           await report(i, 'success', { url: target.url, ...(note ? { description: note } : {}) });
           deps.metrics.deployFinished('success', seconds());
           logger.info({ sha }, 'preview deployed');
@@ -163,15 +164,21 @@ export async function deployPreviews(
   return outcomes;
 }
 
-async function applyTenant(params: {
+/**
+ * Renders, applies and watches one tenant. The namespace carries a deploying
+ * mark from the first write until the deploy is recorded at its very end, so a
+ * crash at any point leaves a mark that the reconciler finishes from.
+ */
+async function deployTenant(params: {
   deps: DeployDeps;
   logger: Logger;
   target: PreviewTarget;
+  sha: string;
   chartDir: string;
   config: PreviewConfig;
   previous: ObservedPreview | undefined;
-}): Promise<void> {
-  const { deps, target, config } = params;
+}): Promise<string | undefined> {
+  const { deps, target, config, previous } = params;
   const rendered = await deps.renderer.render({
     chartDir: params.chartDir,
     releaseName: target.releaseName,
@@ -184,6 +191,52 @@ async function applyTenant(params: {
     target,
     ingress: config.ingress,
   });
+  await refuseClusterScoped(deps, objects);
+  const { created, origin } = await deps.cluster.ensureNamespace(target);
+  try {
+    await deps.cluster.apply(objects, { dryRun: true });
+  } catch (error) {
+    // Refused before anything changed: a new namespace goes, an older
+    // preview keeps its last good commit and stops showing a deploy under way.
+    if (created) await removeNamespace(deps, params.logger, target);
+    else if (previous?.sha) {
+      await deps.cluster.recordDeployed(target, {
+        sha: previous.sha,
+        inventory: previous.inventory,
+        origin,
+        ...(previous.expiresAt ? { expiresAt: previous.expiresAt } : {}),
+      });
+    }
+    throw error;
+  }
+  try {
+    await deps.cluster.apply(objects, { dryRun: false });
+  } catch (error) {
+    // Half-applied: a new namespace goes whole; an older one keeps its
+    // deploying mark, so the reconciler tries again.
+    if (created) await removeNamespace(deps, params.logger, target);
+    throw error;
+  }
+  const inventory = objects.map(refOf);
+  await deps.cluster.deleteObjects(
+    target.namespace,
+    refsToPrune(previous?.inventory ?? [], inventory),
+  );
+  const record = {
+    sha: params.sha,
+    inventory,
+    origin,
+    ...(config.ttlMs ? { expiresAt: new Date(Date.now() + config.ttlMs).toISOString() } : {}),
+  };
+  try {
+    return await checkServing({ deps, target, config });
+  } finally {
+    // Applied objects are recorded even when they do not come up, for pruning.
+    await deps.cluster.recordDeployed(target, record);
+  }
+}
+
+async function refuseClusterScoped(deps: DeployDeps, objects: KubernetesObject[]): Promise<void> {
   for (const object of objects) {
     const namespaced = await deps.cluster.isNamespaced(
       object.apiVersion as string,
@@ -200,37 +253,19 @@ async function applyTenant(params: {
       );
     }
   }
-  const { created, origin } = await deps.cluster.ensureNamespace(target);
-  try {
-    await deps.cluster.apply(objects, { dryRun: true });
-    await deps.cluster.apply(objects, { dryRun: false });
-    const inventory = objects.map(refOf);
-    await deps.cluster.deleteObjects(
-      target.namespace,
-      refsToPrune(params.previous?.inventory ?? [], inventory),
+}
+
+async function removeNamespace(
+  deps: DeployDeps,
+  logger: Logger,
+  target: PreviewTarget,
+): Promise<void> {
+  logger.info('removing the new namespace of a failed deploy');
+  await deps.cluster
+    .deleteNamespaces([target.namespace])
+    .catch((cleanupError: unknown) =>
+      logger.error({ err: cleanupError }, 'could not remove the namespace of a failed deploy'),
     );
-    await deps.cluster.recordDeployed(target, {
-      inventory,
-      origin,
-      ...(config.ttlMs ? { expiresAt: new Date(Date.now() + config.ttlMs).toISOString() } : {}),
-    });
-  } catch (error) {
-    // A new namespace that did not get everything is removed whole; an older
-    // preview stays at its last good commit, since the dry run refused before
-    // anything changed.
-    if (created) {
-      params.logger.info('removing the new namespace of a failed deploy');
-      await deps.cluster
-        .deleteNamespaces([target.namespace])
-        .catch((cleanupError: unknown) =>
-          params.logger.error(
-            { err: cleanupError },
-            'could not remove the namespace of a failed deploy',
-          ),
-        );
-    }
-    throw error;
-  }
 }
 
 /** Waits for the rollout, then sends the smoke check; returns a note for the comment. */

@@ -52,7 +52,7 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
   const installations = new Set(input.installationIds);
   const repositories = new Map(input.repositories.map((r) => [r.id, r]));
   const byPull = new Map<string, ObservedPreview[]>();
-  for (const preview of input.previews.filter((p) => !p.terminating)) {
+  for (const preview of input.previews) {
     const key = `${preview.repositoryId}#${preview.pullRequest}`;
     byPull.set(key, [...(byPull.get(key) ?? []), preview]);
   }
@@ -83,17 +83,19 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
     }
     const pull = repository.openPulls.find((p) => p.number === first.pullRequest);
     if (!pull) {
+      // Terminating ones too: a destroy that a crash cut short still gets its comment.
       destroy('pull request closed', previews, repository);
       continue;
     }
-    const expired = previews.filter((p) => p.expiresAt && Date.parse(p.expiresAt) <= input.now);
+    const current = previews.filter((p) => !p.terminating);
+    const expired = current.filter((p) => p.expiresAt && Date.parse(p.expiresAt) <= input.now);
     if (expired.length > 0) destroy('expired', expired, repository);
     const labelled = pull.labels.some(isPreviewLabel);
     const unwanted = labelled
       ? []
-      : previews.filter((p) => p.origin === 'label' && !expired.includes(p));
+      : current.filter((p) => p.origin === 'label' && !expired.includes(p));
     if (unwanted.length > 0) destroy('label removed', unwanted, repository);
-    const live = previews.filter((p) => !expired.includes(p) && !unwanted.includes(p));
+    const live = current.filter((p) => !expired.includes(p) && !unwanted.includes(p));
     if (live.some((p) => p.deployingSha || p.sha !== pull.headSha)) {
       actions.push({ kind: 'sync', repository, pull });
     }

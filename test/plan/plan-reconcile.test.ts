@@ -145,15 +145,24 @@ describe('planReconcile', () => {
     );
   });
 
-  it('leaves pull requests without preview labels or previews alone, and ignores terminating namespaces', () => {
+  it('leaves pull requests without preview labels alone, and terminating namespaces of open ones', () => {
     const r = repo([{ number: 2, headSha: head, labels: ['bug'] }]);
-    expect(
-      planReconcile({
-        now,
-        installationIds: [100],
-        repositories: [r],
-        previews: [preview({ pullRequest: 2, terminating: true })],
-      }),
-    ).toEqual([]);
+    const previews = [preview({ pullRequest: 2, terminating: true })];
+    expect(planReconcile({ now, installationIds: [100], repositories: [r], previews })).toEqual([]);
+  });
+
+  it('finishes a destroy of a closed pull request that a crash cut short', () => {
+    const r = repo([]);
+    const previews = [preview({ terminating: true })];
+    expect(planReconcile({ now, installationIds: [100], repositories: [r], previews })).toEqual([
+      {
+        kind: 'destroy',
+        repository: r,
+        pullRequest: 1,
+        namespaces: ['foo-pr-1-fr'],
+        tenants: ['fr'],
+        reason: 'pull request closed',
+      },
+    ]);
   });
 });
