@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { durationMs } from './config/resolve-config.ts';
+import { defaultGuardrails, type Guardrails } from './deploy/guardrails.ts';
 
 /** The app's own settings, from its environment (never from a repository). */
 export interface Settings {
@@ -16,6 +17,8 @@ export interface Settings {
   leaseNamespace: string;
   /** How long SIGTERM waits for work in flight. */
   shutdownGraceMs: number;
+  /** What a pull request may put into the cluster; never set by a repository. */
+  guardrails: Guardrails;
 }
 
 const serviceAccountNamespaceFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -41,6 +44,11 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     throw new Error(`PREVIEW_INGRESS_URL must be http(s)://host[:port], got \`${ingressUrl}\``);
   }
   return {
+    guardrails: {
+      allowedKinds: listSetting(env, 'PREVIEW_ALLOWED_KINDS') ?? defaultGuardrails.allowedKinds,
+      allowedClusterRoles:
+        listSetting(env, 'PREVIEW_ALLOWED_CLUSTER_ROLES') ?? defaultGuardrails.allowedClusterRoles,
+    },
     reconcileIntervalMs: durationSetting(env, 'PREVIEW_RECONCILE_INTERVAL', '5m'),
     shutdownGraceMs: durationSetting(env, 'PREVIEW_SHUTDOWN_GRACE', '25s'),
     leaseNamespace: env.PREVIEW_LEASE_NAMESPACE?.trim() || podNamespace() || 'default',
@@ -69,4 +77,14 @@ function podNamespace(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A comma-separated list; unset means the default. */
+function listSetting(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
+  const value = env[name]?.trim();
+  if (value === undefined || value === '') return undefined;
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { defaultGuardrails } from '../src/deploy/guardrails.ts';
 import { readSettings } from '../src/settings.ts';
 
 describe('readSettings', () => {
@@ -10,6 +11,7 @@ describe('readSettings', () => {
       reconcileIntervalMs: 300_000,
       shutdownGraceMs: 25_000,
       leaseNamespace: 'default',
+      guardrails: defaultGuardrails,
     });
   });
 
@@ -23,6 +25,8 @@ describe('readSettings', () => {
         PREVIEW_RECONCILE_INTERVAL: '0',
         PREVIEW_SHUTDOWN_GRACE: '1m',
         PREVIEW_LEASE_NAMESPACE: 'pr-preview',
+        PREVIEW_ALLOWED_KINDS: 'ConfigMap, apps/Deployment',
+        PREVIEW_ALLOWED_CLUSTER_ROLES: 'view,edit',
       }),
     ).toEqual({
       previewDomain: 'preview.bar.com',
@@ -32,6 +36,10 @@ describe('readSettings', () => {
       reconcileIntervalMs: 0,
       shutdownGraceMs: 60_000,
       leaseNamespace: 'pr-preview',
+      guardrails: {
+        allowedKinds: ['ConfigMap', 'apps/Deployment'],
+        allowedClusterRoles: ['view', 'edit'],
+      },
     });
   });
 

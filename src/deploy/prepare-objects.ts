@@ -4,6 +4,9 @@ import type { PreviewConfig } from '../config/resolve-config.ts';
 import { UserFacingError } from '../errors.ts';
 import type { PreviewTarget } from '../plan/types.ts';
 import type { ObjectRef } from '../ports.ts';
+import { describe, withinSizeBound } from './guardrails.ts';
+
+export { describe };
 
 type IngressConfig = PreviewConfig['ingress'];
 
@@ -33,6 +36,11 @@ export function parseManifests(rendered: string): KubernetesObject[] {
       objects.push(object);
     }
   }
+  if (!objects.every((object) => withinSizeBound(object))) {
+    throw new UserFacingError(
+      'the chart rendered YAML that is too large once its aliases are expanded; previews refuse alias bombs',
+    );
+  }
   for (const [index, object] of objects.entries()) {
     if (!object.apiVersion || !object.kind || !object.metadata?.name) {
       throw new UserFacingError(
@@ -56,12 +64,6 @@ export function prepareObjects(params: {
   const { target } = params;
   const prepared = params.objects.map((object) => {
     const copy = structuredClone(object);
-    const declared = copy.metadata?.namespace;
-    if (declared && declared !== target.namespace) {
-      throw new UserFacingError(
-        `${describe(copy)} asks for namespace \`${declared}\`; a preview may only use its own namespace`,
-      );
-    }
     copy.metadata = {
       ...copy.metadata,
       namespace: target.namespace,
@@ -88,10 +90,6 @@ export function refsToPrune(previous: ObjectRef[], current: ObjectRef[]): Object
   const key = (ref: ObjectRef) => `${groupOf(ref.apiVersion)}/${ref.kind}/${ref.name}`;
   const kept = new Set(current.map(key));
   return previous.filter((ref) => !kept.has(key(ref)));
-}
-
-export function describe(object: KubernetesObject): string {
-  return `${object.kind} \`${object.metadata?.name}\``;
 }
 
 function groupOf(apiVersion: string): string {

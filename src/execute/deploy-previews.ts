@@ -4,13 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PreviewConfig } from '../config/resolve-config.ts';
-import {
-  describe,
-  parseManifests,
-  prepareObjects,
-  refOf,
-  refsToPrune,
-} from '../deploy/prepare-objects.ts';
+import { refusedObjects, type Guardrails } from '../deploy/guardrails.ts';
+import { parseManifests, prepareObjects, refOf, refsToPrune } from '../deploy/prepare-objects.ts';
 import { redact, trimMessage } from '../deploy/redact.ts';
 import { messageOf, UserFacingError } from '../errors.ts';
 import { environmentName } from '../plan/names.ts';
@@ -39,6 +34,7 @@ export interface DeployDeps {
   /** Absent when the app has no ingress address to send smoke checks to. */
   smoke?: SmokeProbe;
   metrics: Metrics;
+  guardrails: Guardrails;
   logger: Logger;
 }
 
@@ -186,12 +182,9 @@ async function deployTenant(params: {
     valuesFiles: valuesFilesFor(params.chartDir, config, target.tenant),
     values: target.values,
   });
-  const objects = prepareObjects({
-    objects: parseManifests(rendered),
-    target,
-    ingress: config.ingress,
-  });
-  await refuseClusterScoped(deps, objects);
+  const chartObjects = parseManifests(rendered);
+  await refuseWhatGuardrailsForbid(deps, chartObjects, target.namespace);
+  const objects = prepareObjects({ objects: chartObjects, target, ingress: config.ingress });
   const { created, origin } = await deps.cluster.ensureNamespace(target);
   try {
     await deps.cluster.apply(objects, { dryRun: true });
@@ -236,22 +229,32 @@ async function deployTenant(params: {
   }
 }
 
-async function refuseClusterScoped(deps: DeployDeps, objects: KubernetesObject[]): Promise<void> {
+/** Refuses the whole render, naming every forbidden object, before anything is applied. */
+async function refuseWhatGuardrailsForbid(
+  deps: DeployDeps,
+  objects: KubernetesObject[],
+  namespace: string,
+): Promise<void> {
+  const scopes = new Map<string, boolean | undefined>();
   for (const object of objects) {
-    const namespaced = await deps.cluster.isNamespaced(
-      object.apiVersion as string,
-      object.kind as string,
+    const key = `${object.apiVersion}/${object.kind}`;
+    if (!scopes.has(key)) {
+      scopes.set(
+        key,
+        await deps.cluster.isNamespaced(object.apiVersion as string, object.kind as string),
+      );
+    }
+  }
+  const refusals = refusedObjects({
+    objects,
+    namespace,
+    guardrails: deps.guardrails,
+    namespaced: (object) => scopes.get(`${object.apiVersion}/${object.kind}`),
+  });
+  if (refusals.length > 0) {
+    throw new UserFacingError(
+      `the chart renders objects a preview may not create; nothing was applied:\n${refusals.map((r) => `- ${r}`).join('\n')}`,
     );
-    if (namespaced === undefined) {
-      throw new UserFacingError(
-        `${describe(object)}: the cluster does not know kind ${object.kind} in ${object.apiVersion}`,
-      );
-    }
-    if (!namespaced) {
-      throw new UserFacingError(
-        `${describe(object)} is cluster-scoped; a preview may only create objects in its own namespace`,
-      );
-    }
   }
 }
 

@@ -59,6 +59,7 @@ export function gatedDeployDeps(services: Services, scope: PullRequestScope): Ga
   return {
     cluster: services.cluster,
     metrics: services.metrics,
+    guardrails: services.settings.guardrails,
     renderer: services.renderer,
     ...(services.smoke ? { smoke: services.smoke } : {}),
     chartSource: scope.chartSource,

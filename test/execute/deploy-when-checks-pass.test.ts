@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.ts';
+import { defaultGuardrails } from '../../src/deploy/guardrails.ts';
 import {
   deployWhenChecksPass,
   type GatedDeployDeps,
@@ -42,6 +43,7 @@ function world(gate: GateResult, initial: CommentState = { rows: [] }) {
     recheckAt,
     logger: silent,
     metrics: { deployFinished: unused, destroyFinished: unused, githubRateLimit: unused },
+    guardrails: defaultGuardrails,
     cluster: { listPreviews: unused } as unknown as GatedDeployDeps['cluster'],
     chartSource: { fetchChart: unused },
     renderer: { render: unused },

@@ -1,0 +1,110 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+/** `Kind \`name\``, as comments and errors name an object. */
+export function describe(object: KubernetesObject): string {
+  return `${object.kind} \`${object.metadata?.name}\``;
+}
+
+/** What the app's own settings let a pull request put into the cluster. */
+export interface Guardrails {
+  /** Namespaced kinds a chart may create, as `Kind` or `group/Kind`. */
+  allowedKinds: string[];
+  /** ClusterRoles that a RoleBinding in a preview may refer to. */
+  allowedClusterRoles: string[];
+}
+
+export const defaultGuardrails: Guardrails = {
+  allowedKinds: [
+    'ConfigMap',
+    'Secret',
+    'Service',
+    'ServiceAccount',
+    'PersistentVolumeClaim',
+    'apps/Deployment',
+    'apps/StatefulSet',
+    'apps/DaemonSet',
+    'batch/Job',
+    'batch/CronJob',
+    'networking.k8s.io/Ingress',
+    'networking.k8s.io/NetworkPolicy',
+    'policy/PodDisruptionBudget',
+    'autoscaling/HorizontalPodAutoscaler',
+    'rbac.authorization.k8s.io/Role',
+    'rbac.authorization.k8s.io/RoleBinding',
+  ],
+  allowedClusterRoles: ['view'],
+};
+
+/**
+ * Every object that the guardrails refuse, each with its reason; empty when
+ * all may be applied. Pure: scope comes from the API server's discovery.
+ */
+export function refusedObjects(params: {
+  objects: KubernetesObject[];
+  namespace: string;
+  guardrails: Guardrails;
+  /** Whether the API server serves the kind in a namespace; undefined for an unknown kind. */
+  namespaced: (object: KubernetesObject) => boolean | undefined;
+}): string[] {
+  const refusals: string[] = [];
+  for (const object of params.objects) {
+    const name = describe(object);
+    const declared = object.metadata?.namespace;
+    const namespaced = params.namespaced(object);
+    if (namespaced === undefined) {
+      refusals.push(
+        `${name}: the cluster does not know kind ${object.kind} in ${object.apiVersion}`,
+      );
+    } else if (!namespaced) {
+      refusals.push(
+        `${name} is cluster-scoped; a preview may only create objects in its own namespace`,
+      );
+    } else if (declared && declared !== params.namespace) {
+      refusals.push(
+        `${name} asks for namespace \`${declared}\`; a preview may only use its own namespace`,
+      );
+    } else if (!kindAllowed(object, params.guardrails.allowedKinds)) {
+      refusals.push(`${name}: kind ${kindOf(object)} is not on the app's list of allowed kinds`);
+    } else {
+      const role = clusterRoleOf(object);
+      if (role !== undefined && !params.guardrails.allowedClusterRoles.includes(role)) {
+        refusals.push(`${name} binds ClusterRole \`${role}\`, which is not on the app's allowlist`);
+      }
+    }
+  }
+  return refusals;
+}
+
+export function kindOf(object: KubernetesObject): string {
+  const apiVersion = object.apiVersion ?? '';
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+  return group ? `${group}/${object.kind}` : `${object.kind}`;
+}
+
+function kindAllowed(object: KubernetesObject, allowed: string[]): boolean {
+  return allowed.includes(kindOf(object));
+}
+
+function clusterRoleOf(object: KubernetesObject): string | undefined {
+  if (kindOf(object) !== 'rbac.authorization.k8s.io/RoleBinding') return undefined;
+  const roleRef = (object as { roleRef?: { kind?: string; name?: string } }).roleRef;
+  return roleRef?.kind === 'ClusterRole' ? (roleRef.name ?? '') : undefined;
+}
+
+const maxNodes = 1_000_000;
+
+/**
+ * Counts the nodes a document would have once written out, following shared
+ * references (YAML aliases) each time: an alias bomb is small as YAML and
+ * huge as JSON. True while the count stays under the bound.
+ */
+export function withinSizeBound(document: unknown, limit = maxNodes): boolean {
+  let count = 0;
+  const stack: unknown[] = [document];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (++count > limit) return false;
+    if (Array.isArray(node)) stack.push(...node);
+    else if (node !== null && typeof node === 'object') stack.push(...Object.values(node));
+  }
+  return true;
+}
