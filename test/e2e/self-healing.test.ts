@@ -1,4 +1,4 @@
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { CoordinationV1Api, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startComponent, stopComponent } from '../cluster/bed.ts';
 import { AppProcess } from './support/app-process.ts';
@@ -136,21 +136,17 @@ describe('crash safety', () => {
     world.commit(repo, sha(4), 'foo', 'heal', { '.cloud/charts/heal/templates/filler.yaml': many });
     const app = await startReplica({ PREVIEW_RECONCILE_INTERVAL: '0' });
     const pr = { ...repo, number: 805 };
-    world.github.setPullRequest(repo.owner, repo.repo, 805, {
-      headSha: sha(4),
-      labels: ['cd/preview:fr'],
-    });
-    expect(
-      await app.deliver(
-        'pull_request',
-        (await import('../fixtures/webhook-payloads.ts')).pullRequestPayload('labeled', {
-          ...pr,
-          sha: sha(4),
-          labels: ['cd/preview:fr'],
-          label: 'cd/preview:fr',
-        }),
-      ),
-    ).toBe(200);
+    await world.send(
+      'labeled',
+      {
+        ...pr,
+        sha: sha(4),
+        labels: ['cd/preview:fr'],
+        label: 'cd/preview:fr',
+      },
+      undefined,
+      app,
+    );
     // Kill it as soon as the apply has begun: some objects in, the deploy not recorded.
     await eventually(
       'the apply under way',
@@ -197,19 +193,17 @@ describe('expiry', () => {
     world.commit(short, sha(5), 'foo', 'short');
     const app = await startReplica();
     try {
-      await app.deliver(
-        'pull_request',
-        (await import('../fixtures/webhook-payloads.ts')).pullRequestPayload('labeled', {
+      await world.send(
+        'labeled',
+        {
           ...short,
           sha: sha(5),
           labels: ['cd/preview'],
           label: 'cd/preview',
-        }),
+        },
+        undefined,
+        app,
       );
-      world.github.setPullRequest('acme', 'short', 806, {
-        headSha: sha(5),
-        labels: ['cd/preview'],
-      });
       await world.waitForComment(short, /✅ ready/);
       const body = await world.waitForComment(
         short,
@@ -220,14 +214,14 @@ describe('expiry', () => {
       // Several more passes: the label is still there, yet the expired preview stays gone.
       await new Promise((r) => setTimeout(r, 5_000));
       expect(await world.namespacesOf(8002, 806)).toEqual([]);
-      await app.deliver(
-        'issue_comment',
-        (await import('../fixtures/webhook-payloads.ts')).issueCommentPayload({
+      await world.sendComment(
+        {
           ...short,
           body: '/preview deploy',
           user: 'writer',
           commentId: nextCommentId++,
-        }),
+        },
+        app,
       );
       await world.waitForComment(short, /✅ ready \| `5555555`/);
       expect(await world.namespacesOf(8002, 806)).toEqual(['short-pr-806']);
@@ -242,31 +236,26 @@ describe('several replicas', () => {
     const a = await startReplica();
     const b = await startReplica();
     const pr = { ...repo, number: 807 };
-    const { pullRequestPayload } = await import('../fixtures/webhook-payloads.ts');
     try {
       const before = world.github.calls.length;
       world.commit(repo, sha(6), 'foo', 'heal');
       world.commit(repo, sha(7), 'foo', 'heal');
-      world.github.setPullRequest(repo.owner, repo.repo, 807, {
-        headSha: sha(6),
-        labels: ['cd/preview:be'],
-      });
-      await a.deliver(
-        'pull_request',
-        pullRequestPayload('labeled', {
+      await world.send(
+        'labeled',
+        {
           ...pr,
           sha: sha(6),
           labels: ['cd/preview:be'],
           label: 'cd/preview:be',
-        }),
+        },
+        undefined,
+        a,
       );
-      world.github.setPullRequest(repo.owner, repo.repo, 807, {
-        headSha: sha(7),
-        labels: ['cd/preview:be'],
-      });
-      await b.deliver(
-        'pull_request',
-        pullRequestPayload('synchronize', { ...pr, sha: sha(7), labels: ['cd/preview:be'] }),
+      await world.send(
+        'synchronize',
+        { ...pr, sha: sha(7), labels: ['cd/preview:be'] },
+        undefined,
+        b,
       );
       await world.waitForComment(pr, /BE .* ✅ ready \| `7777777`/);
       await eventually('both deploys done', async () =>
@@ -291,7 +280,7 @@ describe('several replicas', () => {
       // Deploying and ready alternate: the second replica waited for the first one's lease.
       states.forEach((state, i) => expect(state).toBe(i % 2 === 0 ? '⏳ deploying' : '✅ ready'));
       const lease = await world.k8s.kc
-        .makeApiClient((await import('@kubernetes/client-node')).CoordinationV1Api)
+        .makeApiClient(CoordinationV1Api)
         .readNamespacedLease({ name: 'pr-preview-reconciler', namespace: 'default' });
       expect(lease.spec?.holderIdentity).toMatch(/-\d+-[0-9a-f]{6}$/);
       await world.send('closed', { ...pr, sha: sha(7), labels: ['cd/preview:be'] });
@@ -306,7 +295,6 @@ describe('faults and operations', () => {
   it('is not ready while the API server is down, and catches up when it returns', async () => {
     const app = await startReplica();
     const pr = { ...repo, number: 808 };
-    const { pullRequestPayload } = await import('../fixtures/webhook-payloads.ts');
     try {
       expect(await app.get('/readyz')).toEqual({ status: 200, body: 'ready' });
       world.commit(repo, sha(8), 'foo', 'heal');
@@ -318,21 +306,17 @@ describe('faults and operations', () => {
           30_000,
         );
         expect((await app.get('/healthz')).status).toBe(200);
-        world.github.setPullRequest(repo.owner, repo.repo, 808, {
-          headSha: sha(8),
-          labels: ['cd/preview:fr'],
-        });
-        expect(
-          await app.deliver(
-            'pull_request',
-            pullRequestPayload('labeled', {
-              ...pr,
-              sha: sha(8),
-              labels: ['cd/preview:fr'],
-              label: 'cd/preview:fr',
-            }),
-          ),
-        ).toBe(200);
+        await world.send(
+          'labeled',
+          {
+            ...pr,
+            sha: sha(8),
+            labels: ['cd/preview:fr'],
+            label: 'cd/preview:fr',
+          },
+          undefined,
+          app,
+        );
         await new Promise((r) => setTimeout(r, 3_000));
       } finally {
         await startComponent('kube-apiserver');
@@ -352,22 +336,18 @@ describe('faults and operations', () => {
   it('serves health, readiness and Prometheus metrics, and logs repo, PR, tenant and delivery', async () => {
     const app = await startReplica();
     const pr = { ...repo, number: 809 };
-    const { pullRequestPayload } = await import('../fixtures/webhook-payloads.ts');
     try {
       world.commit(repo, sha(9), 'foo', 'heal');
-      world.github.setPullRequest(repo.owner, repo.repo, 809, {
-        headSha: sha(9),
-        labels: ['cd/preview:be'],
-      });
-      await app.deliver(
-        'pull_request',
-        pullRequestPayload('labeled', {
+      await world.send(
+        'labeled',
+        {
           ...pr,
           sha: sha(9),
           labels: ['cd/preview:be'],
           label: 'cd/preview:be',
-        }),
+        },
         'delivery-809',
+        app,
       );
       await world.waitForComment(pr, /BE .* ✅ ready/);
       const metrics = (await app.get('/metrics')).body;
@@ -387,11 +367,7 @@ describe('faults and operations', () => {
         tenant: 'be',
         delivery: 'delivery-809',
       });
-      world.github.setPullRequest(repo.owner, repo.repo, 809, { headSha: sha(9), state: 'closed' });
-      await app.deliver(
-        'pull_request',
-        pullRequestPayload('closed', { ...pr, sha: sha(9), labels: ['cd/preview:be'] }),
-      );
+      await world.send('closed', { ...pr, sha: sha(9), labels: ['cd/preview:be'] }, undefined, app);
       await world.waitForComment(pr, /🗑️ destroyed/);
       expect((await app.get('/metrics')).body).toMatch(
         /^pr_preview_destroys_total\{result="success"\} [1-9]/m,
@@ -404,7 +380,6 @@ describe('faults and operations', () => {
   it('retries GitHub server errors and secondary rate limits, and finishes work in flight on SIGTERM', async () => {
     const app = await startReplica({ PREVIEW_RECONCILE_INTERVAL: '0' });
     const pr = { ...repo, number: 810 };
-    const { pullRequestPayload } = await import('../fixtures/webhook-payloads.ts');
     world.commit(repo, sha(1), 'foo', 'heal');
     world.github.failNext('POST', /\/issues\/810\/comments$/, 502);
     world.github.failNext('GET', /\/tarball\//, 503);
@@ -415,18 +390,16 @@ describe('faults and operations', () => {
       { 'retry-after': '1' },
       'You have exceeded a secondary rate limit.',
     );
-    world.github.setPullRequest(repo.owner, repo.repo, 810, {
-      headSha: sha(1),
-      labels: ['cd/preview:fr'],
-    });
-    await app.deliver(
-      'pull_request',
-      pullRequestPayload('labeled', {
+    await world.send(
+      'labeled',
+      {
         ...pr,
         sha: sha(1),
         labels: ['cd/preview:fr'],
         label: 'cd/preview:fr',
-      }),
+      },
+      undefined,
+      app,
     );
     await world.waitForComment(pr, /FR .* ⏳ deploying/);
     const exitCode = await app.terminate();

@@ -60,18 +60,19 @@ export class PreviewWorld {
   }
 
   /** Sends a pull_request webhook after making GitHub's own view of the pull request agree with it. */
-  async send(action: string, params: PullRequestParams, delivery?: string): Promise<void> {
+  async send(
+    action: string,
+    params: PullRequestParams,
+    delivery?: string,
+    via: AppProcess = this.app,
+  ): Promise<void> {
     this.github.addRepository(params.owner, params.repo, params.repositoryId);
     this.github.setPullRequest(params.owner, params.repo, params.number, {
       headSha: params.sha,
       state: action === 'closed' ? 'closed' : (params.state ?? 'open'),
       labels: params.labels,
     });
-    const status = await this.app.deliver(
-      'pull_request',
-      pullRequestPayload(action, params),
-      delivery,
-    );
+    const status = await via.deliver('pull_request', pullRequestPayload(action, params), delivery);
     if (status !== 200) throw new Error(`webhook answered ${status}`);
   }
 
@@ -92,8 +93,8 @@ export class PreviewWorld {
       .map((c) => c.body);
   }
 
-  async sendComment(params: CommentParams, delivery?: string): Promise<void> {
-    const status = await this.app.deliver('issue_comment', issueCommentPayload(params), delivery);
+  async sendComment(params: CommentParams, via: AppProcess = this.app): Promise<void> {
+    const status = await via.deliver('issue_comment', issueCommentPayload(params));
     if (status !== 200) throw new Error(`webhook answered ${status}`);
   }
 
