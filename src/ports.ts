@@ -53,8 +53,17 @@ export interface Cluster {
   deleteNamespaces(names: string[]): Promise<void>;
   /** Whether the API server answers at all. */
   reachable(): Promise<boolean>;
+  /** The named Secrets of a namespace; names that do not exist are errors. */
+  readSecrets(namespace: string, names: string[]): Promise<SecretCopy[]>;
   /** Waits for every Deployment, StatefulSet and Job in the namespace; says why not on timeout. */
   waitForRollout(namespace: string, timeoutMs: number): Promise<RolloutResult>;
+}
+
+/** What a preview namespace gets of a Secret from the app's source namespace. */
+export interface SecretCopy {
+  name: string;
+  type?: string;
+  data: Record<string, string>;
 }
 
 export type RolloutResult = { ready: true } | { ready: false; reasons: string[] };
@@ -117,6 +126,8 @@ export interface CommentState {
   rows: CommentRow[];
   /** A problem not tied to one tenant (bad configuration), shown above the table. */
   problems?: string[];
+  /** For a pull request from a fork: the one commit a maintainer approved with `/preview deploy`. */
+  approvedSha?: string;
 }
 
 /** The sticky comment of one pull request. */

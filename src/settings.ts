@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { durationMs } from './config/resolve-config.ts';
 import { defaultGuardrails, type Guardrails } from './deploy/guardrails.ts';
+import {
+  defaultNamespacePolicy,
+  type NamespacePolicy,
+  type PreviewCaps,
+} from './deploy/namespace-policies.ts';
 
 /** The app's own settings, from its environment (never from a repository). */
 export interface Settings {
@@ -19,6 +24,10 @@ export interface Settings {
   shutdownGraceMs: number;
   /** What a pull request may put into the cluster; never set by a repository. */
   guardrails: Guardrails;
+  namespacePolicy: NamespacePolicy;
+  caps: PreviewCaps;
+  /** Secrets copied into every preview namespace, from a namespace of the app's. */
+  secrets?: { namespace: string; names: string[] };
 }
 
 const serviceAccountNamespaceFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -49,6 +58,19 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
       allowedClusterRoles:
         listSetting(env, 'PREVIEW_ALLOWED_CLUSTER_ROLES') ?? defaultGuardrails.allowedClusterRoles,
     },
+    namespacePolicy: {
+      quota: mapSetting(env, 'PREVIEW_QUOTA') ?? defaultNamespacePolicy.quota,
+      defaultRequest:
+        mapSetting(env, 'PREVIEW_DEFAULT_REQUEST') ?? defaultNamespacePolicy.defaultRequest,
+      defaultLimit: mapSetting(env, 'PREVIEW_DEFAULT_LIMIT') ?? defaultNamespacePolicy.defaultLimit,
+      ingressNamespace:
+        env.PREVIEW_INGRESS_NAMESPACE?.trim() || defaultNamespacePolicy.ingressNamespace,
+    },
+    caps: {
+      perRepository: countSetting(env, 'PREVIEW_MAX_PER_REPOSITORY', 20),
+      total: countSetting(env, 'PREVIEW_MAX_TOTAL', 300),
+    },
+    ...secretsSetting(env),
     reconcileIntervalMs: durationSetting(env, 'PREVIEW_RECONCILE_INTERVAL', '5m'),
     shutdownGraceMs: durationSetting(env, 'PREVIEW_SHUTDOWN_GRACE', '25s'),
     leaseNamespace: env.PREVIEW_LEASE_NAMESPACE?.trim() || podNamespace() || 'default',
@@ -87,4 +109,40 @@ function listSetting(env: NodeJS.ProcessEnv, name: string): string[] | undefined
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
+}
+
+/** `key=value` pairs, comma-separated, such as `requests.cpu=2,pods=30`. */
+function mapSetting(env: NodeJS.ProcessEnv, name: string): Record<string, string> | undefined {
+  const items = listSetting(env, name);
+  if (!items) return undefined;
+  return Object.fromEntries(
+    items.map((item) => {
+      const [key, value] = item.split('=').map((part) => part.trim());
+      if (!key || !value)
+        throw new Error(`${name} takes key=value pairs separated by commas, got \`${item}\``);
+      return [key, value];
+    }),
+  );
+}
+
+function countSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`${name} must be a positive integer, got \`${value}\``);
+  return count;
+}
+
+function secretsSetting(env: NodeJS.ProcessEnv): {
+  secrets?: { namespace: string; names: string[] };
+} {
+  const names = listSetting(env, 'PREVIEW_SECRETS');
+  if (!names) return {};
+  const namespace = env.PREVIEW_SECRETS_NAMESPACE?.trim();
+  if (!namespace)
+    throw new Error(
+      'PREVIEW_SECRETS needs PREVIEW_SECRETS_NAMESPACE, the namespace to copy them from',
+    );
+  return { secrets: { namespace, names } };
 }

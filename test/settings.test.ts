@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultGuardrails } from '../src/deploy/guardrails.ts';
+import { defaultNamespacePolicy } from '../src/deploy/namespace-policies.ts';
 import { readSettings } from '../src/settings.ts';
 
 describe('readSettings', () => {
@@ -12,6 +13,8 @@ describe('readSettings', () => {
       shutdownGraceMs: 25_000,
       leaseNamespace: 'default',
       guardrails: defaultGuardrails,
+      namespacePolicy: defaultNamespacePolicy,
+      caps: { perRepository: 20, total: 300 },
     });
   });
 
@@ -27,6 +30,14 @@ describe('readSettings', () => {
         PREVIEW_LEASE_NAMESPACE: 'pr-preview',
         PREVIEW_ALLOWED_KINDS: 'ConfigMap, apps/Deployment',
         PREVIEW_ALLOWED_CLUSTER_ROLES: 'view,edit',
+        PREVIEW_QUOTA: 'requests.cpu=2, pods=10',
+        PREVIEW_DEFAULT_REQUEST: 'cpu=50m',
+        PREVIEW_DEFAULT_LIMIT: 'cpu=200m',
+        PREVIEW_INGRESS_NAMESPACE: 'haproxy',
+        PREVIEW_MAX_PER_REPOSITORY: '5',
+        PREVIEW_MAX_TOTAL: '50',
+        PREVIEW_SECRETS: 'registry, tls',
+        PREVIEW_SECRETS_NAMESPACE: 'platform',
       }),
     ).toEqual({
       previewDomain: 'preview.bar.com',
@@ -40,6 +51,14 @@ describe('readSettings', () => {
         allowedKinds: ['ConfigMap', 'apps/Deployment'],
         allowedClusterRoles: ['view', 'edit'],
       },
+      namespacePolicy: {
+        quota: { 'requests.cpu': '2', pods: '10' },
+        defaultRequest: { cpu: '50m' },
+        defaultLimit: { cpu: '200m' },
+        ingressNamespace: 'haproxy',
+      },
+      caps: { perRepository: 5, total: 50 },
+      secrets: { namespace: 'platform', names: ['registry', 'tls'] },
     });
   });
 

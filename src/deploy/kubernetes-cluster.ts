@@ -3,6 +3,7 @@ import {
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
+  HttpMethod,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
@@ -17,15 +18,39 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ObjectRejectedError, UserFacingError } from '../errors.ts';
 import { annotationKeys, labelKeys, managerName, type PreviewOrigin } from '../plan/labels.ts';
 import type { PreviewTarget } from '../plan/types.ts';
-import type { Cluster, DeployRecord, ObjectRef, ObservedPreview, RolloutResult } from '../ports.ts';
+import type {
+  Cluster,
+  DeployRecord,
+  ObjectRef,
+  ObservedPreview,
+  RolloutResult,
+  SecretCopy,
+} from '../ports.ts';
 import { diagnoseRollout } from './diagnose-rollout.ts';
 import { describe } from './prepare-objects.ts';
 import { withRetry } from './retry.ts';
 
-/** Exposes the client's cached discovery, which it keeps protected. */
+/** Reaches the client's cached discovery and transport, which it keeps protected. */
 class ObjectApi extends KubernetesObjectApi {
   async scopeOf(apiVersion: string, kind: string): Promise<boolean | undefined> {
     return (await this.resource(apiVersion, kind))?.namespaced;
+  }
+
+  /**
+   * Server-side apply of the object exactly as written. The client's own
+   * `patch` first maps known kinds through its typed models, which drops
+   * fields it knows under another name (`default`, `from`) or not at all.
+   */
+  async applyAsWritten(object: KubernetesObject, dryRun: boolean): Promise<KubernetesObject> {
+    const path = await this.specUriPath(object, 'patch');
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
+    request.setHeaderParam('Accept', 'application/json');
+    request.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
+    request.setQueryParam('fieldManager', managerName);
+    request.setQueryParam('force', 'true');
+    if (dryRun) request.setQueryParam('dryRun', 'All');
+    request.setBody(JSON.stringify(object));
+    return this.requestPromise(request);
   }
 }
 
@@ -165,6 +190,24 @@ export class KubernetesCluster implements Cluster {
     await this.waitGone(names);
   }
 
+  async readSecrets(namespace: string, names: string[]): Promise<SecretCopy[]> {
+    return Promise.all(
+      names.map(async (name) => {
+        try {
+          const secret = await withRetry(() => this.core.readNamespacedSecret({ name, namespace }));
+          return { name, ...(secret.type ? { type: secret.type } : {}), data: secret.data ?? {} };
+        } catch (error) {
+          if (error instanceof ApiException && error.code === 404) {
+            throw new Error(
+              `the app's Secret \`${name}\` is missing from namespace \`${namespace}\``,
+            );
+          }
+          throw error;
+        }
+      }),
+    );
+  }
+
   /** Whether the API server answers at all: the app's readiness. */
   async reachable(): Promise<boolean> {
     try {
@@ -237,16 +280,7 @@ export class KubernetesCluster implements Cluster {
 
   private async applyOne(object: KubernetesObject, dryRun: boolean): Promise<void> {
     try {
-      await withRetry(() =>
-        this.objects.patch(
-          object,
-          undefined,
-          dryRun ? 'All' : undefined,
-          managerName,
-          true,
-          PatchStrategy.ServerSideApply,
-        ),
-      );
+      await withRetry(() => this.objects.applyAsWritten(object, dryRun));
     } catch (error) {
       if (error instanceof ApiException && error.code >= 400 && error.code < 500) {
         throw new ObjectRejectedError(

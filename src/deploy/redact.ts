@@ -21,3 +21,15 @@ export function trimMessage(text: string, max = 1500): string {
   const lineEnd = cut.lastIndexOf('\n');
   return `${lineEnd > max / 2 ? cut.slice(0, lineEnd) : cut}\n…`;
 }
+
+/** Replaces known secret values (base64 as stored, and decoded) wherever they appear. */
+export function redactValues(text: string, encodedValues: string[]): string {
+  let out = text;
+  for (const encoded of encodedValues) {
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    for (const value of [encoded, decoded]) {
+      if (value.length >= 4) out = out.replaceAll(value, '[redacted]');
+    }
+  }
+  return out;
+}

@@ -9,6 +9,7 @@ export function upsertRows(
   const byTenant = new Map(state.rows.map((r) => [r.tenant ?? '', r]));
   for (const r of rows) byTenant.set(r.tenant ?? '', r);
   return {
+    ...state,
     rows: [...byTenant.values()].sort((a, b) => (a.tenant ?? '').localeCompare(b.tenant ?? '')),
     problems: options.clearProblems ? undefined : state.problems,
   };

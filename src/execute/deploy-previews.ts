@@ -5,8 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PreviewConfig } from '../config/resolve-config.ts';
 import { refusedObjects, type Guardrails } from '../deploy/guardrails.ts';
+import {
+  copiedSecrets,
+  namespacePolicies,
+  overCap,
+  type NamespacePolicy,
+  type PreviewCaps,
+} from '../deploy/namespace-policies.ts';
+import { labelKeys, managerName } from '../plan/labels.ts';
 import { parseManifests, prepareObjects, refOf, refsToPrune } from '../deploy/prepare-objects.ts';
-import { redact, trimMessage } from '../deploy/redact.ts';
+import { redact, redactValues, trimMessage } from '../deploy/redact.ts';
 import { messageOf, UserFacingError } from '../errors.ts';
 import { environmentName } from '../plan/names.ts';
 import type { PreviewTarget } from '../plan/types.ts';
@@ -21,6 +29,7 @@ import type {
   Metrics,
   ObservedPreview,
   PreviewComment,
+  SecretCopy,
   SmokeProbe,
 } from '../ports.ts';
 import { upsertRows } from './comment-rows.ts';
@@ -35,6 +44,9 @@ export interface DeployDeps {
   smoke?: SmokeProbe;
   metrics: Metrics;
   guardrails: Guardrails;
+  namespacePolicy: NamespacePolicy;
+  caps: PreviewCaps;
+  secrets?: { namespace: string; names: string[] };
   logger: Logger;
 }
 
@@ -49,6 +61,8 @@ export interface DeployParams {
 export interface TenantOutcome {
   target: PreviewTarget;
   error?: Error;
+  /** What the comment says of the error, redacted. */
+  reason?: string;
   note?: string;
 }
 
@@ -99,6 +113,8 @@ export async function deployPreviews(
     });
   };
 
+  const refusedByCap = await capsRefusals(deps, params);
+  let secrets: SecretCopy[] = [];
   const workDir = await mkdtemp(join(tmpdir(), 'pr-preview-chart-'));
   let outcomes: TenantOutcome[];
   try {
@@ -110,6 +126,9 @@ export async function deployPreviews(
         chartPath: params.config.chart,
         dest: workDir,
       });
+      if (deps.secrets) {
+        secrets = await deps.cluster.readSecrets(deps.secrets.namespace, deps.secrets.names);
+      }
     } catch (error) {
       chartError = error as Error;
     }
@@ -120,6 +139,8 @@ export async function deployPreviews(
         const seconds = () => (Date.now() - started) / 1000;
         try {
           if (chartError) throw chartError;
+          const overCapReason = refusedByCap.get(target.namespace);
+          if (overCapReason) throw new UserFacingError(overCapReason);
           await report(i, 'in_progress');
           const previous = params.observed.find((p) => p.namespace === target.namespace);
           const note = await deployTenant({
@@ -130,6 +151,7 @@ export async function deployPreviews(
             chartDir: chartDir as string,
             config: params.config,
             previous,
+            secrets,
           });
           await report(i, 'success', { url: target.url, ...(note ? { description: note } : {}) });
           deps.metrics.deployFinished('success', seconds());
@@ -138,8 +160,9 @@ export async function deployPreviews(
         } catch (error) {
           deps.metrics.deployFinished('failure', seconds());
           logger.warn({ err: error, sha }, 'preview deploy failed');
-          await report(i, 'failure', { description: firstLine(failureReason(error)) });
-          return { target, error: error as Error };
+          const reason = redactValues(failureReason(error), secretValues(secrets));
+          await report(i, 'failure', { description: firstLine(reason) });
+          return { target, error: error as Error, reason };
         }
       }),
     );
@@ -149,9 +172,9 @@ export async function deployPreviews(
   await deps.comment.update((state) =>
     upsertRows(
       state,
-      outcomes.map(({ target, error, note }) =>
+      outcomes.map(({ target, error, note, reason }) =>
         error
-          ? { ...row(target, sha, 'failed'), reason: failureReason(error) }
+          ? { ...row(target, sha, 'failed'), reason: reason ?? failureReason(error) }
           : { ...row(target, sha, 'ready'), ...(note ? { note } : {}) },
       ),
       { clearProblems: true },
@@ -173,6 +196,7 @@ async function deployTenant(params: {
   chartDir: string;
   config: PreviewConfig;
   previous: ObservedPreview | undefined;
+  secrets: SecretCopy[];
 }): Promise<string | undefined> {
   const { deps, target, config, previous } = params;
   const rendered = await deps.renderer.render({
@@ -184,7 +208,11 @@ async function deployTenant(params: {
   });
   const chartObjects = parseManifests(rendered);
   await refuseWhatGuardrailsForbid(deps, chartObjects, target.namespace);
-  const objects = prepareObjects({ objects: chartObjects, target, ingress: config.ingress });
+  const objects = [
+    ...namespacePolicies(target, deps.namespacePolicy),
+    ...copiedSecrets(target, params.secrets),
+    ...prepareObjects({ objects: chartObjects, target, ingress: config.ingress }),
+  ];
   const { created, origin } = await deps.cluster.ensureNamespace(target);
   try {
     await deps.cluster.apply(objects, { dryRun: true });
@@ -227,6 +255,24 @@ async function deployTenant(params: {
     // Applied objects are recorded even when they do not come up, for pruning.
     await deps.cluster.recordDeployed(target, record);
   }
+}
+
+/** New previews beyond the app's caps, with the reason the comment shows. */
+async function capsRefusals(deps: DeployDeps, params: DeployParams): Promise<Map<string, string>> {
+  const existing = new Set(params.observed.map((p) => p.namespace));
+  const newNamespaces = params.targets.map((t) => t.namespace).filter((n) => !existing.has(n));
+  if (newNamespaces.length === 0) return new Map();
+  const all = (await deps.cluster.listPreviews(`${labelKeys.managedBy}=${managerName}`)).filter(
+    (p) => !p.terminating,
+  );
+  const repositoryId = Number(params.targets[0]?.labels[labelKeys.repositoryId]);
+  const { refused } = overCap({
+    newNamespaces,
+    existingInRepository: all.filter((p) => p.repositoryId === repositoryId).length,
+    existingTotal: all.length,
+    caps: deps.caps,
+  });
+  return new Map(refused.map((r) => [r.namespace, r.reason]));
 }
 
 /** Refuses the whole render, naming every forbidden object, before anything is applied. */
@@ -319,6 +365,10 @@ export function row(target: PreviewTarget, sha: string, status: CommentRow['stat
 export function failureReason(error: unknown): string {
   if (error instanceof UserFacingError) return trimMessage(redact(error.message));
   return trimMessage(redact(`internal error: ${messageOf(error)}`), 500);
+}
+
+function secretValues(secrets: SecretCopy[]): string[] {
+  return secrets.flatMap((secret) => Object.values(secret.data));
 }
 
 function firstLine(text: string): string {

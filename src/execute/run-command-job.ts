@@ -91,6 +91,10 @@ async function runCommands(services: Services, job: CommandJob): Promise<boolean
         break;
       case 'deploy': {
         if (!config.ok) break;
+        if (pull.fromFork) {
+          // A maintainer's command approves this commit of the fork, and only this one.
+          await job.comment.update((state) => ({ ...state, approvedSha: plan.sha }));
+        }
         let current = observed;
         if (plan.recreate) {
           const names = new Set(plan.targets.map((t) => t.namespace));

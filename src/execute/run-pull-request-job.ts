@@ -22,7 +22,10 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
     event,
     config: config ?? { ok: false, problems: [] },
     domain: services.settings.previewDomain,
-    observed: { deployedTenants: observed.filter((p) => !p.terminating).map((p) => p.tenant) },
+    observed: {
+      deployedTenants: observed.filter((p) => !p.terminating).map((p) => p.tenant),
+      ...(event.fromFork ? { approvedSha: (await job.comment.read()).approvedSha } : {}),
+    },
   });
   logger.info({ action: plan.action, event: event.action, sha: event.headSha }, 'planned');
   switch (plan.action) {

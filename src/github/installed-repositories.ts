@@ -34,6 +34,7 @@ export async function listInstalledRepositories(app: Probot): Promise<InstalledR
           number: pull.number,
           headSha: pull.head.sha,
           labels: pull.labels.map((label) => label.name ?? ''),
+          fromFork: !pull.head.repo || pull.head.repo.full_name !== repo.full_name,
         })),
       });
     }

@@ -7,7 +7,7 @@ export type Reaction = 'eyes' | 'rocket' | 'confused';
 
 /** The pull request's conversation: its head, who may do what, replies and reactions. */
 export interface PullRequestConversation {
-  pullRequest(): Promise<{ headSha: string; state: 'open' | 'closed' }>;
+  pullRequest(): Promise<{ headSha: string; state: 'open' | 'closed'; fromFork: boolean }>;
   permissionOf(user: string): Promise<CollaboratorPermission>;
   reply(body: string): Promise<void>;
   react(commentId: number, reaction: Reaction): Promise<void>;
@@ -28,7 +28,12 @@ export class GitHubConversation implements PullRequestConversation {
       repo: this.ref.repo,
       pull_number: this.ref.number,
     });
-    return { headSha: data.head.sha, state: data.state as 'open' | 'closed' };
+    return {
+      headSha: data.head.sha,
+      state: data.state as 'open' | 'closed',
+      // A deleted fork shows as no repository at all.
+      fromFork: !data.head.repo || data.head.repo.full_name !== data.base.repo.full_name,
+    };
   }
 
   async permissionOf(user: string): Promise<CollaboratorPermission> {

@@ -24,6 +24,9 @@ export function handlePullRequest(services: Services) {
       labels: (payload.pull_request.labels ?? []).map((label) => label.name),
       headSha: payload.pull_request.head.sha,
       state: payload.pull_request.state,
+      fromFork:
+        !payload.pull_request.head.repo ||
+        payload.pull_request.head.repo.full_name !== payload.repository.full_name,
     };
     void enqueueForPullRequest(services, scope, 'pull request job', () =>
       runPullRequestJob(services, { ...scope, event }),

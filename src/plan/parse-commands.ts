@@ -33,8 +33,8 @@ export function parseCommands(body: string): ParsedCommand[] {
     if (/^( {4}|\t)/.test(rawLine)) continue;
     const line = rawLine.trim();
     if (line.startsWith('>')) continue;
+    if (!/^\/preview(?=[\s,]|$)/i.test(line)) continue;
     const words = line.split(/[\s,]+/).filter(Boolean);
-    if (words[0]?.toLowerCase() !== commandPrefix) continue;
     const word = (words[1] ?? 'help').toLowerCase();
     const args = words.slice(2).map((w) => w.toLowerCase());
     if ((kinds as readonly string[]).includes(word)) {

@@ -12,11 +12,15 @@ export interface PullRequestEvent {
   labels: string[];
   headSha: string;
   state: 'open' | 'closed';
+  /** The head branch lives in another repository: its code waits for a maintainer's approval. */
+  fromFork?: boolean;
 }
 
 export interface ObservedPreviews {
   /** Tenants (null: the single preview) that have a namespace in the cluster now. */
   deployedTenants: (string | null)[];
+  /** The commit of a fork's pull request that a maintainer approved, if any. */
+  approvedSha?: string;
 }
 
 export interface PlanParams {
@@ -62,6 +66,9 @@ export function planPullRequest({ pr, event, config, domain, observed }: PlanPar
     return { action: 'skip', reason: `action ${event.action} needs no work` };
   }
 
+  if (event.fromFork && observed.approvedSha !== event.headSha) {
+    return { action: 'reject', problems: [forkApprovalNeeded(event.headSha)] };
+  }
   const targets = buildTargets({
     pr,
     config: config.config,
@@ -98,4 +105,8 @@ function planUnlabeled({ event, config }: PlanParams): Plan {
     selection: { all: false, tenants },
     reason: `label ${event.label} removed`,
   };
+}
+
+export function forkApprovalNeeded(sha: string): string {
+  return `This pull request comes from a fork, so its code is not deployed on its own: someone with write access approves commit \`${sha.slice(0, 7)}\` with \`/preview deploy\`. Each new push needs approval again.`;
 }

@@ -5,6 +5,7 @@ export interface OpenPull {
   number: number;
   headSha: string;
   labels: string[];
+  fromFork?: boolean;
 }
 
 export interface KnownRepository {

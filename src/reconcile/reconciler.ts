@@ -102,7 +102,13 @@ export class Reconciler {
       void enqueueForPullRequest(services, scope, 'reconcile sync', () =>
         runPullRequestJob(services, {
           ...scope,
-          event: { action: 'reconcile', labels: pull.labels, headSha: pull.headSha, state: 'open' },
+          event: {
+            action: 'reconcile',
+            labels: pull.labels,
+            headSha: pull.headSha,
+            state: 'open',
+            fromFork: pull.fromFork ?? false,
+          },
         }),
       );
       return;

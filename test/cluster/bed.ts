@@ -349,13 +349,20 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
-/** Processes whose command line names the path: the bed's own, whatever state survived. */
+/**
+ * Processes whose command line or environment names the path: the bed's own,
+ * and apps under test that point at its kubeconfig, whatever state survived.
+ */
 function processesNaming(path: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const cmdline = readFileSafe(`/proc/${entry}/cmdline`);
-    if (cmdline?.split('\0').some((arg) => arg.includes(`${path}/`))) found.push(Number(entry));
+    const cmdline = readFileSafe(`/proc/${entry}/cmdline`)?.split('\0') ?? [];
+    const environ = readFileSafe(`/proc/${entry}/environ`)?.split('\0') ?? [];
+    const names = (item: string) => item.includes(`${path}/`);
+    if (cmdline.some(names) || environ.some((v) => v.startsWith('KUBECONFIG=') && names(v))) {
+      found.push(Number(entry));
+    }
   }
   return found;
 }

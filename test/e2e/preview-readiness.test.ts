@@ -176,7 +176,7 @@ describe('watching the rollout', () => {
     world.github.setConfig('acme', 'stuck', 'app: stuck\ntenants: [fr, be]\nrolloutTimeout: 8s\n');
     world.commit(stuck, sha(6), 'foo', 'stuck', {
       '.cloud/charts/stuck/values-fr.yaml': 'podLabels:\n  stage.pr-preview.dev/image-pull: fail\n',
-      '.cloud/charts/stuck/values-be.yaml': 'resources:\n  requests:\n    cpu: "1000"\n',
+      '.cloud/charts/stuck/values-be.yaml': 'nodeSelector:\n  disktype: ssd\n',
       '.cloud/charts/stuck/values-preview.yaml': 'replicaCount: 1\n',
     });
     await world.send('labeled', {
@@ -196,7 +196,7 @@ describe('watching the rollout', () => {
       ),
     );
     expect(body).toMatch(
-      /pod stuck-[a-z0-9-]+ is unschedulable: 0\/3 nodes are available: 3 Insufficient cpu/,
+      /pod stuck-[a-z0-9-]+ is unschedulable: 0\/3 nodes are available: 3 node\(s\) didn't match Pod's node affinity\/selector/,
     );
     const statuses = world.github.deploymentsOf('acme', 'stuck', 'preview-pr-611-fr')[0]?.statuses;
     expect(statuses?.map((s) => s.state)).toEqual(['queued', 'in_progress', 'failure']);

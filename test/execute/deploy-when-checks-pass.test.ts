@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.ts';
 import { defaultGuardrails } from '../../src/deploy/guardrails.ts';
+import { defaultNamespacePolicy } from '../../src/deploy/namespace-policies.ts';
 import {
   deployWhenChecksPass,
   type GatedDeployDeps,
@@ -44,6 +45,8 @@ function world(gate: GateResult, initial: CommentState = { rows: [] }) {
     logger: silent,
     metrics: { deployFinished: unused, destroyFinished: unused, githubRateLimit: unused },
     guardrails: defaultGuardrails,
+    namespacePolicy: defaultNamespacePolicy,
+    caps: { perRepository: 10, total: 10 },
     cluster: { listPreviews: unused } as unknown as GatedDeployDeps['cluster'],
     chartSource: { fetchChart: unused },
     renderer: { render: unused },

@@ -26,6 +26,7 @@ describe('parseCommands', () => {
     ['/preview-deploy fr', []],
     ['/previewdeploy', []],
     ['please run /preview deploy', []],
+    [',/preview deploy fr', []],
     ['> /preview deploy fr', []],
     ['>/preview deploy fr', []],
     ['```\n/preview deploy fr\n```', []],

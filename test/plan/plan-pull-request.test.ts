@@ -12,13 +12,14 @@ function plan(
   event: Partial<PullRequestEvent> & { action: string },
   config: ConfigResult = tenanted,
   deployedTenants: (string | null)[] = [],
+  approvedSha?: string,
 ): Plan {
   return planPullRequest({
     pr,
     event: { labels: [], headSha: sha, state: 'open', ...event },
     config,
     domain: 'preview.bar.com',
-    observed: { deployedTenants },
+    observed: { deployedTenants, ...(approvedSha ? { approvedSha } : {}) },
   });
 }
 
@@ -151,6 +152,27 @@ describe('planPullRequest', () => {
     );
     const result = plan({ action: 'labeled', label: 'cd/preview' }, config);
     expect(result.action === 'reject' && result.problems[0]).toMatch(/is not a valid DNS name/);
+  });
+
+  it('deploys nothing from a fork until a maintainer approved that very commit', () => {
+    const fork = { action: 'labeled', label: 'cd/preview:fr', fromFork: true };
+    expect(plan(fork)).toEqual({
+      action: 'reject',
+      problems: [
+        'This pull request comes from a fork, so its code is not deployed on its own: someone with write access approves commit `abc1234` with `/preview deploy`. Each new push needs approval again.',
+      ],
+    });
+    expect(plan(fork, tenanted, [], 'f'.repeat(40)).action).toBe('reject');
+    expect(tenantsOf(plan(fork, tenanted, [], sha))).toEqual(['fr']);
+    expect(
+      plan(
+        { action: 'synchronize', labels: ['cd/preview'], fromFork: true },
+        tenanted,
+        ['fr'],
+        'f'.repeat(40),
+      ).action,
+    ).toBe('reject');
+    expect(plan({ action: 'closed', state: 'closed', fromFork: true }).action).toBe('destroy');
   });
 
   it('writes the image tag to the configured path', () => {

@@ -18,6 +18,12 @@ export interface AppProcessOptions {
   env?: Record<string, string>;
 }
 
+/** Every app started here, so none outlives the test run that started it, even one that timed out. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * The app as operators run it: `probot run` on the built app, configured
  * only through environment variables, with GitHub behind GHE_HOST.

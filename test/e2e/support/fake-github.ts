@@ -39,7 +39,7 @@ export class FakeGitHub {
   private readonly commits = new Map<string, Commit>();
   private readonly pulls = new Map<
     string,
-    { headSha: string; state: 'open' | 'closed'; labels: string[] }
+    { headSha: string; state: 'open' | 'closed'; labels: string[]; fork?: string }
   >();
   private readonly repositories = new Map<string, number>();
   private readonly faults: {
@@ -109,7 +109,7 @@ export class FakeGitHub {
     owner: string,
     repo: string,
     number: number,
-    pull: { headSha: string; state?: 'open' | 'closed'; labels?: string[] },
+    pull: { headSha: string; state?: 'open' | 'closed'; labels?: string[]; fork?: string },
   ): void {
     const previous = this.pulls.get(`${owner}/${repo}#${number}`);
     this.pulls.set(`${owner}/${repo}#${number}`, {
@@ -232,7 +232,7 @@ export class FakeGitHub {
         .map(([key, pull]) => ({
           number: Number(key.slice(prefix.length)),
           state: 'open',
-          head: { sha: pull.headSha },
+          head: { sha: pull.headSha, repo: { full_name: pull.fork ?? `${m?.[1]}/${m?.[2]}` } },
           labels: pull.labels.map((name) => ({ name })),
         }));
       return send(200, open);
@@ -272,7 +272,12 @@ export class FakeGitHub {
       return send(200, {
         number: Number(m[3]),
         state: pull.state,
-        head: { sha: pull.headSha, ref: 'feature' },
+        head: {
+          sha: pull.headSha,
+          ref: 'feature',
+          repo: { full_name: pull.fork ?? `${m[1]}/${m[2]}` },
+        },
+        base: { ref: 'main', repo: { full_name: `${m[1]}/${m[2]}` } },
       });
     }
     if (

@@ -71,6 +71,7 @@ export class PreviewWorld {
       headSha: params.sha,
       state: action === 'closed' ? 'closed' : (params.state ?? 'open'),
       labels: params.labels,
+      ...(params.fork ? { fork: params.fork } : {}),
     });
     const status = await via.deliver('pull_request', pullRequestPayload(action, params), delivery);
     if (status !== 200) throw new Error(`webhook answered ${status}`);

@@ -1,0 +1,145 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { PreviewTarget } from '../plan/types.ts';
+import type { SecretCopy } from '../ports.ts';
+
+/** Sizes and neighbours of every preview namespace, from the app's settings only. */
+export interface NamespacePolicy {
+  /** ResourceQuota `hard`, e.g. { 'requests.cpu': '2', pods: '30' }. */
+  quota: Record<string, string>;
+  /** LimitRange defaults for containers that state none. */
+  defaultRequest: Record<string, string>;
+  defaultLimit: Record<string, string>;
+  /** Namespace of the ingress controller: the only outside source of traffic. */
+  ingressNamespace: string;
+}
+
+export const defaultNamespacePolicy: NamespacePolicy = {
+  quota: {
+    'requests.cpu': '4',
+    'requests.memory': '8Gi',
+    'limits.cpu': '8',
+    'limits.memory': '16Gi',
+    pods: '30',
+  },
+  defaultRequest: { cpu: '100m', memory: '128Mi' },
+  defaultLimit: { cpu: '1', memory: '1Gi' },
+  ingressNamespace: 'ingress',
+};
+
+/**
+ * The ResourceQuota, LimitRange and NetworkPolicy that every preview
+ * namespace gets; applied with the chart's objects, never taken from it.
+ */
+export function namespacePolicies(
+  target: PreviewTarget,
+  policy: NamespacePolicy,
+): KubernetesObject[] {
+  const metadata = (name: string) => ({
+    name,
+    namespace: target.namespace,
+    labels: { ...target.labels },
+    annotations: { ...target.annotations },
+  });
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: metadata('pr-preview-quota'),
+      spec: { hard: policy.quota },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: metadata('pr-preview-limits'),
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            defaultRequest: policy.defaultRequest,
+            default: policy.defaultLimit,
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: metadata('pr-preview-isolation'),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            from: [
+              { podSelector: {} },
+              {
+                namespaceSelector: {
+                  matchLabels: { 'kubernetes.io/metadata.name': policy.ingressNamespace },
+                },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ] as unknown as KubernetesObject[];
+}
+
+/** The app's Secrets, copied into a preview namespace under the preview's labels. */
+export function copiedSecrets(target: PreviewTarget, secrets: SecretCopy[]): KubernetesObject[] {
+  return secrets.map(
+    (secret) =>
+      ({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: secret.name,
+          namespace: target.namespace,
+          labels: { ...target.labels },
+          annotations: { ...target.annotations },
+        },
+        ...(secret.type ? { type: secret.type } : {}),
+        data: secret.data,
+      }) as KubernetesObject,
+  );
+}
+
+/** Caps on how many previews may exist, from the app's settings. */
+export interface PreviewCaps {
+  perRepository: number;
+  total: number;
+}
+
+/**
+ * Which of the new previews fit under the caps, in order; previews that
+ * already exist are redeploys and always fit.
+ */
+export function overCap(params: {
+  newNamespaces: string[];
+  existingInRepository: number;
+  existingTotal: number;
+  caps: PreviewCaps;
+}): { allowed: string[]; refused: { namespace: string; reason: string }[] } {
+  let repository = params.existingInRepository;
+  let total = params.existingTotal;
+  const allowed: string[] = [];
+  const refused: { namespace: string; reason: string }[] = [];
+  for (const namespace of params.newNamespaces) {
+    if (repository >= params.caps.perRepository) {
+      refused.push({
+        namespace,
+        reason: `this repository already has ${repository} previews, the most the app allows (${params.caps.perRepository}); destroy one with \`/preview destroy\``,
+      });
+    } else if (total >= params.caps.total) {
+      refused.push({
+        namespace,
+        reason: `the cluster already holds ${total} previews, the most the app allows (${params.caps.total}); try again when others are gone`,
+      });
+    } else {
+      repository += 1;
+      total += 1;
+      allowed.push(namespace);
+    }
+  }
+  return { allowed, refused };
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load-config.ts';
+import {
+  copiedSecrets,
+  defaultNamespacePolicy,
+  namespacePolicies,
+  overCap,
+} from '../../src/deploy/namespace-policies.ts';
+import { redactValues } from '../../src/deploy/redact.ts';
+import { buildTargets } from '../../src/plan/targets.ts';
+
+const pr = { owner: 'acme', repo: 'foo', repositoryId: 1, installationId: 2, number: 3 };
+const config = parseConfig({ tenants: ['fr'] }, 'foo');
+if (!config.ok) throw new Error('config');
+const built = buildTargets({
+  pr,
+  config: config.config,
+  domain: 'preview.bar.com',
+  sha: 'a',
+  tenants: ['fr'],
+  origin: 'label',
+});
+if (!built.ok) throw new Error('targets');
+const target = built.targets[0]!;
+
+describe('namespacePolicies', () => {
+  it('gives every preview namespace a quota, container defaults and a network policy', () => {
+    const [quota, limits, network] = namespacePolicies(target, {
+      ...defaultNamespacePolicy,
+      ingressNamespace: 'haproxy',
+    }) as Record<string, any>[];
+    expect(quota).toMatchObject({
+      kind: 'ResourceQuota',
+      metadata: { namespace: 'foo-pr-3-fr', labels: target.labels },
+      spec: { hard: defaultNamespacePolicy.quota },
+    });
+    expect(limits?.spec.limits[0]).toEqual({
+      type: 'Container',
+      defaultRequest: { cpu: '100m', memory: '128Mi' },
+      default: { cpu: '1', memory: '1Gi' },
+    });
+    expect(network?.spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [
+            { podSelector: {} },
+            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'haproxy' } } },
+          ],
+        },
+      ],
+    });
+  });
+});
+
+describe('overCap', () => {
+  it('lets new previews in up to the caps, in order', () => {
+    expect(
+      overCap({
+        newNamespaces: ['a', 'b', 'c'],
+        existingInRepository: 3,
+        existingTotal: 10,
+        caps: { perRepository: 4, total: 100 },
+      }),
+    ).toEqual({
+      allowed: ['a'],
+      refused: [
+        {
+          namespace: 'b',
+          reason:
+            'this repository already has 4 previews, the most the app allows (4); destroy one with `/preview destroy`',
+        },
+        {
+          namespace: 'c',
+          reason:
+            'this repository already has 4 previews, the most the app allows (4); destroy one with `/preview destroy`',
+        },
+      ],
+    });
+  });
+
+  it('applies the total cap across repositories', () => {
+    expect(
+      overCap({
+        newNamespaces: ['a', 'b'],
+        existingInRepository: 0,
+        existingTotal: 9,
+        caps: { perRepository: 10, total: 10 },
+      }).refused,
+    ).toEqual([
+      {
+        namespace: 'b',
+        reason:
+          'the cluster already holds 10 previews, the most the app allows (10); try again when others are gone',
+      },
+    ]);
+  });
+});
+
+describe('copiedSecrets', () => {
+  it("copies the app's secrets into the preview namespace under the preview's labels", () => {
+    expect(
+      copiedSecrets(target, [
+        {
+          name: 'registry',
+          type: 'kubernetes.io/dockerconfigjson',
+          data: { '.dockerconfigjson': 'e30=' },
+        },
+      ]),
+    ).toEqual([
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: 'registry',
+          namespace: 'foo-pr-3-fr',
+          labels: target.labels,
+          annotations: target.annotations,
+        },
+        type: 'kubernetes.io/dockerconfigjson',
+        data: { '.dockerconfigjson': 'e30=' },
+      },
+    ]);
+  });
+});
+
+describe('redactValues', () => {
+  it('removes secret values, encoded and decoded, from text', () => {
+    const encoded = Buffer.from('hunter2-password').toString('base64');
+    expect(redactValues(`failed: hunter2-password and ${encoded}`, [encoded])).toBe(
+      'failed: [redacted] and [redacted]',
+    );
+  });
+});
