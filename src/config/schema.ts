@@ -127,5 +127,4 @@ export const previewConfigSchema = z
     }
   });
 
-export type PreviewConfigInput = z.input<typeof previewConfigSchema>;
 export type PreviewConfigFile = z.output<typeof previewConfigSchema>;

@@ -2,9 +2,8 @@ import { loadConfig } from '../config/load-config.ts';
 import { buildTargets, previewSelector } from '../plan/targets.ts';
 import type { Services } from '../services.ts';
 import { withProblems } from './comment-rows.ts';
-import { deployWhenChecksPass, type GatedDeployDeps } from './deploy-when-checks-pass.ts';
-import type { DestroyDeps } from './destroy-previews.ts';
-import { enqueueForPullRequest } from './enqueue.ts';
+import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
+import { gatedDeployDeps } from './job-deps.ts';
 import type { PullRequestScope } from './job-scope.ts';
 
 /** A check or status changed on `sha`, or a wait timed out: resume the tenants waiting for it. */
@@ -41,40 +40,4 @@ export async function runChecksJob(
     config: config.config,
     observed,
   });
-}
-
-/** What a destroy needs, from the long-lived services and one pull request's scope. */
-export function destroyDeps(services: Services, scope: PullRequestScope): DestroyDeps {
-  return {
-    cluster: services.cluster,
-    comment: scope.comment,
-    deployments: scope.deployments,
-    metrics: services.metrics,
-    logger: scope.logger,
-  };
-}
-
-/** What a deploy needs, from the long-lived services and one pull request's scope. */
-export function gatedDeployDeps(services: Services, scope: PullRequestScope): GatedDeployDeps {
-  return {
-    cluster: services.cluster,
-    metrics: services.metrics,
-    guardrails: services.settings.guardrails,
-    namespacePolicy: services.settings.namespacePolicy,
-    caps: services.settings.caps,
-    ...(services.settings.secrets ? { secrets: services.settings.secrets } : {}),
-    renderer: services.renderer,
-    ...(services.smoke ? { smoke: services.smoke } : {}),
-    chartSource: scope.chartSource,
-    comment: scope.comment,
-    deployments: scope.deployments,
-    checks: scope.checks,
-    logger: scope.logger,
-    recheckAt: (atMs, sha) =>
-      services.waits.schedule(scope.queueKey, atMs, () => {
-        void enqueueForPullRequest(services, scope, 'checks job', () =>
-          runChecksJob(services, { ...scope, sha }),
-        );
-      }),
-  };
 }

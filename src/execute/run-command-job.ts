@@ -17,7 +17,7 @@ import { previewSelector } from '../plan/targets.ts';
 import type { PullRequestScope } from './job-scope.ts';
 import type { Services } from '../services.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
-import { destroyDeps, gatedDeployDeps } from './run-checks-job.ts';
+import { destroyDeps, gatedDeployDeps } from './job-deps.ts';
 import { destroyPreviews } from './destroy-previews.ts';
 
 export interface CommandJob extends PullRequestScope {

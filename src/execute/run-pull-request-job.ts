@@ -5,7 +5,7 @@ import type { PullRequestScope } from './job-scope.ts';
 import type { Services } from '../services.ts';
 import { withProblems } from './comment-rows.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
-import { destroyDeps, gatedDeployDeps } from './run-checks-job.ts';
+import { destroyDeps, gatedDeployDeps } from './job-deps.ts';
 import { destroyPreviews } from './destroy-previews.ts';
 
 export interface PullRequestJob extends PullRequestScope {

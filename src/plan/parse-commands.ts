@@ -1,5 +1,3 @@
-export const commandPrefix = '/preview';
-
 export type CommandKind = 'deploy' | 'destroy' | 'redeploy' | 'status' | 'help';
 
 export type ParsedCommand =

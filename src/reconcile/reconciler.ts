@@ -2,7 +2,7 @@ import type { Probot } from 'probot';
 import { enqueueForPullRequest } from '../execute/enqueue.ts';
 import { queueKeyOf } from '../execute/job-scope.ts';
 import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
-import { destroyDeps } from '../execute/run-checks-job.ts';
+import { destroyDeps } from '../execute/job-deps.ts';
 import { destroyPreviews } from '../execute/destroy-previews.ts';
 import { listInstalledRepositories } from '../github/installed-repositories.ts';
 import { readRepositoryConfig, scopeFor } from '../github/pull-request-scope.ts';

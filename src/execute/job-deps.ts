@@ -1,0 +1,42 @@
+import type { Services } from '../services.ts';
+import type { GatedDeployDeps } from './deploy-when-checks-pass.ts';
+import type { DestroyDeps } from './destroy-previews.ts';
+import { enqueueForPullRequest } from './enqueue.ts';
+import type { PullRequestScope } from './job-scope.ts';
+import { runChecksJob } from './run-checks-job.ts';
+
+/** What a destroy needs, from the long-lived services and one pull request's scope. */
+export function destroyDeps(services: Services, scope: PullRequestScope): DestroyDeps {
+  return {
+    cluster: services.cluster,
+    comment: scope.comment,
+    deployments: scope.deployments,
+    metrics: services.metrics,
+    logger: scope.logger,
+  };
+}
+
+/** What a deploy needs, from the long-lived services and one pull request's scope. */
+export function gatedDeployDeps(services: Services, scope: PullRequestScope): GatedDeployDeps {
+  return {
+    cluster: services.cluster,
+    metrics: services.metrics,
+    guardrails: services.settings.guardrails,
+    namespacePolicy: services.settings.namespacePolicy,
+    caps: services.settings.caps,
+    ...(services.settings.secrets ? { secrets: services.settings.secrets } : {}),
+    renderer: services.renderer,
+    ...(services.smoke ? { smoke: services.smoke } : {}),
+    chartSource: scope.chartSource,
+    comment: scope.comment,
+    deployments: scope.deployments,
+    checks: scope.checks,
+    logger: scope.logger,
+    recheckAt: (atMs, sha) =>
+      services.waits.schedule(scope.queueKey, atMs, () => {
+        void enqueueForPullRequest(services, scope, 'checks job', () =>
+          runChecksJob(services, { ...scope, sha }),
+        );
+      }),
+  };
+}
