@@ -27,7 +27,7 @@ import type {
   SecretCopy,
 } from '../ports.ts';
 import { diagnoseRollout } from './diagnose-rollout.ts';
-import { describe } from './prepare-objects.ts';
+import { describe } from './guardrails.ts';
 import { withRetry } from './retry.ts';
 
 /** Reaches the client's cached discovery and transport, which it keeps protected. */

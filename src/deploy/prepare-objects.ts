@@ -4,9 +4,7 @@ import type { PreviewConfig } from '../config/resolve-config.ts';
 import { UserFacingError } from '../errors.ts';
 import type { PreviewTarget } from '../plan/types.ts';
 import type { ObjectRef } from '../ports.ts';
-import { describe, withinSizeBound } from './guardrails.ts';
-
-export { describe };
+import { withinSizeBound } from './guardrails.ts';
 
 type IngressConfig = PreviewConfig['ingress'];
 

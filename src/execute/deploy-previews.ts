@@ -12,7 +12,8 @@ import {
   type NamespacePolicy,
   type PreviewCaps,
 } from '../deploy/namespace-policies.ts';
-import { labelKeys, managerName } from '../plan/labels.ts';
+import { labelKeys } from '../plan/labels.ts';
+import { allPreviewsSelector } from '../plan/targets.ts';
 import { parseManifests, prepareObjects, refOf, refsToPrune } from '../deploy/prepare-objects.ts';
 import { redact, redactValues, trimMessage } from '../deploy/redact.ts';
 import { messageOf, UserFacingError } from '../errors.ts';
@@ -262,9 +263,7 @@ async function capsRefusals(deps: DeployDeps, params: DeployParams): Promise<Map
   const existing = new Set(params.observed.map((p) => p.namespace));
   const newNamespaces = params.targets.map((t) => t.namespace).filter((n) => !existing.has(n));
   if (newNamespaces.length === 0) return new Map();
-  const all = (await deps.cluster.listPreviews(`${labelKeys.managedBy}=${managerName}`)).filter(
-    (p) => !p.terminating,
-  );
+  const all = (await deps.cluster.listPreviews(allPreviewsSelector)).filter((p) => !p.terminating);
   const repositoryId = Number(params.targets[0]?.labels[labelKeys.repositoryId]);
   const { refused } = overCap({
     newNamespaces,

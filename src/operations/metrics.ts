@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { managerName, labelKeys } from '../plan/labels.ts';
+import { allPreviewsSelector } from '../plan/targets.ts';
 import type { Cluster, Metrics } from '../ports.ts';
 
 /** The app's Prometheus metrics, on its own registry. */
@@ -52,9 +52,7 @@ export class PreviewMetrics implements Metrics {
       registers,
       async collect() {
         this.reset();
-        const previews = await sources.cluster.listPreviews(
-          `${labelKeys.managedBy}=${managerName}`,
-        );
+        const previews = await sources.cluster.listPreviews(allPreviewsSelector);
         for (const preview of previews.filter((p) => !p.terminating)) {
           this.inc({ tenant: preview.tenant ?? '' });
         }

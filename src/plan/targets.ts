@@ -60,13 +60,16 @@ export function previewLabels(pr: PullRequestRef, tenant: string | null): Record
   };
 }
 
+/** Label selector for every preview the app made, in any repository. */
+export const allPreviewsSelector = `${labelKeys.managedBy}=${managerName}`;
+
 /** Label selector for the previews of a pull request, or of one of its tenants. */
 export function previewSelector(
   pr: Pick<PullRequestRef, 'repositoryId' | 'number'>,
   tenant?: string,
 ): string {
   const parts = [
-    `${labelKeys.managedBy}=${managerName}`,
+    allPreviewsSelector,
     `${labelKeys.repositoryId}=${pr.repositoryId}`,
     `${labelKeys.pullRequest}=${pr.number}`,
   ];

@@ -6,13 +6,12 @@ import { destroyDeps } from '../execute/job-deps.ts';
 import { destroyPreviews } from '../execute/destroy-previews.ts';
 import { listInstalledRepositories } from '../github/installed-repositories.ts';
 import { readRepositoryConfig, scopeFor } from '../github/pull-request-scope.ts';
-import { labelKeys, managerName } from '../plan/labels.ts';
 import {
   planReconcile,
   type KnownRepository,
   type ReconcileAction,
 } from '../plan/plan-reconcile.ts';
-import { previewSelector } from '../plan/targets.ts';
+import { allPreviewsSelector, previewSelector } from '../plan/targets.ts';
 import type { Services } from '../services.ts';
 
 const leaderLease = 'pr-preview-reconciler';
@@ -66,7 +65,7 @@ export class Reconciler {
   async pass(): Promise<ReconcileAction[]> {
     const [installed, previews] = await Promise.all([
       listInstalledRepositories(this.app),
-      this.services.cluster.listPreviews(`${labelKeys.managedBy}=${managerName}`),
+      this.services.cluster.listPreviews(allPreviewsSelector),
     ]);
     const actions = planReconcile({ now: Date.now(), ...installed, previews });
     for (const action of actions) await this.queue(action);
