@@ -57,6 +57,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
       allowedKinds: listSetting(env, 'PREVIEW_ALLOWED_KINDS') ?? defaultGuardrails.allowedKinds,
       allowedClusterRoles:
         listSetting(env, 'PREVIEW_ALLOWED_CLUSTER_ROLES') ?? defaultGuardrails.allowedClusterRoles,
+      maxObjects: countSetting(env, 'PREVIEW_MAX_OBJECTS', defaultGuardrails.maxObjects),
     },
     namespacePolicy: {
       quota: mapSetting(env, 'PREVIEW_QUOTA') ?? defaultNamespacePolicy.quota,

@@ -30,6 +30,7 @@ describe('readSettings', () => {
         PREVIEW_LEASE_NAMESPACE: 'pr-preview',
         PREVIEW_ALLOWED_KINDS: 'ConfigMap, apps/Deployment',
         PREVIEW_ALLOWED_CLUSTER_ROLES: 'view,edit',
+        PREVIEW_MAX_OBJECTS: '100',
         PREVIEW_QUOTA: 'requests.cpu=2, pods=10',
         PREVIEW_DEFAULT_REQUEST: 'cpu=50m',
         PREVIEW_DEFAULT_LIMIT: 'cpu=200m',
@@ -50,6 +51,7 @@ describe('readSettings', () => {
       guardrails: {
         allowedKinds: ['ConfigMap', 'apps/Deployment'],
         allowedClusterRoles: ['view', 'edit'],
+        maxObjects: 100,
       },
       namespacePolicy: {
         quota: { 'requests.cpu': '2', pods: '10' },

@@ -21,8 +21,9 @@ export function normaliseChartPath(chartPath: string): string {
 
 /**
  * Extracts only the chart folder from a GitHub tarball (one top folder,
- * `<owner>-<repo>-<sha7>/`). Links are skipped and sizes are bounded, so a
- * hostile archive can neither escape `dest` nor fill the disk.
+ * `<owner>-<repo>-<sha7>/`). Sizes are bounded and links and climbing paths
+ * are refused, so a hostile archive can neither escape `dest`, fill the disk,
+ * nor make helm read files outside the chart.
  */
 export async function extractChart(params: {
   archive: Buffer;
@@ -31,30 +32,65 @@ export async function extractChart(params: {
 }): Promise<string> {
   const chartPath = normaliseChartPath(params.chartPath);
   await mkdir(params.dest, { recursive: true });
-  let files = 0;
-  let bytes = 0;
-  let found = false;
+  const seen = { files: 0, bytes: 0, found: false };
+  const refused = { links: [] as string[], climbing: [] as string[], linkOnPath: '' };
   let limitHit: string | undefined;
   const extractor = tar.x({
     cwd: params.dest,
     strip: 1,
     preservePaths: false,
     filter: (path, entry) => {
-      const inside = path.split('/').slice(1).join('/');
-      if (inside !== chartPath && !inside.startsWith(`${chartPath}/`)) return false;
+      const inside = path.split('/').slice(1).join('/').replace(/\/+$/, '');
       const type = 'type' in entry ? entry.type : 'File';
+      const isLink = type === 'SymbolicLink' || type === 'Link';
+      if (isLink && (inside === chartPath || chartPath.startsWith(`${inside}/`))) {
+        refused.linkOnPath = inside;
+      }
+      if (!inside.startsWith(`${chartPath}/`) && inside !== chartPath) return false;
+      const relative = inside.slice(chartPath.length + 1);
+      if (inside.split('/').includes('..')) {
+        refused.climbing.push(relative);
+        return false;
+      }
+      if (isLink) {
+        const target = 'linkpath' in entry ? entry.linkpath : undefined;
+        refused.links.push(`\`${relative}\` → \`${target ?? '?'}\``);
+        return false;
+      }
       if (type !== 'File' && type !== 'Directory') return false;
-      found = true;
-      files += 1;
-      bytes += entry.size ?? 0;
-      if (files > archiveLimits.maxFiles) limitHit = `more than ${archiveLimits.maxFiles} files`;
-      if (bytes > archiveLimits.maxBytes) limitHit = `more than ${archiveLimits.maxBytes} bytes`;
+      seen.found = true;
+      seen.files += 1;
+      seen.bytes += entry.size ?? 0;
+      if (seen.files > archiveLimits.maxFiles)
+        limitHit = `more than ${archiveLimits.maxFiles} files`;
+      if (seen.bytes > archiveLimits.maxBytes) {
+        limitHit = `more than ${archiveLimits.maxBytes / 1024 / 1024} MiB`;
+      }
       return limitHit === undefined;
     },
   });
-  await pipeline(Readable.from(params.archive), extractor);
+  try {
+    await pipeline(Readable.from(params.archive), extractor);
+  } catch (error) {
+    throw unreadableArchive(error);
+  }
+  if (refused.linkOnPath) {
+    throw new UserFacingError(
+      `chart path \`${chartPath}\` goes through a link (\`${refused.linkOnPath}\`); previews only read real folders`,
+    );
+  }
+  if (refused.climbing.length > 0) {
+    throw new UserFacingError(
+      `the archive has entries that climb out of the chart folder: ${listed(refused.climbing.map((p) => `\`${p}\``))}`,
+    );
+  }
+  if (refused.links.length > 0) {
+    throw new UserFacingError(
+      `the chart folder holds links, which previews do not follow: ${listed(refused.links)}`,
+    );
+  }
   if (limitHit) throw new UserFacingError(`the chart folder is too large: ${limitHit}`);
-  if (!found)
+  if (!seen.found)
     throw new UserFacingError(`chart folder \`${chartPath}\` does not exist in the commit`);
   const chartDir = await realpath(join(params.dest, ...chartPath.split('/')));
   const root = await realpath(params.dest);
@@ -62,4 +98,28 @@ export async function extractChart(params: {
     throw new UserFacingError(`chart path \`${chartPath}\` leaves the repository`);
   }
   return chartDir;
+}
+
+/** tar aborts on archives that unpack to over 1000 times their size (gzip bombs). */
+function unreadableArchive(error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.includes('decompression ratio')) {
+    return new UserFacingError(
+      'the commit archive unpacks to over 1000 times its size; previews refuse compression bombs',
+    );
+  }
+  if (
+    /TAR_|zlib|incorrect header|unexpected end/i.test(message) ||
+    (error as { code?: string }).code?.startsWith('Z_')
+  ) {
+    return new UserFacingError(`the commit archive cannot be read: ${message}`);
+  }
+  return error instanceof Error ? error : new Error(message);
+}
+
+const maxListed = 10;
+
+function listed(items: string[]): string {
+  const shown = items.slice(0, maxListed).join(', ');
+  return items.length > maxListed ? `${shown} and ${items.length - maxListed} more` : shown;
 }

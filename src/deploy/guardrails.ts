@@ -10,6 +10,8 @@ export interface Guardrails {
   allowedKinds: string[];
   /** ClusterRoles that a RoleBinding in a preview may refer to. */
   allowedClusterRoles: string[];
+  /** Objects one preview may have, so a chart cannot flood the API server. */
+  maxObjects: number;
 }
 
 export const defaultGuardrails: Guardrails = {
@@ -32,7 +34,17 @@ export const defaultGuardrails: Guardrails = {
     'rbac.authorization.k8s.io/RoleBinding',
   ],
   allowedClusterRoles: ['view'],
+  maxObjects: 500,
 };
+
+/** etcd keeps objects up to 1.5 MiB; one that big in a preview is a mistake or an attack. */
+export const maxObjectBytes = 1024 * 1024;
+
+/**
+ * Annotations that HAProxy and NGINX ingress controllers copy into their own
+ * configuration: on a shared controller they would reach every other host.
+ */
+const controllerConfigAnnotation = /snippet|(^|\/)config-(backend|frontend|defaults|global|tcp)/i;
 
 /**
  * Every object that the guardrails refuse, each with its reason; empty when
@@ -45,6 +57,11 @@ export function refusedObjects(params: {
   /** Whether the API server serves the kind in a namespace; undefined for an unknown kind. */
   namespaced: (object: KubernetesObject) => boolean | undefined;
 }): string[] {
+  if (params.objects.length > params.guardrails.maxObjects) {
+    return [
+      `the chart renders ${params.objects.length} objects; a preview may have at most ${params.guardrails.maxObjects}`,
+    ];
+  }
   const refusals: string[] = [];
   for (const object of params.objects) {
     const name = describe(object);
@@ -65,9 +82,45 @@ export function refusedObjects(params: {
     } else if (!kindAllowed(object, params.guardrails.allowedKinds)) {
       refusals.push(`${name}: kind ${kindOf(object)} is not on the app's list of allowed kinds`);
     } else {
-      const role = clusterRoleOf(object);
-      if (role !== undefined && !params.guardrails.allowedClusterRoles.includes(role)) {
-        refusals.push(`${name} binds ClusterRole \`${role}\`, which is not on the app's allowlist`);
+      refusals.push(...contentRefusals(object, params.guardrails));
+    }
+  }
+  return refusals;
+}
+
+/** What an allowed kind may still not say: a ClusterRole, a door into the node or the controller. */
+function contentRefusals(object: KubernetesObject, guardrails: Guardrails): string[] {
+  const name = describe(object);
+  const refusals: string[] = [];
+  const role = clusterRoleOf(object);
+  if (role !== undefined && !guardrails.allowedClusterRoles.includes(role)) {
+    refusals.push(`${name} binds ClusterRole \`${role}\`, which is not on the app's allowlist`);
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(object));
+  if (bytes > maxObjectBytes) {
+    refusals.push(
+      `${name} is ${(bytes / 1024 / 1024).toFixed(1)} MiB; a preview object may be at most 1 MiB`,
+    );
+  }
+  if (kindOf(object) === 'Service') {
+    const spec = (object as { spec?: { type?: string; externalIPs?: string[] } }).spec;
+    if (spec?.type === 'NodePort' || spec?.type === 'LoadBalancer') {
+      refusals.push(
+        `${name} is of type ${spec.type}; previews are reached through their Ingress only`,
+      );
+    }
+    if ((spec?.externalIPs ?? []).length > 0) {
+      refusals.push(
+        `${name} sets externalIPs, which would capture traffic meant for those addresses`,
+      );
+    }
+  }
+  if (kindOf(object) === 'networking.k8s.io/Ingress') {
+    for (const key of Object.keys(object.metadata?.annotations ?? {})) {
+      if (controllerConfigAnnotation.test(key)) {
+        refusals.push(
+          `${name} carries annotation \`${key}\`, which would write into the shared ingress controller's configuration`,
+        );
       }
     }
   }

@@ -51,8 +51,8 @@ export function parseManifests(rendered: string): KubernetesObject[] {
 
 /**
  * Puts every object into the preview namespace with the preview's labels and
- * annotations, points the chart's Ingresses at the preview host, and adds an
- * Ingress when the chart has none.
+ * annotations, points the chart's Ingresses at the preview host and the shared
+ * controller's class, and adds an Ingress when the chart has none.
  */
 export function prepareObjects(params: {
   objects: KubernetesObject[];
@@ -68,7 +68,10 @@ export function prepareObjects(params: {
       labels: { ...copy.metadata?.labels, ...target.labels },
       annotations: { ...copy.metadata?.annotations, ...target.annotations },
     };
-    if (isIngress(copy)) pointIngressAtHost(copy, target.host);
+    if (isIngress(copy)) {
+      pointIngressAtHost(copy, target.host);
+      putIngressOnClass(copy, params.ingress);
+    }
     return copy;
   });
   if (!prepared.some(isIngress)) prepared.push(previewIngress(target, params.ingress));
@@ -107,6 +110,17 @@ function pointIngressAtHost(object: KubernetesObject, host: string): void {
   const spec = ((object as { spec?: IngressSpec }).spec ??= {});
   for (const rule of spec.rules ?? []) rule.host = host;
   for (const tls of spec.tls ?? []) tls.hosts = [host];
+}
+
+/** A chart's Ingress may not pick another controller, such as production's. */
+function putIngressOnClass(object: KubernetesObject, ingress: IngressConfig): void {
+  const spec = ((object as { spec?: { ingressClassName?: string } }).spec ??= {});
+  const annotations = (object.metadata ??= {}).annotations ?? {};
+  delete annotations[legacyClassAnnotation];
+  delete spec.ingressClassName;
+  if (ingress.classAnnotation) annotations[legacyClassAnnotation] = ingress.className;
+  else spec.ingressClassName = ingress.className;
+  object.metadata.annotations = annotations;
 }
 
 function previewIngress(target: PreviewTarget, ingress: IngressConfig): KubernetesObject {

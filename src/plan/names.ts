@@ -41,12 +41,16 @@ export function renderHost(template: string, vars: HostVariables): string {
 
 const dnsLabelPattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-export function hostProblem(host: string): string | undefined {
+/** Why a rendered host cannot be a preview's; hosts stay under the app's domain, never beside it. */
+export function hostProblem(host: string, domain: string): string | undefined {
   if (/\{[a-z]+\}/.test(host)) return `host \`${host}\` has an unknown {placeholder}`;
   if (host.length > 253) return `host \`${host}\` is longer than 253 characters`;
   const bad = host.split('.').find((label) => !dnsLabelPattern.test(label));
   if (bad !== undefined) {
     return `host \`${host}\` is not a valid DNS name (\`${bad}\` is not a DNS label of at most 63 characters)`;
+  }
+  if (!host.endsWith(`.${domain}`)) {
+    return `host \`${host}\` is not under the preview domain \`${domain}\`; previews only get hosts there`;
   }
   return undefined;
 }

@@ -26,7 +26,7 @@ export function buildTargets(params: TargetParams): TargetsResult {
       tenant,
       domain: params.domain,
     });
-    const problem = hostProblem(host);
+    const problem = hostProblem(host, params.domain);
     if (problem) {
       problems.push(problem);
       continue;

@@ -1,41 +1,10 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { Header } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { archiveLimits, extractChart } from '../../src/deploy/chart-archive.ts';
-
-interface Entry {
-  path: string;
-  body?: string;
-  type?: 'File' | 'Directory' | 'SymbolicLink' | 'Link';
-  linkpath?: string;
-}
-
-/** A gzip tarball written byte by byte, so that hostile entries can be made. */
-function tarball(entries: Entry[]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const entry of entries) {
-    const body = Buffer.from(entry.body ?? '');
-    const header = new Header({
-      path: entry.path,
-      mode: 0o644,
-      size: entry.type === undefined || entry.type === 'File' ? body.length : 0,
-      type: entry.type ?? 'File',
-      linkpath: entry.linkpath,
-      mtime: new Date(0),
-    });
-    const block = Buffer.alloc(512);
-    header.encode(block, 0);
-    blocks.push(block);
-    if (header.size) {
-      blocks.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
-    }
-  }
-  blocks.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(blocks));
-}
+import { tarball } from '../support/tarball.ts';
 
 const top = 'acme-foo-abc1234';
 let dest: string;
@@ -72,23 +41,35 @@ describe('extractChart', () => {
     ]);
   });
 
-  it('skips links, which could point out of the folder', async () => {
+  it('refuses links, which could point out of the folder, and names each', async () => {
     const archive = tarball([
       { path: `${top}/chart/Chart.yaml`, body: 'name: foo' },
       { path: `${top}/chart/values.yaml`, type: 'SymbolicLink', linkpath: '/etc/passwd' },
       { path: `${top}/chart/hard`, type: 'Link', linkpath: `${top}/chart/Chart.yaml` },
     ]);
-    const chartDir = await extractChart({ archive, chartPath: 'chart', dest });
-    expect(await listFiles(chartDir)).toEqual(['Chart.yaml']);
+    await expect(extractChart({ archive, chartPath: 'chart', dest })).rejects.toThrow(
+      `the chart folder holds links, which previews do not follow: \`values.yaml\` → \`/etc/passwd\`, \`hard\` → \`${top}/chart/Chart.yaml\``,
+    );
   });
 
-  it('never writes outside dest for entries with ..', async () => {
+  it('refuses a chart path that goes through a link', async () => {
+    const archive = tarball([
+      { path: `${top}/.cloud`, type: 'SymbolicLink', linkpath: '/' },
+      { path: `${top}/.cloud/charts/foo/Chart.yaml`, body: 'name: foo' },
+    ]);
+    await expect(extractChart({ archive, chartPath: '.cloud/charts/foo', dest })).rejects.toThrow(
+      'chart path `.cloud/charts/foo` goes through a link (`.cloud`)',
+    );
+  });
+
+  it('refuses entries with .. and never writes outside dest', async () => {
     const archive = tarball([
       { path: `${top}/chart/Chart.yaml`, body: 'name: foo' },
       { path: `${top}/chart/../../../escaped.txt`, body: 'x' },
     ]);
-    await extractChart({ archive, chartPath: 'chart', dest });
-    expect(await listFiles(dest)).toEqual(['chart', 'chart/Chart.yaml']);
+    await expect(extractChart({ archive, chartPath: 'chart', dest })).rejects.toThrow(
+      'the archive has entries that climb out of the chart folder: `../../../escaped.txt`',
+    );
     await expect(readFile(join(dest, '..', 'escaped.txt'))).rejects.toThrow();
   });
 
@@ -117,4 +98,44 @@ describe('extractChart', () => {
       extractChart({ archive: tarball(entries), chartPath: 'chart', dest }),
     ).rejects.toThrow(`the chart folder is too large: more than ${archiveLimits.maxFiles} files`);
   });
+
+  it('stops at the size limit, counting what the archive unpacks to', async () => {
+    const archive = tarball([
+      { path: `${top}/chart/Chart.yaml`, body: 'name: foo' },
+      {
+        path: `${top}/chart/big`,
+        body: repeated(randomBytes(16 * 1024), archiveLimits.maxBytes + 1),
+      },
+    ]);
+    expect(archive.length).toBeLessThan(archiveLimits.maxBytes / 20);
+    await expect(extractChart({ archive, chartPath: 'chart', dest })).rejects.toThrow(
+      'the chart folder is too large: more than 50 MiB',
+    );
+  });
+
+  it('refuses an archive that unpacks to over 1000 times its size', async () => {
+    const archive = tarball([
+      { path: `${top}/chart/Chart.yaml`, body: 'name: foo' },
+      { path: `${top}/chart/zeros`, body: Buffer.alloc(100 * 1024 * 1024) },
+    ]);
+    await expect(extractChart({ archive, chartPath: 'chart', dest })).rejects.toThrow(
+      'the commit archive unpacks to over 1000 times its size; previews refuse compression bombs',
+    );
+  });
+
+  it('says so when the archive is not a gzip tarball', async () => {
+    await expect(
+      extractChart({
+        archive: Buffer.from('<html>not a tarball</html>'),
+        chartPath: 'chart',
+        dest,
+      }),
+    ).rejects.toThrow(
+      'the commit archive cannot be read: TAR_BAD_ARCHIVE: Unrecognized archive format',
+    );
+  });
 });
+
+function repeated(block: Buffer, length: number): Buffer {
+  return Buffer.concat(Array(Math.ceil(length / block.length)).fill(block)).subarray(0, length);
+}

@@ -23,6 +23,7 @@ const known = new Set([
   'Pod',
   'Service',
   'ResourceQuota',
+  'Ingress',
 ]);
 
 function check(objects: KubernetesObject[]) {
@@ -88,6 +89,39 @@ describe('refusedObjects', () => {
       }),
       "RoleBinding `rolebinding` binds ClusterRole `cluster-admin`, which is not on the app's allowlist",
     ],
+    [
+      obj('v1', 'Service', { spec: { type: 'NodePort' } }),
+      'Service `service` is of type NodePort; previews are reached through their Ingress only',
+    ],
+    [
+      obj('v1', 'Service', { spec: { type: 'LoadBalancer' } }),
+      'Service `service` is of type LoadBalancer; previews are reached through their Ingress only',
+    ],
+    [
+      obj('v1', 'Service', { spec: { externalIPs: ['10.0.0.1'] } }),
+      'Service `service` sets externalIPs, which would capture traffic meant for those addresses',
+    ],
+    [
+      {
+        ...obj('networking.k8s.io/v1', 'Ingress'),
+        metadata: {
+          name: 'web',
+          annotations: { 'haproxy.org/backend-config-snippet': 'http-request deny' },
+        },
+      },
+      "Ingress `web` carries annotation `haproxy.org/backend-config-snippet`, which would write into the shared ingress controller's configuration",
+    ],
+    [
+      {
+        ...obj('networking.k8s.io/v1', 'Ingress'),
+        metadata: { name: 'web', annotations: { 'haproxy-ingress.github.io/config-backend': 'x' } },
+      },
+      "Ingress `web` carries annotation `haproxy-ingress.github.io/config-backend`, which would write into the shared ingress controller's configuration",
+    ],
+    [
+      obj('v1', 'ConfigMap', { data: { big: 'x'.repeat(2 * 1024 * 1024) } }),
+      'ConfigMap `configmap` is 2.0 MiB; a preview object may be at most 1 MiB',
+    ],
   ])('refuses %j', (object, reason) => {
     expect(check([object])).toEqual([reason]);
   });
@@ -103,6 +137,29 @@ describe('refusedObjects', () => {
         }),
       ]),
     ).toEqual([]);
+  });
+
+  it('lets ordinary Services and Ingress annotations through', () => {
+    expect(
+      check([
+        obj('v1', 'Service', { spec: { type: 'ClusterIP' } }),
+        {
+          ...obj('networking.k8s.io/v1', 'Ingress'),
+          metadata: { name: 'web', annotations: { 'haproxy.org/ssl-redirect': 'true' } },
+        },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('refuses a chart with more objects than the app allows, in one line', () => {
+    const many = Array.from({ length: defaultGuardrails.maxObjects + 1 }, (_, i) => ({
+      ...obj('v1', 'ConfigMap'),
+      metadata: { name: `c${i}` },
+    }));
+    expect(check(many)).toEqual([
+      `the chart renders ${defaultGuardrails.maxObjects + 1} objects; a preview may have at most ${defaultGuardrails.maxObjects}`,
+    ]);
+    expect(check(many.slice(1))).toEqual([]);
   });
 
   it('lists every refused object, not only the first', () => {

@@ -133,13 +133,30 @@ describe('prepareObjects', () => {
     ]);
   });
 
+  it("puts the chart's own Ingress on the configured class, whatever the chart asked for", () => {
+    const { config, target } = setup({ tenants: ['fr'], ingress: { classAnnotation: true } });
+    const chartIngress = parseManifests(`apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: web }
+spec:
+  ingressClassName: haproxy-production
+  rules: [{ host: www.bar.com }]
+`);
+    const [ingress] = prepareObjects({
+      objects: chartIngress,
+      target,
+      ingress: config.ingress,
+    }) as Record<string, any>[];
+    expect(ingress!.spec.ingressClassName).toBeUndefined();
+    expect(ingress!.metadata.annotations['kubernetes.io/ingress.class']).toBe('haproxy-v1');
+  });
+
   it("points the chart's own Ingress at the preview host and adds none", () => {
     const { config, target } = setup();
     const chartIngress = parseManifests(`apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: { name: web }
 spec:
-  ingressClassName: haproxy-v1
   rules:
     - host: www.bar.com
       http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: foo-service, port: { name: nginx } } } }] }
@@ -153,6 +170,7 @@ spec:
     expect(prepared).toHaveLength(1);
     expect(prepared[0]!.spec.rules[0].host).toBe('foo-241-fr.preview.bar.com');
     expect(prepared[0]!.spec.tls[0].hosts).toEqual(['foo-241-fr.preview.bar.com']);
+    expect(prepared[0]!.spec.ingressClassName).toBe('haproxy-v1');
   });
 
   it('does not change the objects it was given', () => {

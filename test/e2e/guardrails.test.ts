@@ -1,5 +1,8 @@
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pullRequestPayload } from '../fixtures/webhook-payloads.ts';
+import { hostileCorpus } from './hostile-corpus.ts';
+import { eventually } from './support/kube.ts';
 import { PreviewWorld, sha } from './support/preview-world.ts';
 
 const world = new PreviewWorld();
@@ -39,116 +42,65 @@ beforeAll(async () => {
     PREVIEW_MAX_PER_REPOSITORY: '2',
   });
   world.github.setConfig(repo.owner, repo.repo, 'app: hostile\n');
+  world.github.setPermission(repo.owner, repo.repo, 'octocat', 'write');
+  world.github.setPermission(repo.owner, repo.repo, 'stranger', 'read');
 }, 120_000);
+
+/** The app's log as text, with JSON's escapes undone, so messages can be looked for as written. */
+function logged(output: string): string {
+  return output.replaceAll('\\n', '\n').replaceAll('\\"', '"');
+}
 
 afterAll(async () => {
   await world.stop();
 });
 
 const template = (body: string) => ({ '.cloud/charts/hostile/templates/hostile.yaml': body });
-const aliasBomb = [
-  'apiVersion: v1',
-  'kind: ConfigMap',
-  'metadata: { name: bomb }',
-  'data:',
-  '  a: &a [x, x, x, x, x, x, x, x, x, x]',
-  ...Array.from({ length: 7 }, (_, i) => {
-    const from = String.fromCharCode(97 + i);
-    const to = String.fromCharCode(98 + i);
-    return `  ${to}: &${to} [${Array(10).fill(`*${from}`).join(', ')}]`;
-  }),
-].join('\n');
-
-/** Charts a pull request could push, each of which must end in a clear refusal and nothing applied. */
-const hostile: [string, Record<string, string>, string][] = [
-  [
-    'a ClusterRole',
-    template(
-      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: escalate }\nrules: []\n',
-    ),
-    'ClusterRole `escalate` is cluster-scoped',
-  ],
-  [
-    'a ClusterRoleBinding',
-    template(
-      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: { name: escalate }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\nsubjects: []\n',
-    ),
-    'ClusterRoleBinding `escalate` is cluster-scoped',
-  ],
-  [
-    'a Namespace',
-    template('apiVersion: v1\nkind: Namespace\nmetadata: { name: other }\n'),
-    'Namespace `other` is cluster-scoped',
-  ],
-  [
-    'a CustomResourceDefinition',
-    template(
-      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: { name: widgets.example.com }\nspec: {}\n',
-    ),
-    'CustomResourceDefinition `widgets.example.com` is cluster-scoped',
-  ],
-  [
-    'a PersistentVolume',
-    template('apiVersion: v1\nkind: PersistentVolume\nmetadata: { name: steal }\nspec: {}\n'),
-    'PersistentVolume `steal` is cluster-scoped',
-  ],
-  [
-    'a webhook configuration',
-    template(
-      'apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata: { name: intercept }\nwebhooks: []\n',
-    ),
-    'MutatingWebhookConfiguration `intercept` is cluster-scoped',
-  ],
-  [
-    'an object for another namespace',
-    template(
-      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: sneaky, namespace: kube-system }\n',
-    ),
-    'ConfigMap `sneaky` asks for namespace `kube-system`',
-  ],
-  [
-    'a RoleBinding to cluster-admin',
-    template(
-      'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: { name: admin }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\nsubjects: [{ kind: ServiceAccount, name: default, namespace: hostile-pr-1 }]\n',
-    ),
-    'RoleBinding `admin` binds ClusterRole `cluster-admin`',
-  ],
-  [
-    'a kind not on the allowlist',
-    template(
-      'apiVersion: v1\nkind: Pod\nmetadata: { name: bare }\nspec: { containers: [{ name: x, image: x }] }\n',
-    ),
-    "Pod `bare`: kind Pod is not on the app's list of allowed kinds",
-  ],
-  [
-    'a kind the cluster does not know',
-    template('apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w }\n'),
-    'Widget `w`: the cluster does not know kind Widget in example.com/v1',
-  ],
-  // helm's own YAML reader refuses it first; the app's guard stands behind it.
-  ['an alias bomb', template(aliasBomb), 'document contains excessive aliasing'],
-  ['a chart path leaving the repository', {}, 'must be a relative path inside the repository'],
-];
 
 describe('a pull request cannot put just anything into the cluster', () => {
-  it.each(hostile.map(([what, files, message], i) => [what, files, message, i + 1] as const))(
+  it('has a corpus of at least 25 hostile inputs', () => {
+    expect(hostileCorpus.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(hostileCorpus.map((c, i) => [c.what, c, i + 1] as const))(
     'refuses %s, says why, and applies nothing',
-    async (what, files, message, number) => {
+    async (_what, hostile, number) => {
       const pr = { ...repo, number };
-      if (what === 'a chart path leaving the repository') {
-        world.github.setConfig(repo.owner, repo.repo, 'app: hostile\nchart: ../../etc\n');
+      const commit = sha(number);
+      world.github.setConfig(repo.owner, repo.repo, hostile.config ?? 'app: hostile\n');
+      if (hostile.archive) {
+        const top = `${repo.owner}-${repo.repo}-${commit.slice(0, 7)}`;
+        world.github.setCommit(repo.owner, repo.repo, commit, { archive: hostile.archive(top) });
       } else {
-        world.github.setConfig(repo.owner, repo.repo, 'app: hostile\n');
+        world.commit(repo, commit, 'foo', 'hostile', hostile.files ?? {});
       }
-      world.commit(repo, sha(number % 10), 'foo', 'hostile', files);
-      await world.send('labeled', {
-        ...pr,
-        sha: sha(number % 10),
-        labels: ['cd/preview'],
-        label: 'cd/preview',
-      });
-      const body = await world.waitForComment(pr, /❌ failed|⚠️/);
-      expect(body).toContain(message);
+      const act = hostile.act ?? { label: 'cd/preview' };
+      const params = { ...pr, sha: commit, labels: ['cd/preview'], label: 'cd/preview' };
+      if ('signature' in act) {
+        world.github.addRepository(repo.owner, repo.repo, repo.repositoryId);
+        const status = await world.app.deliverSignedWith(
+          act.signature,
+          'pull_request',
+          pullRequestPayload('labeled', params),
+        );
+        expect(status).toBe(hostile.refusal);
+      } else if ('comment' in act) {
+        world.github.addRepository(repo.owner, repo.repo, repo.repositoryId);
+        world.github.setPullRequest(repo.owner, repo.repo, number, { headSha: commit });
+        await world.sendComment({
+          ...pr,
+          body: act.comment,
+          user: act.user,
+          commentId: 77_000 + number,
+        });
+        const reply = await eventually('a reply', async () => world.replies(pr)[0]);
+        expect(reply).toContain(hostile.refusal);
+      } else {
+        await world.send('labeled', params);
+        const body = await world.waitForComment(pr, /❌ failed|⚠️/);
+        expect(body).toContain(hostile.refusal);
+        expect(logged(world.app.output.join(''))).toContain(hostile.refusal);
+      }
       expect(await world.namespacesOf(repo.repositoryId, number)).toEqual([]);
       const leaked = await world.k8s.core.listConfigMapForAllNamespaces({
         labelSelector: `pr-preview.dev/repository-id=${repo.repositoryId},pr-preview.dev/pull-request=${number}`,
@@ -158,11 +110,11 @@ describe('a pull request cannot put just anything into the cluster', () => {
   );
 
   it('lists every refused object of one chart', async () => {
-    const pr = { ...repo, number: 50 };
+    const pr = { ...repo, number: 90 };
     world.github.setConfig(repo.owner, repo.repo, 'app: hostile\n');
     world.commit(
       repo,
-      sha(5),
+      sha(90),
       'foo',
       'hostile',
       template(
@@ -171,7 +123,7 @@ describe('a pull request cannot put just anything into the cluster', () => {
     );
     await world.send('labeled', {
       ...pr,
-      sha: sha(5),
+      sha: sha(90),
       labels: ['cd/preview'],
       label: 'cd/preview',
     });

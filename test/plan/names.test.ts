@@ -49,11 +49,23 @@ describe('renderHost', () => {
 });
 
 describe('hostProblem', () => {
-  it('accepts a DNS name', () => expect(hostProblem('foo-241-fr.preview.bar.com')).toBeUndefined());
+  const domain = 'preview.bar.com';
+  it('accepts a DNS name under the domain', () =>
+    expect(hostProblem('foo-241-fr.preview.bar.com', domain)).toBeUndefined());
   it('refuses a label over 63 characters', () => {
-    expect(hostProblem(`${'a'.repeat(64)}.bar.com`)).toMatch(/not a valid DNS name/);
+    expect(hostProblem(`${'a'.repeat(64)}.preview.bar.com`, domain)).toMatch(
+      /not a valid DNS name/,
+    );
   });
   it('refuses an unknown placeholder', () => {
-    expect(hostProblem('{branch}.bar.com')).toMatch(/unknown \{placeholder\}/);
+    expect(hostProblem('{branch}.preview.bar.com', domain)).toMatch(/unknown \{placeholder\}/);
   });
+  it.each(['www-241.bar.com', '241.preview.bar.com.evil.com', 'x241preview.bar.com', domain])(
+    'refuses %s, which is not under the preview domain',
+    (host) => {
+      expect(hostProblem(host, domain)).toBe(
+        `host \`${host}\` is not under the preview domain \`preview.bar.com\`; previews only get hosts there`,
+      );
+    },
+  );
 });

@@ -135,13 +135,31 @@ export class AppProcess {
     delivery = `e2e-${++this.deliveries}-${Date.now()}`,
   ): Promise<number> {
     const body = JSON.stringify(payload);
+    return this.post(event, body, delivery, await sign(webhookSecret, body));
+  }
+
+  /** Sends a webhook with the signature given (none when undefined), as an attacker could. */
+  async deliverSignedWith(
+    signature: string | undefined,
+    event: string,
+    payload: unknown,
+  ): Promise<number> {
+    return this.post(event, JSON.stringify(payload), `e2e-${++this.deliveries}`, signature);
+  }
+
+  private async post(
+    event: string,
+    body: string,
+    delivery: string,
+    signature: string | undefined,
+  ): Promise<number> {
     const res = await fetch(`http://127.0.0.1:${this.port}/api/github/webhooks`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'x-github-event': event,
         'x-github-delivery': delivery,
-        'x-hub-signature-256': await sign(webhookSecret, body),
+        ...(signature === undefined ? {} : { 'x-hub-signature-256': signature }),
       },
       body,
     });

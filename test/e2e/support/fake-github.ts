@@ -26,6 +26,8 @@ interface Commit {
   /** Folders copied into the commit: repository path -> folder on disk. */
   folders: Record<string, string>;
   files: Record<string, string>;
+  /** Served as the commit's tarball instead of one built from folders and files. */
+  archive?: Buffer;
 }
 
 /**
@@ -396,6 +398,7 @@ export class FakeGitHub {
   /** A gzip tarball shaped like GitHub's: one top folder `<owner>-<repo>-<sha7>/`. */
   private async tarball(owner: string, repo: string, sha: string): Promise<Buffer> {
     const commit = this.commits.get(`${owner}/${repo}@${sha}`) as Commit;
+    if (commit.archive) return commit.archive;
     const work = await mkdtemp(join(tmpdir(), 'fake-github-'));
     const top = `${owner}-${repo}-${sha.slice(0, 7)}`;
     try {
