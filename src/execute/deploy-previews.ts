@@ -138,6 +138,7 @@ export async function deployPreviews(
         const logger = deps.logger.child({ tenant: target.tenant, namespace: target.namespace });
         const started = Date.now();
         const seconds = () => (Date.now() - started) / 1000;
+        const chartSecrets: string[] = [];
         try {
           if (chartError) throw chartError;
           const overCapReason = refusedByCap.get(target.namespace);
@@ -148,6 +149,7 @@ export async function deployPreviews(
             deps,
             logger,
             target,
+            chartSecrets,
             sha,
             chartDir: chartDir as string,
             config: params.config,
@@ -160,8 +162,12 @@ export async function deployPreviews(
           return { target, ...(note ? { note } : {}) };
         } catch (error) {
           deps.metrics.deployFinished('failure', seconds());
-          logger.warn({ err: error, sha }, 'preview deploy failed');
-          const reason = redactValues(failureReason(error), secretValues(secrets));
+          // The API server may quote what it refused: no raw error reaches the log.
+          const reason = redactValues(failureReason(error), [
+            ...secretValues(secrets),
+            ...chartSecrets,
+          ]);
+          logger.warn({ reason, error: (error as Error).name, sha }, 'preview deploy failed');
           await report(i, 'failure', { description: firstLine(reason) });
           return { target, error: error as Error, reason };
         }
@@ -193,6 +199,8 @@ async function deployTenant(params: {
   deps: DeployDeps;
   logger: Logger;
   target: PreviewTarget;
+  /** Filled with the values of the chart's own Secrets, to keep them out of failure text. */
+  chartSecrets: string[];
   sha: string;
   chartDir: string;
   config: PreviewConfig;
@@ -208,6 +216,7 @@ async function deployTenant(params: {
     values: target.values,
   });
   const chartObjects = parseManifests(rendered);
+  params.chartSecrets.push(...secretValuesIn(chartObjects));
   await refuseWhatGuardrailsForbid(deps, chartObjects, target.namespace);
   const objects = [
     ...namespacePolicies(target, deps.namespacePolicy),
@@ -364,6 +373,24 @@ export function row(target: PreviewTarget, sha: string, status: CommentRow['stat
 export function failureReason(error: unknown): string {
   if (error instanceof UserFacingError) return trimMessage(redact(error.message));
   return trimMessage(redact(`internal error: ${messageOf(error)}`), 500);
+}
+
+/** Values of Secrets in a render, base64 as `redactValues` takes them. */
+export function secretValuesIn(objects: KubernetesObject[]): string[] {
+  return objects
+    .filter((object) => object.kind === 'Secret' && object.apiVersion === 'v1')
+    .flatMap((object) => {
+      const secret = object as {
+        data?: Record<string, unknown>;
+        stringData?: Record<string, unknown>;
+      };
+      return [
+        ...Object.values(secret.data ?? {}).map(String),
+        ...Object.values(secret.stringData ?? {}).map((v) =>
+          Buffer.from(String(v)).toString('base64'),
+        ),
+      ];
+    });
 }
 
 function secretValues(secrets: SecretCopy[]): string[] {

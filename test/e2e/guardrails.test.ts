@@ -101,6 +101,12 @@ describe('a pull request cannot put just anything into the cluster', () => {
         expect(body).toContain(hostile.refusal);
         expect(logged(world.app.output.join(''))).toContain(hostile.refusal);
       }
+      if (hostile.secret) {
+        expect(
+          JSON.stringify(world.github.commentsOn(repo.owner, repo.repo, number)),
+        ).not.toContain(hostile.secret);
+        expect(world.app.output.join('')).not.toContain(hostile.secret);
+      }
       expect(await world.namespacesOf(repo.repositoryId, number)).toEqual([]);
       const leaked = await world.k8s.core.listConfigMapForAllNamespaces({
         labelSelector: `pr-preview.dev/repository-id=${repo.repositoryId},pr-preview.dev/pull-request=${number}`,

@@ -17,6 +17,8 @@ export interface HostileCase {
   /** What starts the work: the `cd/preview` label by default. */
   act?: { comment: string; user: string } | { signature: string | undefined };
   refusal: string | number;
+  /** A value that must appear neither on the pull request nor in the log. */
+  secret?: string;
 }
 
 const chart = '.cloud/charts/hostile';
@@ -140,6 +142,14 @@ export const hostileCorpus: HostileCase[] = [
       'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations: { haproxy.org/backend-config-snippet: "http-request return status 200" }\nspec: { rules: [{ host: x.bar.com }] }\n',
     ),
     refusal: `Ingress \`web\` carries annotation \`haproxy.org/backend-config-snippet\`, ${controllerConfig}`,
+  },
+  {
+    what: 'an object the API server rejects, quoting a Secret of the chart',
+    files: template(
+      'apiVersion: v1\nkind: Secret\nmetadata: { name: creds }\nstringData: { password: "Sup3r S3cret!" }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: leaky, labels: { copy: "Sup3r S3cret!" } }\n',
+    ),
+    refusal: 'Invalid value: "[redacted]"',
+    secret: 'Sup3r S3cret!',
   },
   // Renders that would hurt the API server or the app.
   {
