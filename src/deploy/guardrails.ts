@@ -1,4 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { UserFacingError } from '../errors.ts';
+
 /** `Kind \`name\``, as comments and errors name an object. */
 export function describe(object: KubernetesObject): string {
   return `${object.kind} \`${object.metadata?.name}\``;
@@ -125,6 +127,12 @@ function contentRefusals(object: KubernetesObject, guardrails: Guardrails): stri
     }
   }
   return refusals;
+}
+
+export function refusalError(refusals: string[]): UserFacingError {
+  return new UserFacingError(
+    `the chart renders objects a preview may not create; nothing was applied:\n${refusals.map((r) => `- ${r}`).join('\n')}`,
+  );
 }
 
 export function kindOf(object: KubernetesObject): string {

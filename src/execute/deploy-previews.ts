@@ -1,20 +1,15 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PreviewConfig } from '../config/resolve-config.ts';
-import { refusedObjects, type Guardrails } from '../deploy/guardrails.ts';
-import {
-  copiedSecrets,
-  namespacePolicies,
-  overCap,
-  type NamespacePolicy,
-  type PreviewCaps,
-} from '../deploy/namespace-policies.ts';
+import { refusalError, refusedObjects, type Guardrails } from '../deploy/guardrails.ts';
+import { objectsToApply } from '../deploy/objects-to-apply.ts';
+import { valuesFilesFor } from '../deploy/values-files.ts';
+import { overCap, type NamespacePolicy, type PreviewCaps } from '../deploy/namespace-policies.ts';
 import { labelKeys } from '../plan/labels.ts';
 import { allPreviewsSelector } from '../plan/targets.ts';
-import { parseManifests, prepareObjects, refOf, refsToPrune } from '../deploy/prepare-objects.ts';
+import { parseManifests, refOf, refsToPrune } from '../deploy/prepare-objects.ts';
 import { redact, redactValues, trimMessage } from '../deploy/redact.ts';
 import { messageOf, UserFacingError } from '../errors.ts';
 import { environmentName } from '../plan/names.ts';
@@ -218,11 +213,13 @@ async function deployTenant(params: {
   const chartObjects = parseManifests(rendered);
   params.chartSecrets.push(...secretValuesIn(chartObjects));
   await refuseWhatGuardrailsForbid(deps, chartObjects, target.namespace);
-  const objects = [
-    ...namespacePolicies(target, deps.namespacePolicy),
-    ...copiedSecrets(target, params.secrets),
-    ...prepareObjects({ objects: chartObjects, target, ingress: config.ingress }),
-  ];
+  const objects = objectsToApply({
+    chartObjects,
+    target,
+    config,
+    namespacePolicy: deps.namespacePolicy,
+    secrets: params.secrets,
+  });
   const { created, origin } = await deps.cluster.ensureNamespace(target);
   try {
     await deps.cluster.apply(objects, { dryRun: true });
@@ -305,11 +302,7 @@ async function refuseWhatGuardrailsForbid(
     guardrails: deps.guardrails,
     namespaced: (object) => scopes.get(`${object.apiVersion}/${object.kind}`),
   });
-  if (refusals.length > 0) {
-    throw new UserFacingError(
-      `the chart renders objects a preview may not create; nothing was applied:\n${refusals.map((r) => `- ${r}`).join('\n')}`,
-    );
-  }
+  if (refusals.length > 0) throw refusalError(refusals);
 }
 
 async function removeNamespace(
@@ -342,28 +335,6 @@ async function checkServing(params: {
   if (answer.status >= 400)
     throw new NotServingError(`smoke check ${request} answered ${answer.status}`);
   return `${request} → ${answer.status}`;
-}
-
-/** Values files inside the chart, `{tenant}` filled; default files are optional, configured ones are not. */
-export function valuesFilesFor(
-  chartDir: string,
-  config: PreviewConfig,
-  tenant: string | null,
-): string[] {
-  const files: string[] = [];
-  for (const template of config.valuesFiles) {
-    if (template.includes('{tenant}') && tenant === null) continue;
-    const name = template.replaceAll('{tenant}', tenant ?? '');
-    if (name.split('/').includes('..') || name.startsWith('/')) {
-      throw new UserFacingError(`values file \`${name}\` must be inside the chart folder`);
-    }
-    const path = join(chartDir, name);
-    if (existsSync(path)) files.push(path);
-    else if (config.valuesFilesRequired) {
-      throw new UserFacingError(`values file \`${name}\` does not exist in the chart folder`);
-    }
-  }
-  return files;
 }
 
 export function row(target: PreviewTarget, sha: string, status: CommentRow['status']): CommentRow {
