@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { versions } from './cluster/versions.ts';
+
+// No Docker engine runs here: these are the Dockerfile's promises, read from its text.
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n').filter(Boolean);
+const stages = dockerfile.split(/^FROM /m).slice(1);
+const finalStage = stages.at(-1) ?? '';
+
+describe('Dockerfile', () => {
+  it('pins the helm that the tests run against', () => {
+    expect(dockerfile).toContain(`ARG HELM_VERSION=${versions.helm}\n`);
+  });
+
+  it('runs on the Node 24 image', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24[-.\w]*$/m);
+    expect(finalStage.startsWith('${NODE_IMAGE}')).toBe(true);
+  });
+
+  it('ships production dependencies only, as a non-root user', () => {
+    expect(dockerfile).toContain('npm ci --omit=dev');
+    expect(finalStage).toContain('COPY --from=production-dependencies /app/node_modules');
+    const user = /^USER (\S+)$/m.exec(finalStage)?.[1] ?? 'root';
+    expect(user.split(':')[0]).not.toMatch(/^(0|root)$/);
+  });
+
+  it('starts the app as npm start does', () => {
+    expect(finalStage).toContain(
+      'CMD ["node", "node_modules/probot/bin/probot.js", "run", "./lib/index.js"]',
+    );
+  });
+
+  it('copies only files that exist and that .dockerignore lets through', () => {
+    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) =>
+      (m[1] as string).split(' '),
+    );
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) {
+      expect(existsSync(join(repoRoot, source)), source).toBe(true);
+      expect(ignored, source).not.toContain(source);
+    }
+  });
+});

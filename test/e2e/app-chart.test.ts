@@ -1,0 +1,244 @@
+import {
+  CoreV1Api,
+  KubeConfig,
+  RbacAuthorizationV1Api,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { KubernetesCluster } from '../../src/deploy/kubernetes-cluster.ts';
+import { eventually } from './support/kube.ts';
+import { PreviewWorld, sha } from './support/preview-world.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const chartDir = join(repoRoot, 'charts', 'pr-preview');
+const releaseNamespace = 'pr-preview-system';
+const required = ['previews.domain=preview.bar.com', 'github.existingSecret=pr-preview-github'];
+let helmHome: string;
+
+/** The real helm against the test cluster, with a throwaway home. */
+function helm(...args: string[]) {
+  const result = spawnSync(inject('helm'), args, {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: helmHome,
+      KUBECONFIG: inject('kubeconfig'),
+      HELM_CACHE_HOME: join(helmHome, 'cache'),
+      HELM_CONFIG_HOME: join(helmHome, 'config'),
+      HELM_DATA_HOME: join(helmHome, 'data'),
+    },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const set = (values: string[]) => values.flatMap((v) => ['--set', v]);
+
+const world = new PreviewWorld();
+
+beforeAll(async () => {
+  helmHome = await mkdtemp(join(tmpdir(), 'app-chart-helm-'));
+});
+
+afterAll(async () => {
+  await world.stop();
+  helm('uninstall', 'pr-preview', '--namespace', releaseNamespace, '--wait');
+  await rm(helmHome, { recursive: true, force: true });
+});
+
+describe("the app's own chart", () => {
+  it('passes helm lint --strict', () => {
+    const { code, stdout, stderr } = helm('lint', chartDir, '--strict', ...set(required));
+    expect(stderr + stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(code).toBe(0);
+  });
+
+  it('says which value is missing', () => {
+    const withoutCredentials = helm(
+      'template',
+      'pr-preview',
+      chartDir,
+      ...set(['previews.domain=x.com']),
+    );
+    expect(withoutCredentials.code).toBe(1);
+    expect(withoutCredentials.stderr).toContain(
+      'github.appId is required (or github.existingSecret)',
+    );
+    const withoutDomain = helm(
+      'template',
+      'pr-preview',
+      chartDir,
+      ...set(['github.existingSecret=s']),
+    );
+    expect(withoutDomain.code).toBe(1);
+    expect(withoutDomain.stderr).toContain('previews.domain is required');
+  });
+
+  it('renders objects that the API server accepts, with every option on', async () => {
+    const cluster = new KubernetesCluster(world.k8s.kc);
+    for (const name of ['chart-check', 'platform-secrets']) {
+      await world.k8s.core.createNamespace({ body: { metadata: { name } } });
+    }
+    await cluster.apply([serviceMonitorDefinition], { dryRun: false });
+    await eventually('the ServiceMonitor kind is served', () =>
+      cluster
+        .isNamespaced('monitoring.coreos.com/v1', 'ServiceMonitor')
+        .then((n) => n || undefined),
+    );
+    const { code, stdout, stderr } = helm(
+      'template',
+      'pr-preview',
+      chartDir,
+      '--namespace',
+      'chart-check',
+      ...set([
+        'previews.domain=preview.bar.com',
+        'github.appId=12345',
+        'github.privateKey=not-a-key',
+        'github.webhookSecret=s3cret',
+        'github.enterpriseHost=github.example.com',
+        'previews.ingressUrl=http://haproxy.ingress.svc',
+        'previews.secrets.namespace=platform-secrets',
+        'previews.secrets.names={registry-pull,tls}',
+        'serviceMonitor.enabled=true',
+        'replicaCount=2',
+      ]),
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const objects = (yaml.loadAll(stdout) as KubernetesObject[]).filter(Boolean);
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Deployment',
+      'Role',
+      'Role',
+      'RoleBinding',
+      'RoleBinding',
+      'Secret',
+      'Service',
+      'ServiceAccount',
+      'ServiceMonitor',
+    ]);
+    const namespaced = objects.map((o) =>
+      o.kind?.startsWith('Cluster') || o.metadata?.namespace
+        ? o
+        : { ...o, metadata: { ...o.metadata, namespace: 'chart-check' } },
+    );
+    await cluster.apply(namespaced, { dryRun: true });
+  });
+
+  it('installs into the cluster, its pod becomes ready, and its RBAC is enough to run a preview and no more', async () => {
+    const { core, kc } = world.k8s;
+    await core.createNamespace({ body: { metadata: { name: releaseNamespace } } });
+    await core.createNamespacedSecret({
+      namespace: releaseNamespace,
+      body: {
+        metadata: { name: 'pr-preview-github' },
+        stringData: { APP_ID: '1', PRIVATE_KEY: 'x', WEBHOOK_SECRET: 'x' },
+      },
+    });
+    const install = helm(
+      'upgrade',
+      '--install',
+      'pr-preview',
+      chartDir,
+      '--namespace',
+      releaseNamespace,
+      '--wait',
+      '--timeout',
+      '3m',
+      ...set(required),
+    );
+    expect(install.stderr).toBe('');
+    expect(install.code).toBe(0);
+    const pods = await core.listNamespacedPod({
+      namespace: releaseNamespace,
+      labelSelector: 'app.kubernetes.io/name=pr-preview',
+    });
+    expect(pods.items).toHaveLength(1);
+    const ready = pods.items[0]?.status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready?.status).toBe('True');
+
+    // The app, run as the chart's ServiceAccount, deploys and destroys a preview.
+    const token = await core.createNamespacedServiceAccountToken({
+      name: 'pr-preview',
+      namespace: releaseNamespace,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    const serviceAccountConfig = join(helmHome, 'service-account.kubeconfig');
+    await writeFile(serviceAccountConfig, kubeconfigWithToken(kc, token.status?.token ?? ''));
+    await world.start({
+      KUBECONFIG: serviceAccountConfig,
+      PREVIEW_LEASE_NAMESPACE: releaseNamespace,
+    });
+    const pr = { owner: 'acme', repo: 'charted', repositoryId: 9101, number: 3 };
+    world.github.setConfig('acme', 'charted', 'app: charted\n');
+    world.commit(pr, sha(3), 'foo', 'charted');
+    await world.send('labeled', {
+      ...pr,
+      sha: sha(3),
+      labels: ['cd/preview'],
+      label: 'cd/preview',
+    });
+    await world.waitForComment(pr, /✅ ready/);
+    expect(await world.namespacesOf(pr.repositoryId, 3)).toEqual(['charted-pr-3']);
+    await world.send('closed', { ...pr, sha: sha(3), labels: ['cd/preview'] });
+    await world.waitForComment(pr, /🗑️ destroyed/);
+
+    const asApp = kubeConfigOf(serviceAccountConfig);
+    const rbac = asApp.makeApiClient(RbacAuthorizationV1Api);
+    await expect(
+      rbac.createClusterRole({ body: { metadata: { name: 'escalate' }, rules: [] } }),
+    ).rejects.toMatchObject({ code: 403 });
+    await expect(
+      asApp.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: 'kube-system' }),
+    ).rejects.toMatchObject({ code: 403 });
+  });
+});
+
+function kubeConfigOf(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+function kubeconfigWithToken(admin: KubeConfig, token: string): string {
+  const cluster = admin.getCurrentCluster();
+  if (!cluster) throw new Error('the test kubeconfig has no cluster');
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ ...cluster, name: 'bed' }],
+    users: [{ name: 'pr-preview', token }],
+    contexts: [{ name: 'pr-preview', cluster: 'bed', user: 'pr-preview' }],
+    currentContext: 'pr-preview',
+  });
+  return kc.exportConfig();
+}
+
+const serviceMonitorDefinition = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'servicemonitors.monitoring.coreos.com' },
+  spec: {
+    group: 'monitoring.coreos.com',
+    scope: 'Namespaced',
+    names: { plural: 'servicemonitors', singular: 'servicemonitor', kind: 'ServiceMonitor' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        },
+      },
+    ],
+  },
+} as KubernetesObject;
