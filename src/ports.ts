@@ -73,7 +73,7 @@ export interface CommitChecks {
   gate(sha: string, required: string[]): Promise<GateResult>;
 }
 
-export type DeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'inactive';
+export type DeploymentState = 'success' | 'failure' | 'inactive';
 
 /** GitHub Deployments: one per tenant and commit, so the pull request shows a View deployment button. */
 export interface DeploymentLog {

@@ -256,6 +256,8 @@ export class KubernetesCluster implements Cluster {
   private async waitGone(names: string[]): Promise<void> {
     const deadline = Date.now() + this.deleteTimeoutMs;
     let remaining = names;
+    // The namespace controller takes seconds: poll less often as it goes on.
+    let pause = 250;
     while (remaining.length > 0) {
       const present = await Promise.all(remaining.map((name) => this.readNamespace(name)));
       remaining = remaining.filter((_, i) => present[i] !== undefined);
@@ -265,7 +267,8 @@ export class KubernetesCluster implements Cluster {
           `namespaces still terminating after ${this.deleteTimeoutMs / 1000} s: ${remaining.join(', ')}`,
         );
       }
-      await sleep(250);
+      await sleep(pause);
+      pause = Math.min(pause * 1.5, 2_000);
     }
   }
 

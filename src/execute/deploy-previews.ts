@@ -20,7 +20,6 @@ import type {
   Cluster,
   CommentRow,
   DeploymentLog,
-  DeploymentState,
   Logger,
   Metrics,
   ObservedPreview,
@@ -84,31 +83,6 @@ export async function deployPreviews(
       targets.map((target) => row(target, sha, 'deploying')),
     ),
   );
-  const deploymentIds = await Promise.all(
-    targets.map((target) =>
-      deps.deployments
-        .start({ environment: environmentName(params.pr, target.tenant), sha, url: target.url })
-        .catch((error: unknown) => {
-          deps.logger.warn(
-            { err: error, tenant: target.tenant },
-            'could not create a GitHub deployment',
-          );
-          return undefined;
-        }),
-    ),
-  );
-  const report = (
-    i: number,
-    state: DeploymentState,
-    details?: { url?: string; description?: string },
-  ) => {
-    const id = deploymentIds[i];
-    if (id === undefined) return Promise.resolve();
-    return deps.deployments.update(id, state, details).catch((error: unknown) => {
-      deps.logger.warn({ err: error }, 'could not update a GitHub deployment');
-    });
-  };
-
   const refusedByCap = await capsRefusals(deps, params);
   let secrets: SecretCopy[] = [];
   const workDir = await mkdtemp(join(tmpdir(), 'pr-preview-chart-'));
@@ -129,7 +103,7 @@ export async function deployPreviews(
       chartError = error as Error;
     }
     outcomes = await Promise.all(
-      targets.map(async (target, i): Promise<TenantOutcome> => {
+      targets.map(async (target): Promise<TenantOutcome> => {
         const logger = deps.logger.child({ tenant: target.tenant, namespace: target.namespace });
         const started = Date.now();
         const seconds = () => (Date.now() - started) / 1000;
@@ -138,7 +112,6 @@ export async function deployPreviews(
           if (chartError) throw chartError;
           const overCapReason = refusedByCap.get(target.namespace);
           if (overCapReason) throw new UserFacingError(overCapReason);
-          await report(i, 'in_progress');
           const previous = params.observed.find((p) => p.namespace === target.namespace);
           const note = await deployTenant({
             deps,
@@ -151,7 +124,6 @@ export async function deployPreviews(
             previous,
             secrets,
           });
-          await report(i, 'success', { url: target.url, ...(note ? { description: note } : {}) });
           deps.metrics.deployFinished('success', seconds());
           logger.info({ sha }, 'preview deployed');
           return { target, ...(note ? { note } : {}) };
@@ -163,7 +135,6 @@ export async function deployPreviews(
             ...chartSecrets,
           ]);
           logger.warn({ reason, error: (error as Error).name, sha }, 'preview deploy failed');
-          await report(i, 'failure', { description: firstLine(reason) });
           return { target, error: error as Error, reason };
         }
       }),
@@ -182,7 +153,41 @@ export async function deployPreviews(
       { clearProblems: true },
     ),
   );
+  await recordDeployments(deps, params, outcomes);
   return outcomes;
+}
+
+/**
+ * GitHub Deployments follow the comment, each one write to create and one to
+ * finish it: GitHub paces an app's writes about a second apart, and the
+ * comment is what people wait for.
+ */
+async function recordDeployments(
+  deps: DeployDeps,
+  params: DeployParams,
+  outcomes: TenantOutcome[],
+): Promise<void> {
+  for (const { target, error, note, reason } of outcomes) {
+    try {
+      const id = await deps.deployments.start({
+        environment: environmentName(params.pr, target.tenant),
+        sha: params.sha,
+        url: target.url,
+      });
+      await deps.deployments.update(
+        id,
+        error ? 'failure' : 'success',
+        error
+          ? { description: firstLine(reason ?? failureReason(error)) }
+          : { url: target.url, ...(note ? { description: note } : {}) },
+      );
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, tenant: target.tenant },
+        'could not record a GitHub deployment',
+      );
+    }
+  }
 }
 
 /**

@@ -26,7 +26,6 @@ export class GitHubDeployments implements DeploymentLog {
     });
     if (!('id' in data))
       throw new Error(`GitHub did not create a deployment: ${data.message ?? 'no reason given'}`);
-    await this.update(data.id, 'queued');
     return data.id;
   }
 

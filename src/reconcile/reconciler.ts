@@ -53,7 +53,12 @@ export class Reconciler {
     const logger = this.services.logger.child({ component: 'reconciler' });
     try {
       if (!(await this.services.leases.tryAcquire(leaderLease))) return;
-      const actions = await this.pass();
+      const started = Date.now();
+      const { actions, previews } = await this.pass();
+      logger.info(
+        { previews, actions: actions.length, durationMs: Date.now() - started },
+        'reconcile pass done',
+      );
       if (actions.length > 0)
         logger.info({ actions: actions.map(describeAction) }, 'reconcile pass queued repairs');
     } catch (error) {
@@ -62,14 +67,14 @@ export class Reconciler {
   }
 
   /** One pass: plan against GitHub and the cluster, queue the actions. */
-  async pass(): Promise<ReconcileAction[]> {
+  async pass(): Promise<{ actions: ReconcileAction[]; previews: number }> {
     const [installed, previews] = await Promise.all([
       listInstalledRepositories(this.app),
       this.services.cluster.listPreviews(allPreviewsSelector),
     ]);
     const actions = planReconcile({ now: Date.now(), ...installed, previews });
     for (const action of actions) await this.queue(action);
-    return actions;
+    return { actions, previews: previews.length };
   }
 
   private async queue(action: ReconcileAction): Promise<void> {

@@ -1,0 +1,320 @@
+/**
+ * `npm run bench`: what users feel, measured against the real control plane
+ * and the app as operators run it (`probot run`), with GitHub faked on
+ * loopback. Prints `name value unit` lines and appends them to
+ * bench/RESULTS.md with the machine they came from. Nothing here fails.
+ */
+import { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
+import { spawnSync } from 'node:child_process';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem, type as osType, release } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { down, up } from '../test/cluster/bed.ts';
+import { AppProcess } from '../test/e2e/support/app-process.ts';
+import { FakeGitHub } from '../test/e2e/support/fake-github.ts';
+import { issueCommentPayload, pullRequestPayload } from '../test/fixtures/webhook-payloads.ts';
+import { countBy, difference, Figures, percentile } from './figures.ts';
+import { githubPurposeOf } from './github-call-purpose.ts';
+import { KubeCallCounter } from './kube-call-counter.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const fixtureChart = join(repoRoot, 'test', 'fixtures', 'charts', 'foo');
+const tenants = ['fr', 'be', 'hr', 'hu'];
+const sha = '1111111000000000000000000000000000000000';
+const burstPullRequests = Number(process.env.BENCH_PULL_REQUESTS ?? 100);
+const reconcilePreviews = Number(process.env.BENCH_RECONCILE_PREVIEWS ?? 500);
+const repositories = 10;
+
+interface PullRequest {
+  owner: string;
+  repo: string;
+  repositoryId: number;
+  number: number;
+}
+
+const figures = new Figures();
+const github = new FakeGitHub();
+const counter = new KubeCallCounter();
+const apps: AppProcess[] = [];
+
+async function main(): Promise<void> {
+  const build = spawnSync(
+    process.execPath,
+    ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'],
+    {
+      cwd: repoRoot,
+      stdio: 'inherit',
+    },
+  );
+  if (build.status !== 0) throw new Error('the app does not build');
+  const bed = await up();
+  const work = await mkdtemp(join(tmpdir(), 'pr-preview-bench-'));
+  const kc = new KubeConfig();
+  kc.loadFromFile(bed.kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  const networking = kc.makeApiClient(NetworkingV1Api);
+  try {
+    await github.start();
+    const proxied = join(work, 'kubeconfig');
+    await counter.start(bed.kubeconfig, proxied);
+    for (let r = 0; r < repositories; r++) {
+      github.addRepository('bench', `app-${r}`, 5000 + r);
+      github.setConfig('bench', `app-${r}`, `app: app-${r}\ntenants: [${tenants.join(', ')}]\n`);
+      github.setCommit('bench', `app-${r}`, sha, {
+        folders: { [`.cloud/charts/app-${r}`]: fixtureChart },
+      });
+    }
+    const env = {
+      LOG_LEVEL: 'info',
+      PREVIEW_RECONCILE_INTERVAL: '0',
+      PREVIEW_MAX_PER_REPOSITORY: '1000',
+      PREVIEW_MAX_TOTAL: '1000',
+    };
+    const app = await startApp(bed.helm, proxied, env);
+
+    await sleep(3_000);
+    figures.add('rss_idle', (await metric(app, "pr_preview_process_resident_memory_bytes")) / 2 ** 20, 'MiB');
+
+    await labelToReady(app, networking);
+    await destroyCost(app);
+    await burst(app);
+    figures.add(
+      'rss_after_burst',
+      (await metric(app, "pr_preview_process_resident_memory_bytes")) / 2 ** 20,
+      'MiB',
+    );
+    await reconcilePass(bed.helm, proxied, env);
+  } finally {
+    for (const app of apps) await app.stop();
+    await counter.stop();
+    await github.stop();
+    const left = await core.listNamespace({
+      labelSelector: 'app.kubernetes.io/managed-by=pr-preview',
+    });
+    for (const ns of left.items) {
+      await core.deleteNamespace({ name: ns.metadata?.name ?? '' }).catch(() => undefined);
+    }
+    await rm(work, { recursive: true, force: true });
+    if (bed.started) await down();
+  }
+  figures.print();
+  await appendFile(join(repoRoot, 'bench', 'RESULTS.md'), figures.markdown(machine()));
+}
+
+async function startApp(helm: string, kubeconfig: string, env: Record<string, string>) {
+  const app = new AppProcess();
+  apps.push(app);
+  await app.start({ githubHost: github.host, kubeconfig, helm, env });
+  return app;
+}
+
+/** One pull request at a time: label to objects applied, and to the comment saying ready. */
+async function labelToReady(app: AppProcess, networking: NetworkingV1Api) {
+  const applied: number[] = [];
+  const ready: number[] = [];
+  const githubBefore = github.calls.length;
+  const kubeBefore = counter.snapshot();
+  const runs = 5;
+  for (let i = 1; i <= runs; i++) {
+    const pr = pullRequest(0, i);
+    const started = performance.now();
+    await send(app, 'labeled', pr);
+    let appliedAt: number | undefined;
+    while (true) {
+      if (appliedAt === undefined && (await allApplied(networking, pr)))
+        appliedAt = performance.now();
+      if (readyRows(pr) === tenants.length) break;
+      await sleep(20);
+    }
+    const readyAt = performance.now();
+    applied.push(((appliedAt ?? readyAt) - started) / 1000);
+    ready.push((readyAt - started) / 1000);
+  }
+  figures.add(
+    'label_to_applied_p50',
+    percentile(applied, 50),
+    's',
+    'four tenants, rollout wait excluded',
+  );
+  figures.add(
+    'label_to_ready_p50',
+    percentile(ready, 50),
+    's',
+    'four tenants, rollout wait and comment included',
+  );
+  figures.add('label_to_ready_max', Math.max(...ready), 's');
+  const calls = github.calls.slice(githubBefore);
+  for (const [purpose, count] of countBy(calls.map((c) => githubPurposeOf(c.method, c.path)))) {
+    figures.add(`deploy_github_calls{${purpose}}`, count / runs, 'calls');
+  }
+  for (const [purpose, count] of difference(counter.snapshot(), kubeBefore)) {
+    figures.add(`deploy_kubernetes_calls{${purpose}}`, count / runs, 'calls');
+  }
+}
+
+async function destroyCost(app: AppProcess) {
+  const githubBefore = github.calls.length;
+  const kubeBefore = counter.snapshot();
+  const runs = 5;
+  const started = performance.now();
+  for (let i = 1; i <= runs; i++) {
+    const pr = pullRequest(0, i);
+    await send(app, 'closed', pr);
+    while (!(commentBody(pr) ?? '').includes('🗑️ destroyed')) await sleep(20);
+  }
+  figures.add(
+    'close_to_destroyed_mean',
+    (performance.now() - started) / 1000 / runs,
+    's',
+    'four tenants',
+  );
+  const calls = github.calls.slice(githubBefore);
+  for (const [purpose, count] of countBy(calls.map((c) => githubPurposeOf(c.method, c.path)))) {
+    figures.add(`destroy_github_calls{${purpose}}`, count / runs, 'calls');
+  }
+  for (const [purpose, count] of difference(counter.snapshot(), kubeBefore)) {
+    figures.add(`destroy_kubernetes_calls{${purpose}}`, count / runs, 'calls');
+  }
+}
+
+/** Many pull requests labelled at once, plus as many plain comments: acknowledgement and time to all ready. */
+async function burst(app: AppProcess) {
+  const prs = Array.from({ length: burstPullRequests }, (_, i) =>
+    pullRequest(i % repositories, 100 + Math.floor(i / repositories)),
+  );
+  let peakQueue = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakQueue = Math.max(peakQueue, await metric(app, 'pr_preview_queue_depth').catch(() => 0));
+      await sleep(200);
+    }
+  })();
+  for (const pr of prs) prepare(pr, 'labeled');
+  const started = performance.now();
+  const latencies = await Promise.all([
+    ...prs.map((pr) => timed(() => app.deliver('pull_request', payload('labeled', pr)))),
+    ...prs.map((pr, i) =>
+      timed(() =>
+        app.deliver(
+          'issue_comment',
+          issueCommentPayload({
+            ...pr,
+            body: 'Looks good to me',
+            user: 'octocat',
+            commentId: 900_000 + i,
+          }),
+        ),
+      ),
+    ),
+  ]);
+  figures.add(
+    'webhook_ack_p50',
+    percentile(latencies, 50) * 1000,
+    'ms',
+    `burst of ${latencies.length} signed deliveries`,
+  );
+  figures.add('webhook_ack_p99', percentile(latencies, 99) * 1000, 'ms');
+  figures.add('webhook_ack_max', Math.max(...latencies) * 1000, 'ms');
+  while (prs.some((pr) => readyRows(pr) < tenants.length)) await sleep(250);
+  figures.add(
+    'burst_all_ready',
+    (performance.now() - started) / 1000,
+    's',
+    `${prs.length} pull requests, ${prs.length * tenants.length} previews`,
+  );
+  sampling = false;
+  await sampler;
+  figures.add('burst_peak_queue_depth', peakQueue, 'jobs');
+  const extra = Math.max(0, reconcilePreviews / tenants.length - prs.length);
+  const more = Array.from({ length: extra }, (_, i) =>
+    pullRequest(i % repositories, 1000 + Math.floor(i / repositories)),
+  );
+  for (const pr of more) await send(app, 'labeled', pr);
+  while (more.some((pr) => readyRows(pr) < tenants.length)) await sleep(250);
+}
+
+/** A second replica's first reconcile pass over previews that are all current. */
+async function reconcilePass(helm: string, kubeconfig: string, env: Record<string, string>) {
+  const githubBefore = github.calls.length;
+  const replica = await startApp(helm, kubeconfig, { ...env, PREVIEW_RECONCILE_INTERVAL: '1h' });
+  let done: Record<string, unknown> | undefined;
+  while (!(done = replica.logLines().find((l) => l.msg === 'reconcile pass done')))
+    await sleep(100);
+  figures.add(
+    'reconcile_pass',
+    Number(done.durationMs) / 1000,
+    's',
+    `${String(done.previews)} previews, ${String(done.actions)} repairs`,
+  );
+  const calls = github.calls.slice(githubBefore).map((c) => githubPurposeOf(c.method, c.path));
+  for (const [purpose, count] of countBy(calls)) {
+    figures.add(
+      `reconcile_github_calls{${purpose}}`,
+      count,
+      'calls',
+      `${repositories} repositories`,
+    );
+  }
+}
+
+function pullRequest(repository: number, number: number): PullRequest {
+  return { owner: 'bench', repo: `app-${repository}`, repositoryId: 5000 + repository, number };
+}
+
+function prepare(pr: PullRequest, action: string) {
+  github.setPullRequest(pr.owner, pr.repo, pr.number, {
+    headSha: sha,
+    state: action === 'closed' ? 'closed' : 'open',
+    labels: ['cd/preview'],
+  });
+}
+
+function payload(action: string, pr: PullRequest) {
+  return pullRequestPayload(action, { ...pr, sha, labels: ['cd/preview'], label: 'cd/preview' });
+}
+
+async function send(app: AppProcess, action: string, pr: PullRequest) {
+  prepare(pr, action);
+  const status = await app.deliver('pull_request', payload(action, pr));
+  if (status !== 200) throw new Error(`webhook answered ${status}`);
+}
+
+async function timed(request: () => Promise<number>): Promise<number> {
+  const started = performance.now();
+  const status = await request();
+  if (status !== 200) throw new Error(`webhook answered ${status}`);
+  return (performance.now() - started) / 1000;
+}
+
+function commentBody(pr: PullRequest): string | undefined {
+  return github
+    .commentsOn(pr.owner, pr.repo, pr.number)
+    .find((c) => c.body.startsWith('<!-- pr-preview:sticky -->'))?.body;
+}
+
+function readyRows(pr: PullRequest): number {
+  return (commentBody(pr) ?? '').split('\n').filter((line) => line.includes('✅ ready')).length;
+}
+
+async function allApplied(networking: NetworkingV1Api, pr: PullRequest): Promise<boolean> {
+  const list = await networking.listIngressForAllNamespaces({
+    labelSelector: `pr-preview.dev/repository-id=${pr.repositoryId},pr-preview.dev/pull-request=${pr.number}`,
+  });
+  return list.items.length === tenants.length;
+}
+
+async function metric(app: AppProcess, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${app.port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return Number(line?.split(' ').at(-1) ?? Number.NaN);
+}
+
+function machine(): string {
+  const cpu = cpus();
+  return `${osType()} ${release()}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+await main();
