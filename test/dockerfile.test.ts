@@ -28,6 +28,13 @@ describe('Dockerfile', () => {
     expect(user.split(':')[0]).not.toMatch(/^(0|root)$/);
   });
 
+  it('runs Node with the flags that npm run bench measured', () => {
+    const bench = readFileSync(join(repoRoot, 'bench', 'run.ts'), 'utf8');
+    const flags = /imageNodeOptions = '([^']+)'/.exec(bench)?.[1];
+    expect(flags).toBeDefined();
+    expect(finalStage).toContain(`NODE_OPTIONS=${flags}`);
+  });
+
   it('starts the app as npm start does', () => {
     expect(finalStage).toContain(
       'CMD ["node", "node_modules/probot/bin/probot.js", "run", "./lib/index.js"]',

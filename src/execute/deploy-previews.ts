@@ -77,12 +77,17 @@ export async function deployPreviews(
   params: DeployParams,
 ): Promise<TenantOutcome[]> {
   const { sha, targets } = params;
-  await deps.comment.update((state) =>
-    upsertRows(
-      state,
-      targets.map((target) => row(target, sha, 'deploying')),
-    ),
-  );
+  // GitHub paces writes: the work starts without waiting for "deploying" to show.
+  const deployingShown = deps.comment
+    .update((state) =>
+      upsertRows(
+        state,
+        targets.map((target) => row(target, sha, 'deploying')),
+      ),
+    )
+    .catch((error: unknown) =>
+      deps.logger.warn({ err: error }, 'could not show the deploy on the comment'),
+    );
   const refusedByCap = await capsRefusals(deps, params);
   let secrets: SecretCopy[] = [];
   const workDir = await mkdtemp(join(tmpdir(), 'pr-preview-chart-'));
@@ -142,6 +147,7 @@ export async function deployPreviews(
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+  await deployingShown;
   await deps.comment.update((state) =>
     upsertRows(
       state,

@@ -16,6 +16,7 @@ export interface IssueRef {
  */
 export class StickyComment implements PreviewComment {
   private commentId: number | undefined;
+  private pending: Promise<void> = Promise.resolve();
   private lastBody: string | undefined;
   private readonly octokit: Octokit;
   private readonly issue: IssueRef;
@@ -30,7 +31,14 @@ export class StickyComment implements PreviewComment {
     return current ? parseCommentState(current.body) : { rows: [] };
   }
 
-  async update(change: (state: CommentState) => CommentState): Promise<void> {
+  /** Updates apply in the order they were asked for, each to what the one before wrote. */
+  update(change: (state: CommentState) => CommentState): Promise<void> {
+    const done = this.pending.then(() => this.write(change));
+    this.pending = done.catch(() => undefined);
+    return done;
+  }
+
+  private async write(change: (state: CommentState) => CommentState): Promise<void> {
     const current = await this.find();
     const state = change(current ? parseCommentState(current.body) : { rows: [] });
     // Nothing to say yet: no comment until there is a preview or a problem.

@@ -2,6 +2,25 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { allPreviewsSelector } from '../plan/targets.ts';
 import type { Cluster, Metrics } from '../ports.ts';
 
+/** Scrapes may come often and from several Prometheus servers: the cluster is asked at most this often. */
+const activePreviewsTtlMs = 15_000;
+
+/** `read`, called again only once its last answer is older than `ttlMs`; failures are not kept. */
+export function recentFor<T>(ttlMs: number, read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at > ttlMs) {
+      const value = read();
+      const entry = { at: Date.now(), value };
+      last = entry;
+      value.catch(() => {
+        if (last === entry) last = undefined;
+      });
+    }
+    return last.value;
+  };
+}
+
 /** The app's Prometheus metrics, on its own registry. */
 export class PreviewMetrics implements Metrics {
   readonly registry = new Registry();
@@ -12,6 +31,9 @@ export class PreviewMetrics implements Metrics {
 
   constructor(sources: { queueDepth: () => number; cluster: Cluster }) {
     const registers = [this.registry];
+    const previews = recentFor(activePreviewsTtlMs, () =>
+      sources.cluster.listPreviews(allPreviewsSelector),
+    );
     collectDefaultMetrics({ register: this.registry, prefix: 'pr_preview_' });
     this.deploys = new Counter({
       name: 'pr_preview_deploys_total',
@@ -51,9 +73,12 @@ export class PreviewMetrics implements Metrics {
       labelNames: ['tenant'],
       registers,
       async collect() {
+        // While the API server does not answer, the last count stands and the
+        // rest of the metrics are still served.
+        const current = await previews().catch(() => undefined);
+        if (!current) return;
         this.reset();
-        const previews = await sources.cluster.listPreviews(allPreviewsSelector);
-        for (const preview of previews.filter((p) => !p.terminating)) {
+        for (const preview of current.filter((p) => !p.terminating)) {
           this.inc({ tenant: preview.tenant ?? '' });
         }
       },

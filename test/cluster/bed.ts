@@ -301,8 +301,8 @@ async function createFakeNodes(): Promise<void> {
         },
       },
       status: {
-        allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
-        capacity: { cpu: '32', memory: '256Gi', pods: '110' },
+        allocatable: { cpu: '32', memory: '256Gi', pods: '1000' },
+        capacity: { cpu: '32', memory: '256Gi', pods: '1000' },
       },
     };
     await api.createNode({ body: node });
