@@ -358,7 +358,7 @@ export function failureReason(error: unknown): string {
 }
 
 /** Values of Secrets in a render, base64 as `redactValues` takes them. */
-export function secretValuesIn(objects: KubernetesObject[]): string[] {
+function secretValuesIn(objects: KubernetesObject[]): string[] {
   return objects
     .filter((object) => object.kind === 'Secret' && object.apiVersion === 'v1')
     .flatMap((object) => {

@@ -48,12 +48,6 @@ export async function destroyPreviews(
       'previews destroyed',
     );
   }
-  const environments = doomed.map((preview) => environmentName(params.pr, preview.tenant));
-  await deps.deployments
-    .deactivate(environments)
-    .catch((error: unknown) =>
-      deps.logger.warn({ err: error }, 'could not mark GitHub deployments inactive'),
-    );
   const tenants = selection.all ? null : selection.tenants;
   await deps.comment.update((state) =>
     markDestroyed(
@@ -62,5 +56,12 @@ export async function destroyPreviews(
       params.status === 'expired' ? { status: 'expired', reason: params.reason } : undefined,
     ),
   );
+  // After the comment, which people wait for: GitHub paces an app's writes.
+  const environments = doomed.map((preview) => environmentName(params.pr, preview.tenant));
+  await deps.deployments
+    .deactivate(environments)
+    .catch((error: unknown) =>
+      deps.logger.warn({ err: error }, 'could not mark GitHub deployments inactive'),
+    );
   return doomed;
 }

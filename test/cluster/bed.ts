@@ -301,8 +301,8 @@ async function createFakeNodes(): Promise<void> {
         },
       },
       status: {
-        allocatable: { cpu: '32', memory: '256Gi', pods: '1000' },
-        capacity: { cpu: '32', memory: '256Gi', pods: '1000' },
+        allocatable: { cpu: '1000', memory: '4Ti', pods: '1000' },
+        capacity: { cpu: '1000', memory: '4Ti', pods: '1000' },
       },
     };
     await api.createNode({ body: node });

@@ -76,7 +76,11 @@ describe('waiting for CI before a deploy', () => {
     const pr = { ...gated, number: 601 };
     await world.send('closed', { ...pr, sha: sha(1), labels: ['cd/preview'] });
     await world.waitForComment(pr, /🗑️ destroyed/);
-    const [deployment, ...more] = world.github.deploymentsOf('acme', 'gated', 'preview-pr-601');
+    // Deployments are marked inactive after the comment says destroyed.
+    const [deployment, ...more] = await eventually('the deployment to go inactive', async () => {
+      const found = world.github.deploymentsOf('acme', 'gated', 'preview-pr-601');
+      return found[0]?.statuses.at(-1)?.state === 'inactive' ? found : undefined;
+    });
     expect(more).toEqual([]);
     expect(deployment).toMatchObject({ sha: sha(1), transient: true, production: false });
     expect(deployment?.statuses).toEqual([
