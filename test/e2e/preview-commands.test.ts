@@ -148,6 +148,12 @@ describe('a command racing a push', () => {
     world.commit(repo, sha(3), 'foo');
     world.github.setPullRequest(repo.owner, repo.repo, 302, { headSha: sha(2) });
     await command(302, '/preview deploy hr');
+    // The push lands once the command's deploy of 2222222 is under way.
+    await eventually('the command to start deploying 2222222', async () =>
+      world.github.calls.slice(callsBefore).some((c) => c.path.includes(`/tarball/${sha(2)}`))
+        ? true
+        : undefined,
+    );
     world.github.setPullRequest(repo.owner, repo.repo, 302, { headSha: sha(3) });
     await world.send('synchronize', { ...repo, number: 302, sha: sha(3), labels: [] });
 
