@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { chmodSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { down, up } from '../cluster/bed.ts';
@@ -24,6 +25,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     },
   );
   if (build.status !== 0) throw new Error('the app does not build');
+  // npx runs the package's bin as a program, as npm run build leaves it.
+  chmodSync(join(repoRoot, 'lib', 'cli.js'), 0o755);
   const bed = await up();
   project.provide('kubeconfig', bed.kubeconfig);
   project.provide('helm', bed.helm);
