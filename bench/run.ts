@@ -42,14 +42,7 @@ const counter = new KubeCallCounter();
 const apps: AppProcess[] = [];
 
 async function main(): Promise<void> {
-  const build = spawnSync(
-    process.execPath,
-    ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'],
-    {
-      cwd: repoRoot,
-      stdio: 'inherit',
-    },
-  );
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('the app does not build');
   const bed = await up();
   const work = await mkdtemp(join(tmpdir(), 'pr-preview-bench-'));
@@ -155,13 +148,7 @@ async function labelToReady(app: AppProcess, networking: NetworkingV1Api) {
     'four tenants, rollout wait and comment included',
   );
   figures.add('label_to_ready_max', Math.max(...ready), 's');
-  const calls = github.calls.slice(githubBefore);
-  for (const [purpose, count] of countBy(calls.map((c) => githubPurposeOf(c.method, c.path)))) {
-    figures.add(`deploy_github_calls{${purpose}}`, count / runs, 'calls');
-  }
-  for (const [purpose, count] of difference(counter.snapshot(), kubeBefore)) {
-    figures.add(`deploy_kubernetes_calls{${purpose}}`, count / runs, 'calls');
-  }
+  addCallsPerRun('deploy', { githubBefore, kubeBefore, runs });
 }
 
 async function destroyCost(app: AppProcess) {
@@ -181,12 +168,20 @@ async function destroyCost(app: AppProcess) {
     's',
     'four tenants',
   );
-  const calls = github.calls.slice(githubBefore);
+  addCallsPerRun('destroy', { githubBefore, kubeBefore, runs });
+}
+
+/** GitHub and Kubernetes calls since the marks, by purpose, per run. */
+function addCallsPerRun(
+  event: string,
+  since: { githubBefore: number; kubeBefore: Map<string, number>; runs: number },
+) {
+  const calls = github.calls.slice(since.githubBefore);
   for (const [purpose, count] of countBy(calls.map((c) => githubPurposeOf(c.method, c.path)))) {
-    figures.add(`destroy_github_calls{${purpose}}`, count / runs, 'calls');
+    figures.add(`${event}_github_calls{${purpose}}`, count / since.runs, 'calls');
   }
-  for (const [purpose, count] of difference(counter.snapshot(), kubeBefore)) {
-    figures.add(`destroy_kubernetes_calls{${purpose}}`, count / runs, 'calls');
+  for (const [purpose, count] of difference(counter.snapshot(), since.kubeBefore)) {
+    figures.add(`${event}_kubernetes_calls{${purpose}}`, count / since.runs, 'calls');
   }
 }
 
