@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { lstat, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import * as tar from 'tar';
 import { configPath, parseConfig } from '../config/load-config.ts';
-import { extractChart, normaliseChartPath } from '../deploy/chart-archive.ts';
+import { extractChart, normaliseChartPath, removeExtracted } from '../deploy/chart-archive.ts';
 import { refusalError, refusedObjects } from '../deploy/guardrails.ts';
 import { HelmRenderer } from '../deploy/helm.ts';
 import { objectsToApply } from '../deploy/objects-to-apply.ts';
@@ -89,7 +89,7 @@ export async function renderPreview(options: RenderOptions, settings: RenderSett
     ];
     return `${header.join('\n')}\n${objects.map((o) => `---\n${yaml.dump(o, { noRefs: true })}`).join('')}`;
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await removeExtracted(workDir);
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, realpath } from 'node:fs/promises';
+import { mkdir, realpath, rm } from 'node:fs/promises';
 import { posix, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -98,6 +98,14 @@ export async function extractChart(params: {
     throw new UserFacingError(`chart path \`${chartPath}\` leaves the repository`);
   }
   return chartDir;
+}
+
+/**
+ * Removes the folder a chart was extracted to. After tar gives up on an
+ * archive, files it had opened may still be closing: removal is retried.
+ */
+export function removeExtracted(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 }
 
 /** tar aborts on archives that unpack to over 1000 times their size (gzip bombs). */

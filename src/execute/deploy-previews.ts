@@ -1,9 +1,10 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PreviewConfig } from '../config/resolve-config.ts';
 import { refusalError, refusedObjects, type Guardrails } from '../deploy/guardrails.ts';
+import { removeExtracted } from '../deploy/chart-archive.ts';
 import { objectsToApply } from '../deploy/objects-to-apply.ts';
 import { valuesFilesFor } from '../deploy/values-files.ts';
 import { overCap, type NamespacePolicy, type PreviewCaps } from '../deploy/namespace-policies.ts';
@@ -145,7 +146,10 @@ export async function deployPreviews(
       }),
     );
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    // The outcomes stand even if the scratch folder cannot go.
+    await removeExtracted(workDir).catch((error: unknown) =>
+      deps.logger.warn({ err: error, dir: workDir }, 'could not remove a chart folder'),
+    );
   }
   await deployingShown;
   await deps.comment.update((state) =>

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { archiveLimits, extractChart } from '../../src/deploy/chart-archive.ts';
+import { archiveLimits, extractChart, removeExtracted } from '../../src/deploy/chart-archive.ts';
 import { tarball } from '../support/tarball.ts';
 
 const top = 'acme-foo-abc1234';
@@ -121,6 +121,9 @@ describe('extractChart', () => {
     await expect(extractChart({ archive, chartPath: 'chart', dest })).rejects.toThrow(
       'the commit archive unpacks to over 1000 times its size; previews refuse compression bombs',
     );
+    // Files tar opened before it gave up may still be closing; the folder goes all the same.
+    await removeExtracted(dest);
+    await expect(readdir(dest)).rejects.toThrow('ENOENT');
   });
 
   it('says so when the archive is not a gzip tarball', async () => {
