@@ -40,7 +40,7 @@ export const defaultGuardrails: Guardrails = {
 };
 
 /** etcd keeps objects up to 1.5 MiB; one that big in a preview is a mistake or an attack. */
-export const maxObjectBytes = 1024 * 1024;
+const maxObjectBytes = 1024 * 1024;
 
 /**
  * Annotations that HAProxy and NGINX ingress controllers copy into their own
@@ -101,7 +101,7 @@ function contentRefusals(object: KubernetesObject, guardrails: Guardrails): stri
   const bytes = Buffer.byteLength(JSON.stringify(object));
   if (bytes > maxObjectBytes) {
     refusals.push(
-      `${name} is ${(bytes / 1024 / 1024).toFixed(1)} MiB; a preview object may be at most 1 MiB`,
+      `${name} is ${(bytes / 1024 / 1024).toFixed(1)} MiB; a preview object may be at most ${maxObjectBytes / 1024 / 1024} MiB`,
     );
   }
   if (kindOf(object) === 'Service') {
