@@ -9,12 +9,16 @@ ARG GO_IMAGE=golang:1.26-bookworm
 ARG HELM_VERSION=v3.22.0
 
 # helm from its source through the Go module proxy: the version is pinned and
-# the checksum database vouches for the source; CGO off makes it static.
+# the checksum database vouches for the source; CGO off makes it static. It is
+# stamped as helm's Makefile stamps a release (scripts/helm-ldflags.sh), so it
+# knows its own version and the Kubernetes version it was built for.
 FROM ${GO_IMAGE} AS helm
 ARG HELM_VERSION
-RUN CGO_ENABLED=0 GOBIN=/out go install -trimpath -ldflags "-s -w" \
+COPY scripts/helm-ldflags.sh /helm-ldflags.sh
+RUN CGO_ENABLED=0 GOBIN=/out go install -trimpath \
+      -ldflags "$(sh /helm-ldflags.sh ${HELM_VERSION})" \
       helm.sh/helm/v3/cmd/helm@${HELM_VERSION} \
- && /out/helm version --short
+ && test "$(/out/helm version --template '{{.Version}}')" = "${HELM_VERSION}"
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

@@ -42,11 +42,14 @@ export interface Cluster {
    * as under way; `created` says whether it was new.
    */
   ensureNamespace(target: PreviewTarget): Promise<{ created: boolean; origin: PreviewOrigin }>;
-  /** Undefined when the API server does not know the kind. */
-  isNamespaced(apiVersion: string, kind: string): Promise<boolean | undefined>;
-  /** Server-side apply of every object; throws ObjectRejectedError naming the object. */
-  apply(objects: KubernetesObject[], options: { dryRun: boolean }): Promise<void>;
-  deleteObjects(namespace: string, refs: ObjectRef[]): Promise<void>;
+  /**
+   * Server-side apply of every object, in order; throws ObjectRejectedError naming the object.
+   * An object whose update the API server refuses because a field is immutable is deleted and
+   * created again (a dry run only reports it).
+   */
+  apply(objects: KubernetesObject[], options: { dryRun: boolean }): Promise<ApplyResult>;
+  /** Deletes the objects; 404 counts as done. With `waitMs`, waits until they are gone. */
+  deleteObjects(namespace: string, refs: ObjectRef[], options?: { waitMs?: number }): Promise<void>;
   /** Records what was applied at which commit, once the deploy has ended; clears the deploying mark. */
   recordDeployed(target: PreviewTarget, record: DeployRecord): Promise<void>;
   /** Deletes the namespaces and waits until they are gone. */
@@ -55,8 +58,47 @@ export interface Cluster {
   reachable(): Promise<boolean>;
   /** The named Secrets of a namespace; names that do not exist are errors. */
   readSecrets(namespace: string, names: string[]): Promise<SecretCopy[]>;
-  /** Waits for every Deployment, StatefulSet and Job in the namespace; says why not on timeout. */
-  waitForRollout(namespace: string, timeoutMs: number): Promise<RolloutResult>;
+  /** One Secret, or undefined when it does not exist. */
+  readSecret(namespace: string, name: string): Promise<SecretCopy | undefined>;
+  /** Waits for the named Deployments, StatefulSets and Jobs; says why not on timeout. */
+  waitForRollout(namespace: string, refs: ObjectRef[], timeoutMs: number): Promise<RolloutResult>;
+  /** Waits until a Job completes or a Pod succeeds; says why when it fails or times out. */
+  waitForCompletion(namespace: string, ref: ObjectRef, timeoutMs: number): Promise<RolloutResult>;
+  /**
+   * Credentials that read the namespace's own objects and nothing else, for
+   * helm's `lookup`; undefined when the namespace has no reader yet.
+   */
+  namespaceReader(namespace: string): Promise<ClusterCredentials | undefined>;
+}
+
+export interface ApplyResult {
+  /** Objects deleted and created again (or, in a dry run, that would be) for an immutable field. */
+  replaced: { ref: ObjectRef; reason: string }[];
+}
+
+/** How to reach the API server as someone else: a bearer token and the cluster's address. */
+export interface ClusterCredentials {
+  server: string;
+  certificateAuthorityData?: string;
+  insecureSkipTlsVerify?: boolean;
+  token: string;
+}
+
+/** What the cluster is, as helm's `.Capabilities` and the guardrails need it. */
+export interface ClusterFacts {
+  /** The API server's version, e.g. v1.37.2. */
+  kubeVersion: string;
+  /** Served `group/version` and `group/version/Kind`, as helm's `--api-versions` takes them. */
+  apiVersions: string[];
+  /** True for namespaced kinds, false for cluster-scoped ones, undefined for kinds not served. */
+  namespaced(apiVersion: string, kind: string): boolean | undefined;
+  /** False when assumed without asking a cluster (a local render): CRDs cannot be checked then. */
+  fromCluster: boolean;
+}
+
+export interface ClusterDiscovery {
+  /** Cached; `refresh` asks the API server again unless it was asked moments ago. */
+  facts(options?: { refresh?: boolean }): Promise<ClusterFacts>;
 }
 
 /** What a preview namespace gets of a Secret from the app's source namespace. */
@@ -93,17 +135,24 @@ export interface SmokeProbe {
 }
 
 export interface ChartSource {
-  /** Extracts the chart folder of the repository at `sha` into `dest`; returns the chart's folder. */
-  fetchChart(params: { sha: string; chartPath: string; dest: string }): Promise<string>;
+  /** The repository's tarball at `sha`, as GitHub serves it (gzip, one top folder). */
+  downloadArchive(sha: string): Promise<Buffer>;
 }
 
 export interface ChartRenderer {
+  /** helm's output for one release: every object, hooks and CRDs included, as YAML. */
   render(params: {
     chartDir: string;
     releaseName: string;
     namespace: string;
     valuesFiles: string[];
     values: Record<string, unknown>;
+    /** The cluster the chart renders for: `.Capabilities`. */
+    cluster: Pick<ClusterFacts, 'kubeVersion' | 'apiVersions'>;
+    /** `.Release.IsUpgrade`; false renders an install. */
+    isUpgrade: boolean;
+    /** Whom helm's `lookup` asks; without it, `lookup` finds nothing, as in `helm template`. */
+    lookup?: ClusterCredentials;
   }): Promise<string>;
 }
 

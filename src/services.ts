@@ -2,12 +2,13 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { KubernetesCluster } from './deploy/kubernetes-cluster.ts';
+import { KubernetesDiscovery } from './deploy/kubernetes-discovery.ts';
 import { KubernetesLeases } from './deploy/kubernetes-lease.ts';
 import { PullRequestLocks } from './reconcile/pull-request-locks.ts';
 import { HelmRenderer } from './deploy/helm.ts';
 import { HttpSmokeProbe } from './deploy/http-smoke-probe.ts';
 import { PreviewMetrics } from './operations/metrics.ts';
-import type { ChartRenderer, Cluster, Logger, SmokeProbe } from './ports.ts';
+import type { ChartRenderer, Cluster, ClusterDiscovery, Logger, SmokeProbe } from './ports.ts';
 import { DeliveryLog } from './queue/delivery-log.ts';
 import { KeyedQueue } from './queue/keyed-queue.ts';
 import { WaitTimers } from './queue/wait-timers.ts';
@@ -17,6 +18,8 @@ import type { Settings } from './settings.ts';
 export interface Services {
   settings: Settings;
   cluster: Cluster;
+  /** The API server's version and APIs, for helm's `.Capabilities` and the guardrails. */
+  discovery: ClusterDiscovery;
   renderer: ChartRenderer;
   queue: KeyedQueue;
   deliveries: DeliveryLog;
@@ -40,6 +43,7 @@ export function createServices(settings: Settings, logger: Logger): Services {
   return {
     settings,
     cluster,
+    discovery: new KubernetesDiscovery(kubeConfig),
     renderer: new HelmRenderer(settings.helmBin),
     queue,
     metrics: new PreviewMetrics({ queueDepth: () => queue.depth, cluster }),

@@ -16,6 +16,13 @@ describe('Dockerfile', () => {
     expect(dockerfile).toContain(`ARG HELM_VERSION=${versions.helm}\n`);
   });
 
+  it('stamps helm as the tests build it, so that it knows its version and Kubernetes version', () => {
+    const tools = readFileSync(join(repoRoot, 'test', 'cluster', 'tools.ts'), 'utf8');
+    expect(tools).toContain("'scripts', 'helm-ldflags.sh'");
+    expect(dockerfile).toContain('COPY scripts/helm-ldflags.sh /helm-ldflags.sh');
+    expect(dockerfile).toContain('-ldflags "$(sh /helm-ldflags.sh ${HELM_VERSION})"');
+  });
+
   it('runs on the Node 24 image', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24[-.\w]*$/m);
     expect(finalStage.startsWith('${NODE_IMAGE}')).toBe(true);

@@ -1,3 +1,4 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { lstat, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,15 +7,16 @@ import yaml from 'js-yaml';
 import * as tar from 'tar';
 import { configPath, parseConfig } from '../config/load-config.ts';
 import { extractChart, normaliseChartPath, removeExtracted } from '../deploy/chart-archive.ts';
-import { refusalError, refusedObjects } from '../deploy/guardrails.ts';
 import { HelmRenderer } from '../deploy/helm.ts';
-import { objectsToApply } from '../deploy/objects-to-apply.ts';
-import { parseManifests } from '../deploy/prepare-objects.ts';
-import { valuesFilesFor } from '../deploy/values-files.ts';
+import { KubernetesDiscovery } from '../deploy/kubernetes-discovery.ts';
 import { UserFacingError } from '../errors.ts';
+import { checkRelease } from '../execute/deploy/check-release.ts';
+import { renderChart } from '../execute/deploy/render-chart.ts';
 import { buildTargets } from '../plan/targets.ts';
+import type { ClusterFacts } from '../ports.ts';
 import type { Settings } from '../settings.ts';
-import { namespacedOffline } from './offline-scope.ts';
+import { offlineFacts } from './offline-facts.ts';
+import { printRelease } from './print-release.ts';
 
 export interface RenderOptions {
   repoDir: string;
@@ -23,6 +25,13 @@ export interface RenderOptions {
   sha: string;
   /** `owner/name`; default: the folder's name under owner `local`. */
   repository?: string;
+  /** Render as a later deploy does (`.Release.IsUpgrade`, upgrade hooks). */
+  upgrade?: boolean;
+  /** Read the Kubernetes version and APIs from this cluster. */
+  kubeconfig?: string;
+  /** Without a kubeconfig: the Kubernetes version and extra API versions to assume. */
+  kubeVersion?: string;
+  apiVersions?: string[];
 }
 
 type RenderSettings = Pick<
@@ -31,9 +40,10 @@ type RenderSettings = Pick<
 >;
 
 /**
- * What the app would apply for one preview of a local checkout, as YAML:
- * the same config checks, chart limits, helm call, guardrails and rewriting,
- * without GitHub or a cluster.
+ * What the app would apply and run for one preview of a local checkout, as
+ * YAML in the order it happens: the same config checks, chart limits, render
+ * and check phases as a deploy, without GitHub and, unless given a
+ * kubeconfig, without a cluster.
  */
 export async function renderPreview(options: RenderOptions, settings: RenderSettings) {
   const repoDir = resolve(options.repoDir);
@@ -53,43 +63,63 @@ export async function renderPreview(options: RenderOptions, settings: RenderSett
   });
   if (!targets.ok) throw new UserFacingError(targets.problems.join('\n'));
   const target = targets.targets[0] as (typeof targets.targets)[number];
+  const facts = await factsFor(options);
+  const action = options.upgrade ? 'upgrade' : 'install';
 
   const workDir = await mkdtemp(join(tmpdir(), 'pr-preview-render-'));
   try {
     const chartDir = await copyChart(repoDir, config.chart, workDir);
-    const rendered = await new HelmRenderer(settings.helmBin).render({
+    const objects = await renderChart({
+      renderer: new HelmRenderer(settings.helmBin),
       chartDir,
-      releaseName: target.releaseName,
-      namespace: target.namespace,
-      valuesFiles: valuesFilesFor(chartDir, config, target.tenant),
-      values: target.values,
+      config,
+      target,
+      facts,
+      action,
     });
-    const chartObjects = parseManifests(rendered);
-    const refusals = refusedObjects({
-      objects: chartObjects,
-      namespace: target.namespace,
-      guardrails: settings.guardrails,
-      namespaced: namespacedOffline,
-    });
-    if (refusals.length > 0) throw refusalError(refusals);
-    const objects = objectsToApply({
-      chartObjects,
+    const release = checkRelease({
+      objects,
       target,
       config,
+      facts,
+      action,
+      guardrails: settings.guardrails,
       namespacePolicy: settings.namespacePolicy,
       secrets: [],
     });
-    const header = [
-      `# pr-preview render: namespace ${target.namespace}, ${target.url}, commit ${options.sha}`,
-      ...(settings.secrets
-        ? [
-            `# not shown: Secrets copied from ${settings.secrets.namespace} (${settings.secrets.names.join(', ')})`,
-          ]
-        : []),
-    ];
-    return `${header.join('\n')}\n${objects.map((o) => `---\n${yaml.dump(o, { noRefs: true })}`).join('')}`;
+    return printRelease({
+      release,
+      target,
+      sha: options.sha,
+      facts,
+      factsFrom: options.kubeconfig
+        ? 'the cluster of --kubeconfig'
+        : options.kubeVersion
+          ? '--kube-version'
+          : 'the default; --kube-version or --kubeconfig change it',
+      ...(settings.secrets ? { copiedSecrets: settings.secrets } : {}),
+    });
   } finally {
     await removeExtracted(workDir);
+  }
+}
+
+/** The cluster a render is for: a real one's discovery, or what the flags say. */
+async function factsFor(options: RenderOptions): Promise<ClusterFacts> {
+  if (!options.kubeconfig) {
+    return offlineFacts({
+      ...(options.kubeVersion ? { kubeVersion: options.kubeVersion } : {}),
+      ...(options.apiVersions ? { apiVersions: options.apiVersions } : {}),
+    });
+  }
+  const kubeConfig = new KubeConfig();
+  try {
+    kubeConfig.loadFromFile(options.kubeconfig);
+    return await new KubernetesDiscovery(kubeConfig).facts();
+  } catch (error) {
+    throw new UserFacingError(
+      `cannot read the cluster of ${options.kubeconfig}: ${(error as Error).message}`,
+    );
   }
 }
 

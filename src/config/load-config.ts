@@ -26,7 +26,10 @@ export function describeIssues(issues: z.core.$ZodIssue[]): string[] {
       const where = path ? ` in \`${path}\`` : '';
       return `unknown key${issue.keys.length > 1 ? 's' : ''}${where}: ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
     }
-    return `\`${path || '(top level)'}\`: ${issue.message}`;
+    // A record key that fails its own schema: its schema's words say more than "Invalid key".
+    const message =
+      issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    return `\`${path || '(top level)'}\`: ${message}`;
   });
 }
 

@@ -8,7 +8,10 @@ export interface PreviewConfig {
   valuesFiles: string[];
   /** False when valuesFiles came from the defaults: then missing files are skipped. */
   valuesFilesRequired: boolean;
-  imageTagKey: string;
+  /** Values paths that receive the head commit SHA. */
+  imageTagKeys: string[];
+  /** Values paths and the templates that fill them, after the values files. */
+  set: Record<string, string>;
   tenants: string[];
   defaultTenants: string[];
   host: string;
@@ -35,7 +38,8 @@ export function resolveConfig(file: PreviewConfigFile, repositoryName: string): 
     chart: file.chart ?? `.cloud/charts/${app}`,
     valuesFiles: file.valuesFiles ?? ['values-preview.yaml', 'values-{tenant}.yaml'],
     valuesFilesRequired: file.valuesFiles !== undefined,
-    imageTagKey: file.imageTagKey,
+    imageTagKeys: typeof file.imageTagKey === 'string' ? [file.imageTagKey] : file.imageTagKey,
+    set: file.set,
     tenants: file.tenants,
     defaultTenants: file.defaultTenants ?? file.tenants,
     host: file.host ?? (withTenants ? '{app}-{pr}-{tenant}.{domain}' : '{app}-{pr}.{domain}'),

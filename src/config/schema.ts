@@ -13,6 +13,14 @@ export const tenantSchema = z
       .regex(dnsLabel, 'a tenant is lowercase letters, digits and inner dashes'),
   );
 
+/** A dotted path into a chart's values, such as `image.tag`. */
+const valuePathSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a values path is dotted, like image.tag');
+
+/** What a `set:` template may name: the preview's facts. */
+export const setPlaceholders = ['host', 'url', 'pr', 'tenant', 'sha', 'app', 'domain'] as const;
+
 /** A duration like `90s`, `30m`, `2h` or `7d`. */
 export const durationSchema = z
   .string()
@@ -65,11 +73,15 @@ export const previewConfigSchema = z
      * Default `values-preview.yaml` then `values-{tenant}.yaml`, each when present.
      */
     valuesFiles: z.array(z.string().min(1)).optional(),
-    /** Dotted values path that receives the head SHA. */
+    /** Dotted values path (or a list of them) that receives the head SHA. */
     imageTagKey: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'imageTagKey is a dotted path like image.tag')
+      .union([valuePathSchema, z.array(valuePathSchema).min(1, 'list at least one values path')])
       .default('image.tag'),
+    /**
+     * Values of the chart's own keys, from templates with {host}, {url}, {pr},
+     * {tenant}, {sha}, {app} and {domain}; applied after the values files.
+     */
+    set: z.record(valuePathSchema, z.string().superRefine(onlyKnownPlaceholders)).default({}),
     /** Tenants; none means one preview per pull request. */
     tenants: z.array(tenantSchema).default([]),
     /** Tenants that the plain `cd/preview` label deploys; default: all. */
@@ -128,3 +140,14 @@ export const previewConfigSchema = z
   });
 
 export type PreviewConfigFile = z.output<typeof previewConfigSchema>;
+
+function onlyKnownPlaceholders(template: string, ctx: z.RefinementCtx): void {
+  const unknown = [...template.matchAll(/\{([^{}]*)\}/g)]
+    .map(([, name]) => name as string)
+    .filter((name) => !setPlaceholders.includes(name as (typeof setPlaceholders)[number]));
+  if (unknown.length === 0) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `unknown placeholder ${unknown.map((n) => `{${n}}`).join(', ')}; use ${setPlaceholders.map((n) => `{${n}}`).join(', ')}`,
+  });
+}

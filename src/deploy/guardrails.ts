@@ -58,6 +58,8 @@ export function refusedObjects(params: {
   guardrails: Guardrails;
   /** Whether the API server serves the kind in a namespace; undefined for an unknown kind. */
   namespaced: (object: KubernetesObject) => boolean | undefined;
+  /** Objects the app itself puts into every preview namespace: a chart may not replace them. */
+  reserved?: KubernetesObject[];
 }): string[] {
   if (params.objects.length > params.guardrails.maxObjects) {
     return [
@@ -65,8 +67,13 @@ export function refusedObjects(params: {
     ];
   }
   const refusals: string[] = [];
+  const reserved = new Set((params.reserved ?? []).map(identity));
   for (const object of params.objects) {
     const name = describe(object);
+    if (reserved.has(identity(object))) {
+      refusals.push(`${name} has the name of an object the app puts into every preview`);
+      continue;
+    }
     const declared = object.metadata?.namespace;
     const namespaced = params.namespaced(object);
     if (namespaced === undefined) {
@@ -105,12 +112,8 @@ function contentRefusals(object: KubernetesObject, guardrails: Guardrails): stri
     );
   }
   if (kindOf(object) === 'Service') {
-    const spec = (object as { spec?: { type?: string; externalIPs?: string[] } }).spec;
-    if (spec?.type === 'NodePort' || spec?.type === 'LoadBalancer') {
-      refusals.push(
-        `${name} is of type ${spec.type}; previews are reached through their Ingress only`,
-      );
-    }
+    // NodePort and LoadBalancer Services are made ClusterIP when prepared.
+    const spec = (object as { spec?: { externalIPs?: string[] } }).spec;
     if ((spec?.externalIPs ?? []).length > 0) {
       refusals.push(
         `${name} sets externalIPs, which would capture traffic meant for those addresses`,
@@ -133,6 +136,10 @@ export function refusalError(refusals: string[]): UserFacingError {
   return new UserFacingError(
     `the chart renders objects a preview may not create; nothing was applied:\n${refusals.map((r) => `- ${r}`).join('\n')}`,
   );
+}
+
+function identity(object: KubernetesObject): string {
+  return `${kindOf(object)}/${object.metadata?.name}`;
 }
 
 export function kindOf(object: KubernetesObject): string {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserFacingError } from '../errors.ts';
-import type { ChartRenderer } from '../ports.ts';
+import type { ChartRenderer, ClusterCredentials } from '../ports.ts';
 import { redact, trimMessage } from './redact.ts';
 
 const renderTimeoutMs = 60_000;
@@ -13,7 +13,12 @@ export class ChartRenderError extends UserFacingError {
   override name = 'ChartRenderError';
 }
 
-/** Renders charts with the real helm binary, offline and with its own empty settings. */
+/**
+ * Renders charts with the real helm binary and its own empty settings, for
+ * the cluster it is given (`--kube-version`, `--api-versions`), CRDs
+ * included. helm only reaches a cluster for `lookup`, and only when given
+ * credentials for it.
+ */
 export class HelmRenderer implements ChartRenderer {
   readonly helmBin: string;
 
@@ -35,6 +40,14 @@ export class HelmRenderer implements ChartRenderer {
         '--namespace',
         params.namespace,
         '--skip-tests',
+        '--include-crds',
+        '--kube-version',
+        params.cluster.kubeVersion,
+        ...params.cluster.apiVersions.flatMap((version) => ['--api-versions', version]),
+        ...(params.isUpgrade ? ['--is-upgrade'] : []),
+        ...(params.lookup
+          ? ['--dry-run=server', '--kubeconfig', await writeKubeconfig(home, params.lookup)]
+          : []),
         ...params.valuesFiles.flatMap((file) => ['--values', file]),
         '--values',
         previewValues,
@@ -55,12 +68,36 @@ export class HelmRenderer implements ChartRenderer {
   }
 }
 
+/** A kubeconfig with one user, so that helm's `lookup` asks as that user only. */
+async function writeKubeconfig(home: string, credentials: ClusterCredentials): Promise<string> {
+  const path = join(home, 'kubeconfig');
+  const cluster: Record<string, unknown> = { server: credentials.server };
+  if (credentials.certificateAuthorityData) {
+    cluster['certificate-authority-data'] = credentials.certificateAuthorityData;
+  }
+  if (credentials.insecureSkipTlsVerify) cluster['insecure-skip-tls-verify'] = true;
+  const kubeconfig = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'preview', cluster }],
+    users: [{ name: 'lookup', user: { token: credentials.token } }],
+    contexts: [{ name: 'preview', context: { cluster: 'preview', user: 'lookup' } }],
+    'current-context': 'preview',
+  };
+  await writeFile(path, JSON.stringify(kubeconfig), { mode: 0o600 });
+  return path;
+}
+
 function describeHelmFailure(stderr: string): string {
   const missingDependency = /found in Chart\.yaml, but missing in charts\/ directory: (.+)/.exec(
     stderr,
   );
   if (missingDependency) {
     return `the chart needs dependencies that are not vendored (${missingDependency[1]?.trim()}): run \`helm dependency build\` and commit the chart's \`charts/\` folder; previews never download dependencies`;
+  }
+  const lookupRefused = /error calling lookup: [^\n]* is forbidden[^\n]*/.exec(stderr);
+  if (lookupRefused) {
+    return `helm template failed: the chart's \`lookup\` may only read objects of the preview's own namespace\n\n${trimMessage(redact(lookupRefused[0]))}`;
   }
   // Advice about helm's own flags means nothing to someone who only pushes a chart.
   const withoutFlagAdvice = stderr.replace(/^Use --debug flag.*$/gm, '');

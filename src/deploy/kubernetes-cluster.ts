@@ -3,56 +3,33 @@ import {
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
-  HttpMethod,
   KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
   VersionApi,
   type KubernetesObject,
-  type V1Deployment,
-  type V1Job,
   type V1Namespace,
-  type V1StatefulSet,
 } from '@kubernetes/client-node';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ObjectRejectedError, UserFacingError } from '../errors.ts';
-import { annotationKeys, labelKeys, managerName, type PreviewOrigin } from '../plan/labels.ts';
+import { UserFacingError } from '../errors.ts';
+import { annotationKeys, labelKeys, type PreviewOrigin } from '../plan/labels.ts';
 import type { PreviewTarget } from '../plan/types.ts';
 import type {
+  ApplyResult,
   Cluster,
+  ClusterCredentials,
   DeployRecord,
   ObjectRef,
   ObservedPreview,
   RolloutResult,
   SecretCopy,
 } from '../ports.ts';
-import { diagnoseRollout } from './diagnose-rollout.ts';
-import { describe } from './guardrails.ts';
+import { applyObjects, deleteObjects, ObjectApi } from './kubernetes-objects.ts';
+import { waitForCompletion, waitForRollout, type WaitClients } from './kubernetes-waits.ts';
+import { namespaceReaderName } from './namespace-policies.ts';
 import { withRetry } from './retry.ts';
 
-/** Reaches the client's cached discovery and transport, which it keeps protected. */
-class ObjectApi extends KubernetesObjectApi {
-  async scopeOf(apiVersion: string, kind: string): Promise<boolean | undefined> {
-    return (await this.resource(apiVersion, kind))?.namespaced;
-  }
-
-  /**
-   * Server-side apply of the object exactly as written. The client's own
-   * `patch` first maps known kinds through its typed models, which drops
-   * fields it knows under another name (`default`, `from`) or not at all.
-   */
-  async applyAsWritten(object: KubernetesObject, dryRun: boolean): Promise<KubernetesObject> {
-    const path = await this.specUriPath(object, 'patch');
-    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
-    request.setHeaderParam('Accept', 'application/json');
-    request.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
-    request.setQueryParam('fieldManager', managerName);
-    request.setQueryParam('force', 'true');
-    if (dryRun) request.setQueryParam('dryRun', 'All');
-    request.setBody(JSON.stringify(object));
-    return this.requestPromise(request);
-  }
-}
+/** How long a token for helm's `lookup` lasts: one render, with room to spare (600 s is the API's least). */
+const readerTokenSeconds = 600;
 
 export interface KubernetesClusterOptions {
   /** How long a destroy waits for its namespaces to disappear. */
@@ -60,18 +37,22 @@ export interface KubernetesClusterOptions {
 }
 
 export class KubernetesCluster implements Cluster {
+  private readonly kubeConfig: KubeConfig;
   private readonly objects: ObjectApi;
   private readonly core: CoreV1Api;
-  private readonly apps: AppsV1Api;
-  private readonly batch: BatchV1Api;
+  private readonly waits: WaitClients;
   private readonly version: VersionApi;
   private readonly deleteTimeoutMs: number;
 
   constructor(kubeConfig: KubeConfig, options: KubernetesClusterOptions = {}) {
+    this.kubeConfig = kubeConfig;
     this.objects = kubeConfig.makeApiClient(ObjectApi);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.apps = kubeConfig.makeApiClient(AppsV1Api);
-    this.batch = kubeConfig.makeApiClient(BatchV1Api);
+    this.waits = {
+      core: this.core,
+      apps: kubeConfig.makeApiClient(AppsV1Api),
+      batch: kubeConfig.makeApiClient(BatchV1Api),
+    };
     this.version = kubeConfig.makeApiClient(VersionApi);
     this.deleteTimeoutMs = options.namespaceDeleteTimeoutMs ?? 300_000;
   }
@@ -119,36 +100,12 @@ export class KubernetesCluster implements Cluster {
     return { created: existing === undefined, origin };
   }
 
-  isNamespaced(apiVersion: string, kind: string): Promise<boolean | undefined> {
-    return withRetry(() => this.objects.scopeOf(apiVersion, kind)).catch((error: unknown) => {
-      // An unknown group or version answers 404 on discovery.
-      if (error instanceof ApiException && error.code === 404) return undefined;
-      throw error;
-    });
+  apply(objects: KubernetesObject[], options: { dryRun: boolean }): Promise<ApplyResult> {
+    return applyObjects(this.objects, objects, options.dryRun);
   }
 
-  async apply(objects: KubernetesObject[], options: { dryRun: boolean }): Promise<void> {
-    for (const object of objects) await this.applyOne(object, options.dryRun);
-  }
-
-  async deleteObjects(namespace: string, refs: ObjectRef[]): Promise<void> {
-    for (const ref of refs) {
-      try {
-        await withRetry(() =>
-          this.objects.delete(
-            { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace } },
-            undefined,
-            undefined,
-            undefined,
-            undefined,
-            'Background',
-          ),
-        );
-      } catch (error) {
-        if (error instanceof ApiException && error.code === 404) continue;
-        throw error;
-      }
-    }
+  deleteObjects(namespace: string, refs: ObjectRef[], options: { waitMs?: number } = {}) {
+    return deleteObjects(this.objects, namespace, refs, options.waitMs);
   }
 
   async recordDeployed(target: PreviewTarget, record: DeployRecord): Promise<void> {
@@ -161,18 +118,16 @@ export class KubernetesCluster implements Cluster {
     });
   }
 
-  private applyNamespace(
+  private async applyNamespace(
     target: PreviewTarget,
     annotations: Record<string, string>,
   ): Promise<void> {
-    return this.applyOne(
-      {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: target.namespace, labels: target.labels, annotations },
-      },
-      false,
-    );
+    const namespace = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: target.namespace, labels: target.labels, annotations },
+    };
+    await applyObjects(this.objects, [namespace], false);
   }
 
   async deleteNamespaces(names: string[]): Promise<void> {
@@ -208,6 +163,16 @@ export class KubernetesCluster implements Cluster {
     );
   }
 
+  async readSecret(namespace: string, name: string): Promise<SecretCopy | undefined> {
+    try {
+      const secret = await withRetry(() => this.core.readNamespacedSecret({ name, namespace }));
+      return { name, ...(secret.type ? { type: secret.type } : {}), data: secret.data ?? {} };
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
   /** Whether the API server answers at all: the app's readiness. */
   async reachable(): Promise<boolean> {
     try {
@@ -218,39 +183,46 @@ export class KubernetesCluster implements Cluster {
     }
   }
 
-  async waitForRollout(namespace: string, timeoutMs: number): Promise<RolloutResult> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const [deployments, statefulSets, jobs] = await withRetry(() =>
-        Promise.all([
-          this.apps.listNamespacedDeployment({ namespace }),
-          this.apps.listNamespacedStatefulSet({ namespace }),
-          this.batch.listNamespacedJob({ namespace }),
-        ]),
+  waitForRollout(namespace: string, refs: ObjectRef[], timeoutMs: number): Promise<RolloutResult> {
+    return waitForRollout(this.waits, { namespace, refs, timeoutMs });
+  }
+
+  waitForCompletion(namespace: string, ref: ObjectRef, timeoutMs: number): Promise<RolloutResult> {
+    return waitForCompletion(this.waits, { namespace, ref, timeoutMs });
+  }
+
+  /**
+   * A short-lived token of the namespace's reader ServiceAccount, which a
+   * Role lets read that namespace and nothing else. Undefined until the
+   * namespace has its reader (a first deploy applies it).
+   */
+  async namespaceReader(namespace: string): Promise<ClusterCredentials | undefined> {
+    let token: string | undefined;
+    try {
+      const answer = await withRetry(() =>
+        this.core.createNamespacedServiceAccountToken({
+          name: namespaceReaderName,
+          namespace,
+          body: { spec: { audiences: [], expirationSeconds: readerTokenSeconds } },
+        }),
       );
-      const failedJob = jobs.items.map(jobFailure).find(Boolean);
-      const waiting = [
-        ...deployments.items
-          .filter((d) => !deploymentReady(d))
-          .map((d) => `Deployment ${d.metadata?.name}`),
-        ...statefulSets.items
-          .filter((s) => !statefulSetReady(s))
-          .map((s) => `StatefulSet ${s.metadata?.name}`),
-        ...jobs.items.filter((j) => !jobComplete(j)).map((j) => `Job ${j.metadata?.name}`),
-      ];
-      if (waiting.length === 0) return { ready: true };
-      if (failedJob || Date.now() >= deadline) {
-        const [pods, events] = await Promise.all([
-          this.core.listNamespacedPod({ namespace }),
-          this.core.listNamespacedEvent({ namespace }),
-        ]);
-        const headline =
-          failedJob ?? `${waiting.join(', ')} not ready after ${Math.round(timeoutMs / 1000)} s`;
-        const byTime = events.items.sort((a, b) => eventTime(a) - eventTime(b));
-        return { ready: false, reasons: [headline, ...diagnoseRollout(pods.items, byTime)] };
-      }
-      await sleep(500);
+      token = answer.status?.token;
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return undefined;
+      throw error;
     }
+    if (!token) return undefined;
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig names no cluster');
+    const certificateAuthorityData =
+      cluster.caData ??
+      (cluster.caFile ? (await readFile(cluster.caFile)).toString('base64') : undefined);
+    return {
+      server: cluster.server,
+      token,
+      ...(certificateAuthorityData ? { certificateAuthorityData } : {}),
+      ...(cluster.skipTLSVerify ? { insecureSkipTlsVerify: true } : {}),
+    };
   }
 
   private async waitGone(names: string[]): Promise<void> {
@@ -279,35 +251,6 @@ export class KubernetesCluster implements Cluster {
       if (error instanceof ApiException && error.code === 404) return undefined;
       throw error;
     }
-  }
-
-  private async applyOne(object: KubernetesObject, dryRun: boolean): Promise<void> {
-    try {
-      await withRetry(() => this.objects.applyAsWritten(object, dryRun));
-    } catch (error) {
-      if (error instanceof ApiException && error.code >= 400 && error.code < 500) {
-        throw new ObjectRejectedError(
-          `the API server rejected ${describe(object)}: ${apiMessage(error)}`,
-        );
-      }
-      throw error;
-    }
-  }
-}
-
-/** The API's own words: the Status object's message when there is one. */
-export function apiMessage(error: ApiException<unknown>): string {
-  const body = error.body;
-  const parsed = typeof body === 'string' ? safeJson(body) : body;
-  const message = (parsed as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' ? message : `HTTP ${error.code}`;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { message: text.slice(0, 500) };
   }
 }
 
@@ -340,46 +283,4 @@ function pick(source: Record<string, string>, keys: string[]): Record<string, st
   return Object.fromEntries(
     keys.filter((key) => key in source).map((key) => [key, source[key] as string]),
   );
-}
-
-/** The same test as `kubectl rollout status`. */
-function deploymentReady(d: V1Deployment): boolean {
-  const replicas = d.spec?.replicas ?? 1;
-  const status = d.status ?? {};
-  return (
-    (status.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
-    (status.updatedReplicas ?? 0) >= replicas &&
-    (status.replicas ?? 0) <= (status.updatedReplicas ?? 0) &&
-    (status.availableReplicas ?? 0) >= (status.updatedReplicas ?? 0)
-  );
-}
-
-function statefulSetReady(s: V1StatefulSet): boolean {
-  const replicas = s.spec?.replicas ?? 1;
-  const status = s.status ?? { replicas: 0 };
-  return (
-    (status.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0) &&
-    (status.readyReplicas ?? 0) >= replicas &&
-    (status.updatedReplicas ?? 0) >= replicas
-  );
-}
-
-function jobComplete(j: V1Job): boolean {
-  return Boolean(j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'));
-}
-
-function jobFailure(j: V1Job): string | undefined {
-  const failed = j.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
-  return failed
-    ? `Job ${j.metadata?.name} failed: ${failed.message ?? failed.reason ?? 'no reason given'}`
-    : undefined;
-}
-
-function eventTime(event: {
-  lastTimestamp?: Date;
-  eventTime?: Date;
-  metadata?: { creationTimestamp?: Date };
-}): number {
-  const time = event.lastTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp;
-  return time ? new Date(time).getTime() : 0;
 }

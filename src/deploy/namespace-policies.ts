@@ -26,9 +26,13 @@ export const defaultNamespacePolicy: NamespacePolicy = {
   ingressNamespace: 'ingress',
 };
 
+/** The ServiceAccount, Role and RoleBinding through which helm's `lookup` reads a preview's own namespace. */
+export const namespaceReaderName = 'pr-preview-lookup';
+
 /**
  * The ResourceQuota, LimitRange and NetworkPolicy that every preview
- * namespace gets; applied with the chart's objects, never taken from it.
+ * namespace gets, and the reader that helm's `lookup` uses; applied with the
+ * chart's objects, never taken from it.
  */
 export function namespacePolicies(
   target: PreviewTarget,
@@ -81,6 +85,45 @@ export function namespacePolicies(
           },
         ],
       },
+    },
+    ...namespaceReader(target),
+  ] as unknown as KubernetesObject[];
+}
+
+/**
+ * Reads everything in its own namespace and nothing else: generated
+ * passwords that a chart keeps through `lookup` survive a push, and a chart
+ * never sees another preview. No token is mounted anywhere; the app asks for
+ * a short-lived one for each render.
+ */
+export function namespaceReader(target: PreviewTarget): KubernetesObject[] {
+  const metadata = {
+    name: namespaceReaderName,
+    namespace: target.namespace,
+    labels: { ...target.labels },
+    annotations: { ...target.annotations },
+  };
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata,
+      automountServiceAccountToken: false,
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata,
+      rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: namespaceReaderName },
+      subjects: [
+        { kind: 'ServiceAccount', name: namespaceReaderName, namespace: target.namespace },
+      ],
     },
   ] as unknown as KubernetesObject[];
 }

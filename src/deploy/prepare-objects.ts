@@ -1,25 +1,33 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import yaml from 'js-yaml';
 import type { PreviewConfig } from '../config/resolve-config.ts';
 import { UserFacingError } from '../errors.ts';
 import type { PreviewTarget } from '../plan/types.ts';
 import type { ObjectRef } from '../ports.ts';
-import { withinSizeBound } from './guardrails.ts';
+import { describe, withinSizeBound } from './guardrails.ts';
+import { KubernetesYamlError, parseKubernetesYaml } from './kubernetes-yaml.ts';
 
 type IngressConfig = PreviewConfig['ingress'];
 
 const ingressApiVersion = 'networking.k8s.io/v1';
 const legacyClassAnnotation = 'kubernetes.io/ingress.class';
 
-/** Parses helm's output into objects, flattening `List` documents. */
+const aliasBomb =
+  'the chart rendered YAML that is too large once its aliases are expanded; previews refuse alias bombs';
+
+/**
+ * Parses helm's output into objects as Kubernetes reads it (YAML 1.1, as
+ * sigs.k8s.io/yaml does), flattening `List` documents.
+ */
 export function parseManifests(rendered: string): KubernetesObject[] {
   let documents: unknown[];
   try {
-    documents = yaml.loadAll(rendered);
+    documents = parseKubernetesYaml(rendered);
   } catch (error) {
-    throw new UserFacingError(
-      `the chart rendered YAML that cannot be parsed: ${(error as Error).message}`,
-    );
+    const message = (error as Error).message;
+    if (error instanceof KubernetesYamlError && /excessive alias/i.test(message)) {
+      throw new UserFacingError(aliasBomb);
+    }
+    throw new UserFacingError(`the chart rendered YAML that cannot be parsed: ${message}`);
   }
   const objects: KubernetesObject[] = [];
   for (const document of documents) {
@@ -34,11 +42,7 @@ export function parseManifests(rendered: string): KubernetesObject[] {
       objects.push(object);
     }
   }
-  if (!objects.every((object) => withinSizeBound(object))) {
-    throw new UserFacingError(
-      'the chart rendered YAML that is too large once its aliases are expanded; previews refuse alias bombs',
-    );
-  }
+  if (!objects.every((object) => withinSizeBound(object))) throw new UserFacingError(aliasBomb);
   for (const [index, object] of objects.entries()) {
     if (!object.apiVersion || !object.kind || !object.metadata?.name) {
       throw new UserFacingError(
@@ -49,17 +53,26 @@ export function parseManifests(rendered: string): KubernetesObject[] {
   return objects;
 }
 
+export interface PreparedObjects {
+  objects: KubernetesObject[];
+  /** What was changed to fit a preview, for the comment. */
+  notes: string[];
+}
+
 /**
  * Puts every object into the preview namespace with the preview's labels and
  * annotations, points the chart's Ingresses at the preview host and the shared
- * controller's class, and adds an Ingress when the chart has none.
+ * controller's class, makes exposed Services internal, and adds an Ingress
+ * when the chart has none (`addIngress`).
  */
 export function prepareObjects(params: {
   objects: KubernetesObject[];
   target: PreviewTarget;
   ingress: IngressConfig;
-}): KubernetesObject[] {
+  addIngress?: boolean;
+}): PreparedObjects {
   const { target } = params;
+  const notes: string[] = [];
   const prepared = params.objects.map((object) => {
     const copy = structuredClone(object);
     copy.metadata = {
@@ -72,10 +85,42 @@ export function prepareObjects(params: {
       pointIngressAtHost(copy, target.host);
       putIngressOnClass(copy, params.ingress);
     }
+    const exposed = makeServiceInternal(copy);
+    if (exposed) notes.push(`${describe(copy)} made ClusterIP (was ${exposed})`);
     return copy;
   });
-  if (!prepared.some(isIngress)) prepared.push(previewIngress(target, params.ingress));
-  return prepared;
+  if (params.addIngress !== false && !prepared.some(isIngress)) {
+    prepared.push(previewIngress(target, params.ingress));
+  }
+  return { objects: prepared, notes };
+}
+
+/** Fields that only a NodePort or LoadBalancer Service may carry. */
+const exposingServiceFields = [
+  'externalTrafficPolicy',
+  'healthCheckNodePort',
+  'loadBalancerIP',
+  'loadBalancerSourceRanges',
+  'loadBalancerClass',
+  'allocateLoadBalancerNodePorts',
+];
+
+/**
+ * Previews are reached through their Ingress only: a NodePort or
+ * LoadBalancer Service becomes a ClusterIP Service, as production charts
+ * often default to one. Returns the type it had, or undefined when unchanged.
+ */
+function makeServiceInternal(object: KubernetesObject): string | undefined {
+  if (object.kind !== 'Service' || object.apiVersion !== 'v1') return undefined;
+  const spec = (object as { spec?: Record<string, unknown> }).spec;
+  const type = spec?.type;
+  if (!spec || (type !== 'NodePort' && type !== 'LoadBalancer')) return undefined;
+  spec.type = 'ClusterIP';
+  for (const field of exposingServiceFields) delete spec[field];
+  for (const port of (spec.ports as Record<string, unknown>[] | undefined) ?? []) {
+    delete port.nodePort;
+  }
+  return type;
 }
 
 export function refOf(object: KubernetesObject): ObjectRef {

@@ -1,12 +1,11 @@
 import type { CommitChecks } from '../ports.ts';
-import { upsertRows } from './comment-rows.ts';
+import { row, upsertRows } from './comment-rows.ts';
 import {
   deployPreviews,
-  row,
   type DeployDeps,
   type DeployParams,
   type TenantOutcome,
-} from './deploy-previews.ts';
+} from './deploy/deploy-previews.ts';
 
 export interface GatedDeployDeps extends DeployDeps {
   checks: CommitChecks;

@@ -10,6 +10,7 @@ import type {
   RowStatus,
 } from '../ports.ts';
 import { markDestroyed } from './comment-rows.ts';
+import { tearDown } from './tear-down.ts';
 
 export interface DestroyDeps {
   cluster: Cluster;
@@ -19,7 +20,10 @@ export interface DestroyDeps {
   logger: Logger;
 }
 
-/** Deletes the selected previews' namespaces, found by their labels, and waits until they are gone. */
+/**
+ * Deletes the selected previews' namespaces, found by their labels, after
+ * their `pre-delete` hooks, and waits until they are gone.
+ */
 export async function destroyPreviews(
   deps: DestroyDeps,
   params: {
@@ -35,9 +39,18 @@ export async function destroyPreviews(
   const doomed = params.observed.filter(
     (preview) => selection.all || selection.tenants.includes(preview.tenant),
   );
+  const notes = new Map<string | null, string>();
   if (doomed.length > 0) {
     try {
-      await deps.cluster.deleteNamespaces(doomed.map((preview) => preview.namespace));
+      const problems = await tearDown({
+        cluster: deps.cluster,
+        logger: deps.logger,
+        previews: doomed,
+      });
+      for (const preview of doomed) {
+        const problem = problems.get(preview.namespace);
+        if (problem) notes.set(preview.tenant, problem);
+      }
     } catch (error) {
       deps.metrics.destroyFinished('failure', doomed.length);
       throw error;
@@ -54,6 +67,7 @@ export async function destroyPreviews(
       state,
       tenants,
       params.status === 'expired' ? { status: 'expired', reason: params.reason } : undefined,
+      notes,
     ),
   );
   // After the comment, which people wait for: GitHub paces an app's writes.

@@ -20,6 +20,7 @@ export function destroyDeps(services: Services, scope: PullRequestScope): Destro
 export function gatedDeployDeps(services: Services, scope: PullRequestScope): GatedDeployDeps {
   return {
     cluster: services.cluster,
+    discovery: services.discovery,
     metrics: services.metrics,
     guardrails: services.settings.guardrails,
     namespacePolicy: services.settings.namespacePolicy,

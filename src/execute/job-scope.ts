@@ -1,5 +1,19 @@
+import type { Context, ProbotOctokit } from 'probot';
+import { configFileName } from '../config/load-config.ts';
+import { GitHubChartSource } from '../github/github-chart-source.ts';
+import { GitHubCommitChecks } from '../github/github-commit-checks.ts';
+import { GitHubDeployments } from '../github/github-deployments.ts';
+import { retrySecondaryRateLimits } from '../github/secondary-rate-limit.ts';
+import { StickyComment } from '../github/sticky-comment.ts';
 import type { PullRequestRef } from '../plan/types.ts';
-import type { ChartSource, CommitChecks, DeploymentLog, Logger, PreviewComment } from '../ports.ts';
+import type {
+  ChartSource,
+  CommitChecks,
+  DeploymentLog,
+  Logger,
+  Metrics,
+  PreviewComment,
+} from '../ports.ts';
 
 /** Everything a job about one pull request needs, gathered from its webhook. */
 export interface PullRequestScope {
@@ -17,4 +31,71 @@ export interface PullRequestScope {
 /** One pull request's key in the work queue. */
 export function queueKeyOf(pr: Pick<PullRequestRef, 'repositoryId' | 'number'>): string {
   return `${pr.repositoryId}#${pr.number}`;
+}
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+type RepositoryEvent = Context<
+  'pull_request' | 'issue_comment' | 'check_run' | 'check_suite' | 'status'
+>;
+
+export interface ScopeParams {
+  octokit: Octokit;
+  owner: string;
+  repo: string;
+  repositoryId: number;
+  installationId: number;
+  number: number;
+  logger: Logger;
+  metrics: Metrics;
+  readConfig: () => Promise<unknown>;
+}
+
+/** Composes the GitHub side of one pull request, for a job started by a webhook or by the reconciler. */
+export function scopeFor(params: ScopeParams): PullRequestScope {
+  const { octokit, owner, repo, number } = params;
+  retrySecondaryRateLimits(octokit, params.logger);
+  octokit.hook.after('request', (response) => {
+    const remaining = Number(response.headers['x-ratelimit-remaining']);
+    if (Number.isFinite(remaining)) params.metrics.githubRateLimit(remaining);
+  });
+  return {
+    pr: {
+      owner,
+      repo,
+      repositoryId: params.repositoryId,
+      installationId: params.installationId,
+      number,
+    },
+    queueKey: queueKeyOf({ repositoryId: params.repositoryId, number }),
+    logger: params.logger,
+    comment: new StickyComment(octokit, { owner, repo, issue_number: number }),
+    chartSource: new GitHubChartSource(octokit, { owner, repo }),
+    checks: new GitHubCommitChecks(octokit, { owner, repo }),
+    deployments: new GitHubDeployments(octokit, { owner, repo }),
+    readConfig: params.readConfig,
+  };
+}
+
+export function pullRequestScope(
+  context: RepositoryEvent,
+  number: number,
+  metrics: Metrics,
+): PullRequestScope {
+  const { repository } = context.payload;
+  return scopeFor({
+    octokit: context.octokit,
+    owner: repository.owner.login,
+    repo: repository.name,
+    repositoryId: repository.id,
+    installationId: (context.payload as { installation?: { id: number } }).installation?.id ?? 0,
+    number,
+    logger: (context.log as unknown as Logger).child({
+      repo: repository.full_name,
+      pr: number,
+      delivery: context.id,
+    }),
+    metrics,
+    readConfig: () => context.config(configFileName),
+  });
 }

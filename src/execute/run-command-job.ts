@@ -19,6 +19,7 @@ import type { Services } from '../services.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
 import { destroyDeps, gatedDeployDeps } from './job-deps.ts';
 import { destroyPreviews } from './destroy-previews.ts';
+import { tearDown } from './tear-down.ts';
 
 export interface CommandJob extends PullRequestScope {
   commands: ParsedCommand[];
@@ -98,9 +99,12 @@ async function runCommands(services: Services, job: CommandJob): Promise<boolean
         let current = observed;
         if (plan.recreate) {
           const names = new Set(plan.targets.map((t) => t.namespace));
-          await services.cluster.deleteNamespaces(
-            observed.filter((p) => names.has(p.namespace)).map((p) => p.namespace),
-          );
+          // As helm uninstall then install: pre-delete hooks run, then install hooks.
+          await tearDown({
+            cluster: services.cluster,
+            logger: log,
+            previews: observed.filter((p) => names.has(p.namespace)),
+          });
           current = observed.filter((p) => !names.has(p.namespace));
         }
         const result = await deployWhenChecksPass(

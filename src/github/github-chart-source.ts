@@ -1,5 +1,4 @@
 import type { ProbotOctokit } from 'probot';
-import { extractChart } from '../deploy/chart-archive.ts';
 import { UserFacingError } from '../errors.ts';
 import type { ChartSource } from '../ports.ts';
 
@@ -19,22 +18,18 @@ export class GitHubChartSource implements ChartSource {
     this.repo = repo;
   }
 
-  async fetchChart(params: { sha: string; chartPath: string; dest: string }): Promise<string> {
-    let archive: Buffer;
+  async downloadArchive(sha: string): Promise<Buffer> {
     try {
       const response = await this.octokit.rest.repos.downloadTarballArchive({
         ...this.repo,
-        ref: params.sha,
+        ref: sha,
       });
-      archive = Buffer.from(response.data as ArrayBuffer);
+      return Buffer.from(response.data as ArrayBuffer);
     } catch (error) {
       const status = (error as { status?: number }).status;
       if (status === 404)
-        throw new UserFacingError(
-          `commit ${params.sha.slice(0, 7)} cannot be downloaded (not found)`,
-        );
+        throw new UserFacingError(`commit ${sha.slice(0, 7)} cannot be downloaded (not found)`);
       throw error;
     }
-    return extractChart({ archive, chartPath: params.chartPath, dest: params.dest });
   }
 }

@@ -2,7 +2,7 @@ import type { Context } from 'probot';
 import { runChecksJob } from '../execute/run-checks-job.ts';
 import { enqueueForPullRequest } from '../execute/enqueue.ts';
 import type { Services } from '../services.ts';
-import { pullRequestScope } from '../github/pull-request-scope.ts';
+import { pullRequestScope } from '../execute/job-scope.ts';
 
 export const commitCheckEvents = [
   'check_run.completed',

@@ -4,7 +4,7 @@ import { GitHubConversation } from '../github/pull-request-conversation.ts';
 import { parseCommands } from '../plan/parse-commands.ts';
 import { enqueueForPullRequest } from '../execute/enqueue.ts';
 import type { Services } from '../services.ts';
-import { pullRequestScope } from '../github/pull-request-scope.ts';
+import { pullRequestScope } from '../execute/job-scope.ts';
 
 /**
  * `/preview` commands in new comments on pull requests. Edited and deleted

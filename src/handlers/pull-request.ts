@@ -2,7 +2,7 @@ import type { Context } from 'probot';
 import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
 import { enqueueForPullRequest } from '../execute/enqueue.ts';
 import type { Services } from '../services.ts';
-import { pullRequestScope } from '../github/pull-request-scope.ts';
+import { pullRequestScope } from '../execute/job-scope.ts';
 
 export const pullRequestActions = [
   'pull_request.labeled',

@@ -77,7 +77,20 @@ export function previewSelector(
   return parts.join(',');
 }
 
+/**
+ * What the chart receives on top of its values files: `preview.*`, the
+ * commit at every `imageTagKey`, then the repository's `set:` templates.
+ */
 function previewValues(params: TargetParams & { tenant: string | null; host: string }) {
+  const facts: Record<string, string> = {
+    host: params.host,
+    url: `https://${params.host}`,
+    pr: String(params.pr.number),
+    tenant: params.tenant ?? '',
+    sha: params.sha,
+    app: params.config.app,
+    domain: params.domain,
+  };
   const values: Record<string, unknown> = {
     preview: {
       pr: params.pr.number,
@@ -86,7 +99,13 @@ function previewValues(params: TargetParams & { tenant: string | null; host: str
       sha: params.sha,
     },
   };
-  setPath(values, params.config.imageTagKey.split('.'), params.sha);
+  for (const key of params.config.imageTagKeys) setPath(values, key.split('.'), params.sha);
+  for (const [key, template] of Object.entries(params.config.set)) {
+    const value = template.replace(/\{([a-z]+)\}/g, (placeholder, name: string) =>
+      name in facts ? (facts[name] as string) : placeholder,
+    );
+    setPath(values, key.split('.'), value);
+  }
   return values;
 }
 

@@ -1,17 +1,19 @@
 import type { Probot } from 'probot';
 import { enqueueForPullRequest } from '../execute/enqueue.ts';
-import { queueKeyOf } from '../execute/job-scope.ts';
+import { queueKeyOf, scopeFor } from '../execute/job-scope.ts';
 import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
 import { destroyDeps } from '../execute/job-deps.ts';
 import { destroyPreviews } from '../execute/destroy-previews.ts';
+import { tearDown } from '../execute/tear-down.ts';
 import { listInstalledRepositories } from '../github/installed-repositories.ts';
-import { readRepositoryConfig, scopeFor } from '../github/pull-request-scope.ts';
+import { readRepositoryConfig } from '../github/repository-config.ts';
 import {
   planReconcile,
   type KnownRepository,
   type ReconcileAction,
 } from '../plan/plan-reconcile.ts';
 import { allPreviewsSelector, previewSelector } from '../plan/targets.ts';
+import type { ObservedPreview } from '../ports.ts';
 import type { Services } from '../services.ts';
 
 const leaderLease = 'pr-preview-reconciler';
@@ -73,16 +75,17 @@ export class Reconciler {
       this.services.cluster.listPreviews(allPreviewsSelector),
     ]);
     const actions = planReconcile({ now: Date.now(), ...installed, previews });
-    for (const action of actions) await this.queue(action);
+    for (const action of actions) await this.queue(action, previews);
     return { actions, previews: previews.length };
   }
 
-  private async queue(action: ReconcileAction): Promise<void> {
+  private async queue(action: ReconcileAction, previews: ObservedPreview[]): Promise<void> {
     const { services } = this;
     if (action.kind === 'destroy' && !action.repository) {
       // Without the repository, GitHub cannot be told; the cluster is cleaned all the same.
       const logger = services.logger.child({ pr: action.pullRequest, reason: action.reason });
-      await services.cluster.deleteNamespaces(action.namespaces).then(
+      const doomed = previews.filter((p) => action.namespaces.includes(p.namespace));
+      await tearDown({ cluster: services.cluster, logger, previews: doomed }).then(
         () => {
           services.metrics.destroyFinished('success', action.namespaces.length);
           logger.info({ namespaces: action.namespaces }, 'orphaned previews destroyed');

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -37,6 +38,8 @@ interface BedState {
   commands: Record<string, { command: string; args: string[] }>;
   apiserverPort: number;
   helm: string;
+  /** The tools and stages it was started with: a bed started with others is not reused. */
+  fingerprint?: string;
 }
 
 export interface Bed {
@@ -51,7 +54,12 @@ type Log = (line: string) => void;
 export async function up(log: Log = console.log): Promise<Bed> {
   const tools = installTools(log);
   const running = readState();
-  if (running && allAlive(running) && (await isReady(running.apiserverPort))) {
+  const fingerprint = bedFingerprint(tools);
+  if (
+    running?.fingerprint === fingerprint &&
+    allAlive(running) &&
+    (await isReady(running.apiserverPort))
+  ) {
     log(`test cluster already up: KUBECONFIG=${kubeconfigPath}`);
     return { kubeconfig: kubeconfigPath, helm: tools.helm, started: false };
   }
@@ -68,7 +76,13 @@ export async function up(log: Log = console.log): Promise<Bed> {
   writeKubeconfig(apiserver);
 
   const pids: Record<string, number> = {};
-  const state: BedState = { pids, commands: {}, apiserverPort: apiserver, helm: tools.helm };
+  const state: BedState = {
+    pids,
+    commands: {},
+    apiserverPort: apiserver,
+    helm: tools.helm,
+    fingerprint,
+  };
   const start = (name: string, command: string, args: string[]) => {
     state.commands[name] = { command, args };
     pids[name] = startDetached(name, command, args);
@@ -108,7 +122,10 @@ export async function up(log: Log = console.log): Promise<Bed> {
   start('kwok', tools.kwok, [
     kubeconfigFlag,
     `--config=${tools.kwokStages}`,
-    `--config=${join(bedStages, 'pod-image-pull-backoff.yaml')}`,
+    ...readdirSync(bedStages)
+      .filter((file) => file.endsWith('.yaml'))
+      .sort()
+      .map((file) => `--config=${join(bedStages, file)}`),
     '--manage-all-nodes=false',
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
     '--manage-nodes-with-label-selector=',
@@ -124,6 +141,15 @@ export async function up(log: Log = console.log): Promise<Bed> {
     `test cluster up in ${Math.round((Date.now() - started) / 1000)} s: KUBECONFIG=${kubeconfigPath}`,
   );
   return { kubeconfig: kubeconfigPath, helm: tools.helm, started: true };
+}
+
+/** The binaries and the stage files a bed runs with. */
+function bedFingerprint(tools: Tools): string {
+  const hash = createHash('sha256').update(JSON.stringify(tools));
+  for (const file of readdirSync(bedStages).sort()) {
+    hash.update(file).update(readFileSync(join(bedStages, file)));
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** Kills one component, as an outage would; `startComponent` brings it back with the same flags. */

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { versions } from './versions.ts';
 
 const kubeBedSource = join(dirname(fileURLToPath(import.meta.url)), 'kube-bed');
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface Tools {
   kubeBed: string;
@@ -58,6 +59,7 @@ export function installTools(log: (line: string) => void = console.log): Tools {
       writeKwokStages(join(out, 'stages.yaml'));
     },
   });
+  const helmFlags = helmLdflags();
   return {
     kwok,
     kwokStages: join(dirname(kwok), 'stages.yaml'),
@@ -71,10 +73,30 @@ export function installTools(log: (line: string) => void = console.log): Tools {
     }),
     helm: ensureBuilt(log, {
       name: 'helm',
-      dir: join(root, `helm-${versions.helm}`),
-      build: (out) => go(['install', `helm.sh/helm/v3/cmd/helm@${versions.helm}`], { gobin: out }),
+      dir: join(root, `helm-${versions.helm}-${shortHash(helmFlags)}`),
+      build: (out) =>
+        go(
+          [
+            'install',
+            '-trimpath',
+            `-ldflags=${helmFlags}`,
+            `helm.sh/helm/v3/cmd/helm@${versions.helm}`,
+          ],
+          {
+            gobin: out,
+          },
+        ),
     }),
   };
+}
+
+/** helm's version stamps, as its Makefile sets them: `scripts/helm-ldflags.sh`, which the Dockerfile runs too. */
+export function helmLdflags(): string {
+  const result = spawnSync('sh', [join(repoRoot, 'scripts', 'helm-ldflags.sh'), versions.helm], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`scripts/helm-ldflags.sh failed: ${result.stderr}`);
+  return result.stdout.trim();
 }
 
 function writeKwokStages(path: string): void {
@@ -95,6 +117,10 @@ function writeKwokStages(path: string): void {
       .map((file) => readFileSync(join(dir, file), 'utf8'));
   });
   writeFileSync(path, documents.join('\n---\n'));
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
 function kubeBedSourceHash(): string {

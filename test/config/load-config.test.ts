@@ -12,7 +12,8 @@ describe('parseConfig', () => {
         chart: '.cloud/charts/foo-web',
         valuesFiles: ['values-preview.yaml', 'values-{tenant}.yaml'],
         valuesFilesRequired: false,
-        imageTagKey: 'image.tag',
+        imageTagKeys: ['image.tag'],
+        set: {},
         tenants: [],
         defaultTenants: [],
         host: '{app}-{pr}.{domain}',
@@ -95,7 +96,15 @@ describe('parseConfig', () => {
       { chart: '/etc' },
       ['`chart`: the chart folder must be a relative path inside the repository'],
     ],
-    [{ imageTagKey: 'image..tag' }, ['`imageTagKey`: imageTagKey is a dotted path like image.tag']],
+    [{ imageTagKey: 'image..tag' }, ['`imageTagKey`: a values path is dotted, like image.tag']],
+    [{ imageTagKey: [] }, ['`imageTagKey`: list at least one values path']],
+    [
+      { set: { 'env.LOCAL_DOMAIN': 'https://{hostname}', 'image..tag': '{sha}' } },
+      [
+        '`set.env.LOCAL_DOMAIN`: unknown placeholder {hostname}; use {host}, {url}, {pr}, {tenant}, {sha}, {app}, {domain}',
+        '`set.image..tag`: a values path is dotted, like image.tag',
+      ],
+    ],
     [{ app: 'Foo!' }, ['`app`: app is lowercase letters, digits and inner dashes']],
     [
       { waitTimeout: '30 minutes' },
@@ -104,6 +113,20 @@ describe('parseConfig', () => {
     [{ smoke: { path: 'healthz' } }, ['`smoke.path`: a path starts with / and has no spaces']],
   ])('reports %j as %j', (raw, problems) => {
     expect(parseConfig(raw, 'repo')).toEqual({ ok: false, problems });
+  });
+
+  it('takes a list of image tag keys and templates for values of the chart', () => {
+    const result = parseConfig(
+      {
+        imageTagKey: ['image.tag', 'worker.image.tag'],
+        set: { 'env.LOCAL_DOMAIN': '{host}', 'web.publicUrl': '{url}/app?pr={pr}' },
+      },
+      'x',
+    );
+    expect(result.ok && result.config).toMatchObject({
+      imageTagKeys: ['image.tag', 'worker.image.tag'],
+      set: { 'env.LOCAL_DOMAIN': '{host}', 'web.publicUrl': '{url}/app?pr={pr}' },
+    });
   });
 
   it('reads waits, rollout timeout and smoke check', () => {

@@ -90,14 +90,6 @@ describe('refusedObjects', () => {
       "RoleBinding `rolebinding` binds ClusterRole `cluster-admin`, which is not on the app's allowlist",
     ],
     [
-      obj('v1', 'Service', { spec: { type: 'NodePort' } }),
-      'Service `service` is of type NodePort; previews are reached through their Ingress only',
-    ],
-    [
-      obj('v1', 'Service', { spec: { type: 'LoadBalancer' } }),
-      'Service `service` is of type LoadBalancer; previews are reached through their Ingress only',
-    ],
-    [
       obj('v1', 'Service', { spec: { externalIPs: ['10.0.0.1'] } }),
       'Service `service` sets externalIPs, which would capture traffic meant for those addresses',
     ],
@@ -139,10 +131,12 @@ describe('refusedObjects', () => {
     ).toEqual([]);
   });
 
-  it('lets ordinary Services and Ingress annotations through', () => {
+  it('lets ordinary Services and Ingress annotations through, and exposed Services, which are made ClusterIP later', () => {
     expect(
       check([
         obj('v1', 'Service', { spec: { type: 'ClusterIP' } }),
+        { ...obj('v1', 'Service', { spec: { type: 'NodePort' } }), metadata: { name: 'np' } },
+        { ...obj('v1', 'Service', { spec: { type: 'LoadBalancer' } }), metadata: { name: 'lb' } },
         {
           ...obj('networking.k8s.io/v1', 'Ingress'),
           metadata: { name: 'web', annotations: { 'haproxy.org/ssl-redirect': 'true' } },
@@ -160,6 +154,28 @@ describe('refusedObjects', () => {
       `the chart renders ${defaultGuardrails.maxObjects + 1} objects; a preview may have at most ${defaultGuardrails.maxObjects}`,
     ]);
     expect(check(many.slice(1))).toEqual([]);
+  });
+
+  it("refuses objects that would replace the app's own, by kind and name", () => {
+    const reserved = [obj('v1', 'ResourceQuota'), obj('rbac.authorization.k8s.io/v1', 'Role')];
+    const refusals = refusedObjects({
+      objects: [
+        obj('v1', 'ResourceQuota'),
+        obj('rbac.authorization.k8s.io/v1', 'Role'),
+        obj('v1', 'ConfigMap'),
+      ],
+      namespace: 'foo-pr-1-fr',
+      guardrails: {
+        ...defaultGuardrails,
+        allowedKinds: [...defaultGuardrails.allowedKinds, 'ResourceQuota'],
+      },
+      namespaced: () => true,
+      reserved,
+    });
+    expect(refusals).toEqual([
+      'ResourceQuota `resourcequota` has the name of an object the app puts into every preview',
+      'Role `role` has the name of an object the app puts into every preview',
+    ]);
   });
 
   it('lists every refused object, not only the first', () => {

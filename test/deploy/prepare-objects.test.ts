@@ -72,7 +72,7 @@ describe('prepareObjects', () => {
       objects: parseManifests(deployment),
       target,
       ingress: config.ingress,
-    });
+    }).objects;
     expect(dep?.metadata).toEqual({
       name: 'foo',
       namespace: 'foo-pr-241-fr',
@@ -118,10 +118,8 @@ describe('prepareObjects', () => {
         tlsSecret: 'wild',
       },
     });
-    const ingress = prepareObjects({ objects: [], target, ingress: config.ingress })[0] as Record<
-      string,
-      any
-    >;
+    const ingress = prepareObjects({ objects: [], target, ingress: config.ingress })
+      .objects[0] as Record<string, any>;
     expect(ingress.metadata.annotations).toMatchObject({
       'kubernetes.io/ingress.class': 'haproxy-v1',
       'haproxy.org/ssl-redirect': 'true',
@@ -146,7 +144,7 @@ spec:
       objects: chartIngress,
       target,
       ingress: config.ingress,
-    }) as Record<string, any>[];
+    }).objects as Record<string, any>[];
     expect(ingress!.spec.ingressClassName).toBeUndefined();
     expect(ingress!.metadata.annotations['kubernetes.io/ingress.class']).toBe('haproxy-v1');
   });
@@ -166,11 +164,55 @@ spec:
       objects: chartIngress,
       target,
       ingress: config.ingress,
-    }) as Record<string, any>[];
+    }).objects as Record<string, any>[];
     expect(prepared).toHaveLength(1);
     expect(prepared[0]!.spec.rules[0].host).toBe('foo-241-fr.preview.bar.com');
     expect(prepared[0]!.spec.tls[0].hosts).toEqual(['foo-241-fr.preview.bar.com']);
     expect(prepared[0]!.spec.ingressClassName).toBe('haproxy-v1');
+  });
+
+  it('makes NodePort and LoadBalancer Services ClusterIP, drops what only they may carry, and says so', () => {
+    const { config, target } = setup();
+    const services = parseManifests(`apiVersion: v1
+kind: Service
+metadata: { name: wordpress }
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  loadBalancerSourceRanges: [10.0.0.0/8]
+  loadBalancerIP: 1.2.3.4
+  ports: [{ name: http, port: 80, targetPort: http, nodePort: 30080 }]
+  selector: { app: wordpress }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: admin }
+spec: { type: NodePort, ports: [{ port: 81, nodePort: 30081 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: internal }
+spec: { type: ClusterIP, ports: [{ port: 82 }] }
+`);
+    const { objects, notes } = prepareObjects({
+      objects: services,
+      target,
+      ingress: config.ingress,
+      addIngress: false,
+    });
+    expect(objects.map((o) => (o as Record<string, any>).spec)).toEqual([
+      {
+        type: 'ClusterIP',
+        ports: [{ name: 'http', port: 80, targetPort: 'http' }],
+        selector: { app: 'wordpress' },
+      },
+      { type: 'ClusterIP', ports: [{ port: 81 }] },
+      { type: 'ClusterIP', ports: [{ port: 82 }] },
+    ]);
+    expect(notes).toEqual([
+      'Service `wordpress` made ClusterIP (was LoadBalancer)',
+      'Service `admin` made ClusterIP (was NodePort)',
+    ]);
   });
 
   it('does not change the objects it was given', () => {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubernetesCluster } from '../../src/deploy/kubernetes-cluster.ts';
-import { eventually } from './support/kube.ts';
+import { installDefinition, serviceMonitorDefinition } from './support/definitions.ts';
 import { PreviewWorld, sha } from './support/preview-world.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -85,12 +85,10 @@ describe("the app's own chart", () => {
     for (const name of ['chart-check', 'platform-secrets']) {
       await world.k8s.core.createNamespace({ body: { metadata: { name } } });
     }
-    await cluster.apply([serviceMonitorDefinition], { dryRun: false });
-    await eventually('the ServiceMonitor kind is served', () =>
-      cluster
-        .isNamespaced('monitoring.coreos.com/v1', 'ServiceMonitor')
-        .then((n) => n || undefined),
-    );
+    await installDefinition(world.k8s.kc, serviceMonitorDefinition, {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+    });
     const { code, stdout, stderr } = helm(
       'template',
       'pr-preview',
@@ -189,7 +187,32 @@ describe("the app's own chart", () => {
     });
     await world.waitForComment(pr, /✅ ready/);
     expect(await world.namespacesOf(pr.repositoryId, 3)).toEqual(['charted-pr-3']);
-    await world.send('closed', { ...pr, sha: sha(3), labels: ['cd/preview'] });
+    // A push: rendered through the namespace's reader, with a hook Job waited for and removed.
+    world.commit(pr, sha(4), 'foo', 'charted', {
+      '.cloud/charts/charted/templates/migrate.yaml': [
+        'apiVersion: batch/v1',
+        'kind: Job',
+        'metadata:',
+        '  name: migrate',
+        '  annotations: { helm.sh/hook: pre-upgrade, helm.sh/hook-delete-policy: hook-succeeded }',
+        'spec:',
+        '  backoffLimit: 0',
+        '  template:',
+        '    spec:',
+        '      restartPolicy: Never',
+        '      containers: [{ name: migrate, image: "registry.example.com/migrate:1" }]',
+        '',
+      ].join('\n'),
+    });
+    await world.send('synchronize', { ...pr, sha: sha(4), labels: ['cd/preview'] });
+    await world.waitForComment(pr, /✅ ready \| `4444444`/);
+    const jobs = await world.k8s.batch.listNamespacedJob({ namespace: 'charted-pr-3' });
+    expect(jobs.items.map((j) => j.metadata?.name)).toEqual([]);
+    const events = await world.k8s.core.listNamespacedEvent({ namespace: 'charted-pr-3' });
+    expect(
+      events.items.filter((e) => e.involvedObject.name === 'migrate').map((e) => e.reason),
+    ).toContain('Completed');
+    await world.send('closed', { ...pr, sha: sha(4), labels: ['cd/preview'] });
     await world.waitForComment(pr, /🗑️ destroyed/);
 
     const asApp = kubeConfigOf(serviceAccountConfig);
@@ -221,24 +244,3 @@ function kubeconfigWithToken(admin: KubeConfig, token: string): string {
   });
   return kc.exportConfig();
 }
-
-const serviceMonitorDefinition = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'servicemonitors.monitoring.coreos.com' },
-  spec: {
-    group: 'monitoring.coreos.com',
-    scope: 'Namespaced',
-    names: { plural: 'servicemonitors', singular: 'servicemonitor', kind: 'ServiceMonitor' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-        },
-      },
-    ],
-  },
-} as KubernetesObject;

@@ -80,7 +80,8 @@ export const hostileCorpus: HostileCase[] = [
     files: template(
       'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: { name: widgets.example.com }\nspec: {}\n',
     ),
-    refusal: 'CustomResourceDefinition `widgets.example.com` is cluster-scoped',
+    refusal:
+      'the chart needs CustomResourceDefinitions that the cluster does not have; nothing was applied:\n- `widgets.example.com`',
   },
   {
     what: 'a PersistentVolume',
@@ -123,11 +124,27 @@ export const hostileCorpus: HostileCase[] = [
     refusal: 'Widget `w`: the cluster does not know kind Widget in example.com/v1',
   },
   {
-    what: 'a NodePort Service',
+    what: 'a cluster-scoped object as a hook',
     files: template(
-      'apiVersion: v1\nkind: Service\nmetadata: { name: open }\nspec: { type: NodePort, ports: [{ port: 80 }] }\n',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: own-the-cluster\n  annotations: { helm.sh/hook: pre-install }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\nsubjects: [{ kind: ServiceAccount, name: default, namespace: default }]\n',
     ),
-    refusal: 'Service `open` is of type NodePort; previews are reached through their Ingress only',
+    refusal:
+      'ClusterRoleBinding `own-the-cluster` is cluster-scoped; a preview may only create objects in its own namespace',
+  },
+  {
+    what: "an object named like the app's own, to widen the namespace reader",
+    files: template(
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: { name: pr-preview-lookup }\nrules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }]\n',
+    ),
+    refusal: 'Role `pr-preview-lookup` has the name of an object the app puts into every preview',
+  },
+  {
+    what: 'a CRD that would be installed cluster-wide',
+    files: {
+      [`${chart}/crds/takeover.yaml`]:
+        'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: { name: takeovers.evil.example.com }\nspec:\n  group: evil.example.com\n  names: { kind: Takeover, plural: takeovers }\n  scope: Cluster\n  versions: [{ name: v1, served: true, storage: true, schema: { openAPIV3Schema: { type: object } } }]\n',
+    },
+    refusal: '- `takeovers.evil.example.com` (evil.example.com/v1 Takeover)',
   },
   {
     what: 'a Service with externalIPs',

@@ -1,34 +1,21 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
-import { spawnSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { VersionApi, type KubernetesObject } from '@kubernetes/client-node';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import yaml from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { defaultKubeVersion } from '../../src/cli/offline-facts.ts';
+import { defaultGuardrails } from '../../src/deploy/guardrails.ts';
 import { KubernetesCluster } from '../../src/deploy/kubernetes-cluster.ts';
+import { parseKubernetesYaml } from '../../src/deploy/kubernetes-yaml.ts';
 import { clients } from './support/kube.ts';
-import { fixtureCharts } from './support/preview-world.ts';
+import { checkoutOf, renderCommand, renderCommandWith } from './support/render-command.ts';
+import { previewFences } from '../support/preview-fences.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let checkout: string;
-
-/** Runs the command as a chart author would, through npx and the package's own bin. */
-function render(...args: string[]) {
-  const result = spawnSync('npx', ['--no-install', 'pr-preview', 'render', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, HELM_BIN: inject('helm'), PREVIEW_DOMAIN: 'preview.bar.com' },
-    encoding: 'utf8',
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const render = renderCommand;
 
 beforeAll(async () => {
-  checkout = await mkdtemp(join(tmpdir(), 'render-cli-'));
-  await mkdir(join(checkout, '.github'));
-  await writeFile(join(checkout, '.github/preview.yml'), 'app: foo\ntenants: [fr, be, hr, hu]\n');
-  await cp(join(fixtureCharts, 'foo'), join(checkout, '.cloud/charts/foo'), { recursive: true });
+  checkout = await checkoutOf('foo', 'foo', 'app: foo\ntenants: [fr, be, hr, hu]\n');
 });
 
 afterAll(async () => {
@@ -49,11 +36,14 @@ describe('npx pr-preview render', () => {
     );
     expect(stderr).not.toContain('pr-preview render:');
     expect(code).toBe(0);
-    const objects = yaml.loadAll(stdout) as KubernetesObject[];
+    const objects = parseKubernetesYaml(stdout).filter(Boolean) as KubernetesObject[];
     expect(objects.map((o) => o.kind)).toEqual([
       'ResourceQuota',
       'LimitRange',
       'NetworkPolicy',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
       'Service',
       'Deployment',
       'Ingress',
@@ -96,7 +86,7 @@ describe('npx pr-preview render', () => {
     const hostile = join(checkout, '.cloud/charts/foo/templates/hostile.yaml');
     await writeFile(
       hostile,
-      'apiVersion: v1\nkind: Namespace\nmetadata: { name: other }\n---\napiVersion: v1\nkind: Service\nmetadata: { name: open }\nspec: { type: NodePort, ports: [{ port: 80 }] }\n',
+      'apiVersion: v1\nkind: Namespace\nmetadata: { name: other }\n---\napiVersion: v1\nkind: Service\nmetadata: { name: open }\nspec: { externalIPs: [10.0.0.9], ports: [{ port: 80 }] }\n',
     );
     try {
       const { code, stderr } = render(
@@ -113,7 +103,7 @@ describe('npx pr-preview render', () => {
       expect(stderr).toContain(
         'pr-preview render: the chart renders objects a preview may not create; nothing was applied:\n- Namespace `other` is cluster-scoped',
       );
-      expect(stderr).toContain('- Service `open` is of type NodePort');
+      expect(stderr).toContain('- Service `open` sets externalIPs');
     } finally {
       await rm(hostile);
     }
@@ -139,5 +129,133 @@ describe('npx pr-preview render', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('--pr takes a pull request number');
     expect(stderr).toContain('Usage: pr-preview render');
+  });
+});
+
+describe('npx pr-preview render, for charts with hooks and capabilities', () => {
+  it('prints the hooks in the order a deploy runs them, each with when it runs', async () => {
+    const ledger = await checkoutOf('ledger', 'ledger', 'app: ledger\n');
+    // The ledger's preflight hook is a bare Pod, which the app allows only when told to.
+    const withPods = (...args: string[]) =>
+      renderCommandWith(
+        { PREVIEW_ALLOWED_KINDS: [...defaultGuardrails.allowedKinds, 'Pod'].join(',') },
+        ...args,
+      );
+    try {
+      const refused = render('--repo-dir', ledger, '--pr', '3', '--sha', 'abc123');
+      expect(refused.stderr).toContain(
+        "- Pod `ledger-preflight`: kind Pod is not on the app's list of allowed kinds",
+      );
+      const install = withPods('--repo-dir', ledger, '--pr', '3', '--sha', 'abc123');
+      expect(install.stderr).toBe('');
+      expect(install.stdout).toContain('commit abc123, as an install');
+      expect([...install.stdout.matchAll(/^# hook: (.*)$/gm)].map((m) => m[1])).toEqual([
+        'pre-install, weight -10, runs before the objects below are applied; delete policy before-hook-creation',
+        'pre-install, weight -5, runs before the objects below are applied; delete policy before-hook-creation, hook-succeeded',
+        'pre-install, weight -1, runs before the objects below are applied; delete policy hook-succeeded',
+        'pre-install, weight 0, runs before the objects below are applied; delete policy before-hook-creation',
+        'post-install, weight 0, runs once the objects above are ready; delete policy hook-failed',
+        'post-install, weight 5, runs once the objects above are ready; delete policy hook-succeeded',
+        'pre-delete, weight 0, runs before the namespace is deleted; delete policy before-hook-creation',
+      ]);
+      expect(install.stdout).toContain(
+        '# never run: post-delete hook Job `ledger-goodbye` (previews run no post-delete, rollback or test hooks)',
+      );
+      const names = (parseKubernetesYaml(install.stdout).filter(Boolean) as KubernetesObject[]).map(
+        (o) => `${o.kind}/${o.metadata?.name}`,
+      );
+      expect(names).toEqual([
+        'ServiceAccount/ledger-migrator',
+        'ConfigMap/ledger-migrations',
+        'Pod/ledger-preflight',
+        'Job/ledger-migrate',
+        ...previewFences,
+        'Service/ledger-service',
+        'Deployment/ledger',
+        'Job/ledger-reindex',
+        'Ingress/ledger-preview',
+        'Secret/pr-preview-hooks',
+        'Job/ledger-notify',
+        'Job/ledger-seed',
+        'Job/ledger-drain',
+      ]);
+
+      const upgrade = withPods('--repo-dir', ledger, '--pr', '3', '--sha', 'abc123', '--upgrade');
+      expect(upgrade.stdout).toContain('as an upgrade');
+      const events = [...upgrade.stdout.matchAll(/^# hook: ([a-z-]+),/gm)].map((m) => m[1]);
+      expect(events).toEqual([
+        'pre-upgrade',
+        'pre-upgrade',
+        'pre-upgrade',
+        'pre-upgrade',
+        'post-upgrade',
+        'pre-delete',
+      ]);
+    } finally {
+      await rm(ledger, { recursive: true, force: true });
+    }
+  });
+
+  it('renders for the Kubernetes version and APIs given, by flag or by a cluster', async () => {
+    const shop = await checkoutOf(
+      'shop',
+      'shop',
+      'app: shop\ningress: { service: shop-storefront }\n',
+    );
+    const capabilities = (stdout: string) =>
+      (parseKubernetesYaml(stdout).filter(Boolean) as KubernetesObject[]).find(
+        (o) => o.metadata?.name === 'shop-capabilities',
+      ) as { data?: Record<string, string> } | undefined;
+    try {
+      const base = ['--repo-dir', shop, '--pr', '4', '--sha', 'abc123'];
+      const plain = render(...base);
+      expect(plain.stderr).toBe('');
+      expect(capabilities(plain.stdout)?.data).toMatchObject({
+        kubeVersion: defaultKubeVersion,
+        serviceMonitors: 'false',
+      });
+      expect(plain.stdout).toContain(
+        '# changed for the preview: Service `shop-storefront` made ClusterIP (was LoadBalancer)',
+      );
+
+      // A chart's ServiceMonitor is rendered only where the kind is served; the app must allow it.
+      const withMonitors = (...args: string[]) =>
+        renderCommandWith(
+          {
+            PREVIEW_ALLOWED_KINDS: [
+              ...defaultGuardrails.allowedKinds,
+              'monitoring.coreos.com/ServiceMonitor',
+            ].join(','),
+          },
+          ...args,
+        );
+      const flagged = withMonitors(
+        ...base,
+        '--kube-version',
+        'v1.30.1',
+        '--api-versions',
+        'monitoring.coreos.com/v1/ServiceMonitor',
+      );
+      expect(flagged.stderr).toBe('');
+      expect(capabilities(flagged.stdout)?.data).toMatchObject({
+        kubeVersion: 'v1.30.1',
+        serviceMonitors: 'true',
+      });
+      expect(flagged.stdout).toMatch(/^kind: ServiceMonitor$/m);
+
+      const tooOld = render(...base, '--kube-version', 'v1.22.9');
+      expect(tooOld.code).toBe(1);
+      expect(tooOld.stderr).toContain('chart requires kubeVersion: >=1.23.0-0');
+
+      const fromCluster = withMonitors(...base, '--kubeconfig', inject('kubeconfig'));
+      const server = await clients().kc.makeApiClient(VersionApi).getCode();
+      expect(fromCluster.stderr).toBe('');
+      expect(capabilities(fromCluster.stdout)?.data?.kubeVersion).toBe(server.gitVersion);
+      expect(fromCluster.stdout).toContain(
+        `for Kubernetes ${server.gitVersion} (the cluster of --kubeconfig)`,
+      );
+    } finally {
+      await rm(shop, { recursive: true, force: true });
+    }
   });
 });

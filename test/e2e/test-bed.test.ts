@@ -9,6 +9,8 @@ import {
 } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { helmLdflags } from '../cluster/tools.ts';
+import { versions } from '../cluster/versions.ts';
 import { clients, eventually, namespaceGone } from './support/kube.ts';
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -151,6 +153,33 @@ describe('the test cluster is a real control plane', () => {
     }
     const service = await core.readNamespacedService({ name: 'foo-service', namespace });
     expect(service.spec?.ports?.[0]?.name).toBe('nginx');
+  });
+
+  it('has a helm stamped as its Makefile stamps a release: its version, and the Kubernetes it was built for', () => {
+    const version = spawnSync(
+      inject('helm'),
+      ['version', '--template', '{{.Version}} {{.GitTreeState}}'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(version.stdout).toBe(`${versions.helm} clean`);
+    // Without --kube-version, helm assumes the Kubernetes of its client-go, not v1.20.0.
+    const minor = /chartutil\.k8sVersionMinor=(\d+)/.exec(helmLdflags())?.[1];
+    expect(minor).toBeDefined();
+    const rendered = spawnSync(
+      inject('helm'),
+      [
+        'template',
+        'caps',
+        join(fixtures, 'charts', 'shop'),
+        '--show-only',
+        'templates/capabilities.yaml',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(rendered.stderr).toBe('');
+    expect(rendered.stdout).toContain(`kubeVersion: "v1.${minor}.0"`);
   });
 
   it('removes the objects inside a namespace when the namespace is deleted', async () => {

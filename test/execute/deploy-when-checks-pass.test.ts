@@ -48,7 +48,8 @@ function world(gate: GateResult, initial: CommentState = { rows: [] }) {
     namespacePolicy: defaultNamespacePolicy,
     caps: { perRepository: 10, total: 10 },
     cluster: { listPreviews: unused } as unknown as GatedDeployDeps['cluster'],
-    chartSource: { fetchChart: unused },
+    chartSource: { downloadArchive: unused },
+    discovery: { facts: unused },
     renderer: { render: unused },
     deployments: { start: unused, update: unused, deactivate: unused },
   } satisfies GatedDeployDeps;

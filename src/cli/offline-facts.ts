@@ -1,5 +1,10 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
-import { kindOf } from '../deploy/guardrails.ts';
+import type { ClusterFacts } from '../ports.ts';
+
+/**
+ * The Kubernetes version a local render assumes without `--kubeconfig` or
+ * `--kube-version`: a recent release, kept in step with the one the tests run.
+ */
+export const defaultKubeVersion = 'v1.37.0';
 
 /**
  * Built-in cluster-scoped kinds, for rendering without a cluster. Any other
@@ -37,6 +42,21 @@ const clusterScoped = new Set([
   'resource.k8s.io/ResourceSlice',
 ]);
 
-export function namespacedOffline(object: KubernetesObject): boolean {
-  return !clusterScoped.has(kindOf(object));
+/**
+ * What a render assumes without a cluster: the given version and API
+ * versions on top of helm's own built-in ones, and the scope of built-in kinds.
+ */
+export function offlineFacts(params: {
+  kubeVersion?: string;
+  apiVersions?: string[];
+}): ClusterFacts {
+  return {
+    kubeVersion: params.kubeVersion ?? defaultKubeVersion,
+    apiVersions: params.apiVersions ?? [],
+    namespaced: (apiVersion, kind) => {
+      const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+      return !clusterScoped.has(group ? `${group}/${kind}` : kind);
+    },
+    fromCluster: false,
+  };
 }

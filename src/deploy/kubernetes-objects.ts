@@ -1,0 +1,172 @@
+import {
+  ApiException,
+  HttpMethod,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ObjectRejectedError } from '../errors.ts';
+import { managerName } from '../plan/labels.ts';
+import type { ApplyResult, ObjectRef } from '../ports.ts';
+import { describe } from './guardrails.ts';
+import { withRetry } from './retry.ts';
+
+/** How long a replaced object may take to go before it is created again. */
+const replaceTimeoutMs = 120_000;
+
+/** Reaches the client's cached discovery and transport, which it keeps protected. */
+export class ObjectApi extends KubernetesObjectApi {
+  /**
+   * Server-side apply of the object exactly as written. The client's own
+   * `patch` first maps known kinds through its typed models, which drops
+   * fields it knows under another name (`default`, `from`) or not at all.
+   */
+  async applyAsWritten(
+    object: KubernetesObject,
+    dryRun: boolean,
+    fieldManager = managerName,
+  ): Promise<KubernetesObject> {
+    const path = await this.specUriPath(object, 'patch');
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
+    request.setHeaderParam('Accept', 'application/json');
+    request.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
+    request.setQueryParam('fieldManager', fieldManager);
+    request.setQueryParam('force', 'true');
+    if (dryRun) request.setQueryParam('dryRun', 'All');
+    request.setBody(JSON.stringify(object));
+    return this.requestPromise(request);
+  }
+}
+
+/**
+ * Applies objects in order. The API server refuses some updates outright: a
+ * Job's template, a Service's clusterIP, a workload's selector. A preview is
+ * disposable, so such an object is deleted and created again, as
+ * `kubectl replace --force` would; a dry run only reports it.
+ */
+export async function applyObjects(
+  api: ObjectApi,
+  objects: KubernetesObject[],
+  dryRun: boolean,
+): Promise<ApplyResult> {
+  const replaced: ApplyResult['replaced'] = [];
+  for (const object of objects) {
+    try {
+      await applyOne(api, object, dryRun);
+    } catch (error) {
+      const reason = error instanceof ApiException ? immutableFieldReason(error) : undefined;
+      if (reason === undefined) throw rejection(object, error);
+      replaced.push({ ref: refOfObject(object), reason });
+      if (dryRun) continue;
+      await deleteObject(api, object, 'Foreground');
+      await waitGone(api, object, replaceTimeoutMs);
+      await applyOne(api, object, false).catch((retryError: unknown) => {
+        throw rejection(object, retryError);
+      });
+    }
+  }
+  return { replaced };
+}
+
+/** Deletes the objects (404 counts as done) and, given `waitMs`, waits until they are gone. */
+export async function deleteObjects(
+  api: ObjectApi,
+  namespace: string,
+  refs: ObjectRef[],
+  waitMs?: number,
+): Promise<void> {
+  const objects = refs.map((ref) => ({
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, namespace },
+  }));
+  for (const object of objects) await deleteObject(api, object, 'Background');
+  if (waitMs !== undefined) {
+    for (const object of objects) await waitGone(api, object, waitMs);
+  }
+}
+
+/**
+ * The API server's reason when it refused an update because a field cannot
+ * change; undefined for any other refusal.
+ */
+export function immutableFieldReason(error: ApiException<unknown>): string | undefined {
+  if (error.code !== 422) return undefined;
+  const message = apiMessage(error);
+  return /field is immutable|may not change once set|updates to .* are forbidden|is immutable after creation/i.test(
+    message,
+  )
+    ? message
+    : undefined;
+}
+
+/** The API's own words: the Status object's message when there is one. */
+export function apiMessage(error: ApiException<unknown>): string {
+  const body = error.body;
+  const parsed = typeof body === 'string' ? safeJson(body) : body;
+  const message = (parsed as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : `HTTP ${error.code}`;
+}
+
+function applyOne(api: ObjectApi, object: KubernetesObject, dryRun: boolean): Promise<unknown> {
+  return withRetry(() => api.applyAsWritten(object, dryRun));
+}
+
+function rejection(object: KubernetesObject, error: unknown): unknown {
+  if (error instanceof ApiException && error.code >= 400 && error.code < 500) {
+    return new ObjectRejectedError(
+      `the API server rejected ${describe(object)}: ${apiMessage(error)}`,
+    );
+  }
+  return error;
+}
+
+async function deleteObject(
+  api: ObjectApi,
+  object: KubernetesObject,
+  propagation: 'Background' | 'Foreground',
+): Promise<void> {
+  try {
+    await withRetry(() =>
+      api.delete(object, undefined, undefined, undefined, undefined, propagation),
+    );
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 404) return;
+    throw error;
+  }
+}
+
+async function waitGone(api: ObjectApi, object: KubernetesObject, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  let pause = 100;
+  for (;;) {
+    try {
+      await withRetry(() => api.read(object as KubernetesObject & { metadata: { name: string } }));
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return;
+      throw error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${describe(object)} was still being deleted after ${timeoutMs / 1000} s`);
+    }
+    await sleep(pause);
+    pause = Math.min(pause * 1.5, 2_000);
+  }
+}
+
+function refOfObject(object: KubernetesObject): ObjectRef {
+  return {
+    apiVersion: object.apiVersion as string,
+    kind: object.kind as string,
+    name: object.metadata?.name as string,
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text.slice(0, 500) };
+  }
+}

@@ -1,0 +1,156 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { PreviewConfig } from '../../config/resolve-config.ts';
+import {
+  missingDefinitions,
+  missingDefinitionsError,
+} from '../../deploy/custom-resource-definitions.ts';
+import { refusalError, refusedObjects, type Guardrails } from '../../deploy/guardrails.ts';
+import { hookRecordSecret } from '../../deploy/hook-record.ts';
+import {
+  copiedSecrets,
+  namespacePolicies,
+  type NamespacePolicy,
+} from '../../deploy/namespace-policies.ts';
+import { prepareObjects } from '../../deploy/prepare-objects.ts';
+import {
+  deployEvents,
+  hooksFor,
+  hooksNeverRun,
+  splitRelease,
+  type Hook,
+  type HookEvent,
+  type ReleaseAction,
+} from '../../plan/helm-hooks.ts';
+import type { PreviewTarget } from '../../plan/types.ts';
+import type { ClusterFacts, SecretCopy } from '../../ports.ts';
+
+/** A hook of one moment of the deploy, its object prepared like the release's own. */
+export interface HookStep {
+  event: HookEvent;
+  hooks: Hook[];
+}
+
+/** What a tenant's deploy applies and runs, checked and ready. */
+export interface Release {
+  action: ReleaseAction;
+  /**
+   * Applied together, in this order: the app's fences, copied Secrets, the
+   * chart's own objects, the preview Ingress and the record of `pre-delete` hooks.
+   */
+  objects: KubernetesObject[];
+  /** Before the objects are applied, after their rollout, and before the namespace goes. */
+  hooks: { pre: HookStep; post: HookStep; preDelete: HookStep };
+  /** Hooks no preview runs: `post-delete`, rollbacks, tests. */
+  neverRun: Hook[];
+  /** The chart's CRDs, all served by the cluster. */
+  crds: KubernetesObject[];
+  /** Objects helm would skip too: their `helm.sh/hook` names no known event. */
+  skipped: KubernetesObject[];
+  /** What was changed to fit a preview, for the comment. */
+  notes: string[];
+  /** Values of the chart's own Secrets (base64), kept out of failure text. */
+  secretValues: string[];
+}
+
+export interface CheckParams {
+  objects: KubernetesObject[];
+  target: PreviewTarget;
+  config: PreviewConfig;
+  facts: ClusterFacts;
+  action: ReleaseAction;
+  guardrails: Guardrails;
+  namespacePolicy: NamespacePolicy;
+  secrets: SecretCopy[];
+}
+
+/**
+ * The check phase: splits the render as helm does (release, hooks, CRDs),
+ * refuses what a preview may not have, naming every object, and prepares
+ * the rest for the preview namespace. Pure: nothing reaches the cluster.
+ */
+export function checkRelease(params: CheckParams): Release {
+  const { target, config } = params;
+  const parts = splitRelease(params.objects);
+  const missing = params.facts.fromCluster
+    ? missingDefinitions(parts.crds, params.facts.apiVersions)
+    : [];
+  if (missing.length > 0) throw missingDefinitionsError(missing);
+
+  const neverRun = hooksNeverRun(parts.hooks);
+  const runnable = parts.hooks.filter((hook) => !neverRun.includes(hook));
+  const fences = [
+    ...namespacePolicies(target, params.namespacePolicy),
+    ...copiedSecrets(target, params.secrets),
+  ];
+  const refusals = refusedObjects({
+    objects: [...parts.main, ...runnable.map((hook) => hook.object)],
+    namespace: target.namespace,
+    guardrails: params.guardrails,
+    namespaced: (object) =>
+      params.facts.namespaced(object.apiVersion as string, object.kind as string),
+    reserved: [...fences, hookRecordSecret(target, { timeoutMs: 0, hooks: [] })],
+  });
+  if (refusals.length > 0) throw refusalError(refusals);
+
+  const main = prepareObjects({ objects: parts.main, target, ingress: config.ingress });
+  const hookObjects = prepareObjects({
+    objects: runnable.map((hook) => hook.object),
+    target,
+    ingress: config.ingress,
+    addIngress: false,
+  });
+  const hooks = runnable.map((hook, index) => ({
+    ...hook,
+    object: hookObjects.objects[index] as KubernetesObject,
+  }));
+  const events = deployEvents(params.action);
+  const preDelete = hooksFor(hooks, 'pre-delete');
+  const record =
+    preDelete.length > 0
+      ? [hookRecordSecret(target, { timeoutMs: config.rolloutTimeoutMs, hooks: preDelete })]
+      : [];
+  return {
+    action: params.action,
+    objects: [...fences, ...main.objects, ...record],
+    hooks: {
+      pre: { event: events.pre, hooks: hooksFor(hooks, events.pre) },
+      post: { event: events.post, hooks: hooksFor(hooks, events.post) },
+      preDelete: { event: 'pre-delete', hooks: preDelete },
+    },
+    neverRun,
+    crds: parts.crds,
+    skipped: parts.unknownHooks.map((unknown) => unknown.object),
+    notes: [...main.notes, ...hookObjects.notes],
+    secretValues: secretValuesIn([...parts.main, ...runnable.map((hook) => hook.object)]),
+  };
+}
+
+/**
+ * Whether the cluster's facts may be out of date for this render: a kind or
+ * a CRD it does not know may have been installed since they were read.
+ */
+export function needsFreshFacts(objects: KubernetesObject[], facts: ClusterFacts): boolean {
+  const parts = splitRelease(objects);
+  if (missingDefinitions(parts.crds, facts.apiVersions).length > 0) return true;
+  return [...parts.main, ...parts.hooks.map((hook) => hook.object)].some(
+    (object) => facts.namespaced(object.apiVersion as string, object.kind as string) === undefined,
+  );
+}
+
+/** Values of Secrets in a render, base64 as `redactValues` takes them. */
+function secretValuesIn(objects: KubernetesObject[]): string[] {
+  return objects
+    .filter((object) => object.kind === 'Secret' && object.apiVersion === 'v1')
+    .flatMap((object) => {
+      const secret = object as {
+        data?: Record<string, unknown>;
+        stringData?: Record<string, unknown>;
+      };
+      return [
+        ...Object.values(secret.data ?? {}).map(String),
+        ...Object.values(secret.stringData ?? {}).map((v) =>
+          Buffer.from(String(v)).toString('base64'),
+        ),
+      ];
+    });
+}

@@ -1,0 +1,194 @@
+import type { PreviewConfig } from '../../config/resolve-config.ts';
+import type { Guardrails } from '../../deploy/guardrails.ts';
+import {
+  namespaceReader as namespaceReaderObjects,
+  type NamespacePolicy,
+} from '../../deploy/namespace-policies.ts';
+import { refOf, refsToPrune } from '../../deploy/prepare-objects.ts';
+import { releaseAction } from '../../plan/helm-hooks.ts';
+import type { PreviewTarget } from '../../plan/types.ts';
+import type {
+  ApplyResult,
+  ChartRenderer,
+  Cluster,
+  ClusterDiscovery,
+  Logger,
+  ObservedPreview,
+  SecretCopy,
+  SmokeProbe,
+} from '../../ports.ts';
+import { checkRelease, needsFreshFacts, type Release } from './check-release.ts';
+import { awaitRollout, smokeCheck } from './check-serving.ts';
+import { renderChart } from './render-chart.ts';
+import { runHooks } from './run-hooks.ts';
+
+export interface TenantDeps {
+  cluster: Cluster;
+  discovery: ClusterDiscovery;
+  renderer: ChartRenderer;
+  /** Absent when the app has no ingress address to send smoke checks to. */
+  smoke?: SmokeProbe;
+  guardrails: Guardrails;
+  namespacePolicy: NamespacePolicy;
+}
+
+export interface TenantDeploy {
+  deps: TenantDeps;
+  logger: Logger;
+  target: PreviewTarget;
+  sha: string;
+  chartDir: string;
+  config: PreviewConfig;
+  /** The tenant's namespace as the cluster showed it before this deploy. */
+  previous: ObservedPreview | undefined;
+  /** The app's Secrets copied into every preview. */
+  secrets: SecretCopy[];
+  /** Receives the values of the chart's own Secrets once known, to keep them out of failure text. */
+  chartSecrets: string[];
+}
+
+/**
+ * One tenant's deploy, phase by phase, as `helm upgrade --install` runs it:
+ * render, check, pre-hooks, apply, rollout, post-hooks, then the record. The
+ * namespace carries a deploying mark from its first write until the record,
+ * so a crash at any point leaves a mark that the reconciler finishes from.
+ * Returns the notes the comment shows.
+ */
+export async function deployTenant(params: TenantDeploy): Promise<string[]> {
+  const { deps, target, config, previous, logger } = params;
+  const release = await renderAndCheck(params);
+  params.chartSecrets.push(...release.secretValues);
+
+  const { created, origin } = await deps.cluster.ensureNamespace(target);
+  // Refused before anything of the release changed: a new namespace goes, an
+  // older preview keeps its last good commit and stops showing a deploy under way.
+  const giveUp = async () => {
+    if (created) await removeNamespace(deps.cluster, logger, target);
+    else if (previous?.sha) {
+      await deps.cluster.recordDeployed(target, {
+        sha: previous.sha,
+        inventory: previous.inventory,
+        origin,
+        ...(previous.expiresAt ? { expiresAt: previous.expiresAt } : {}),
+      });
+    }
+  };
+  try {
+    logReplaced(logger, await deps.cluster.apply(release.objects, { dryRun: true }), true);
+    await runHooks({ ...hookParams(params), step: release.hooks.pre });
+  } catch (error) {
+    await giveUp();
+    throw error;
+  }
+
+  try {
+    logReplaced(logger, await deps.cluster.apply(release.objects, { dryRun: false }), false);
+  } catch (error) {
+    // Half-applied: a new namespace goes whole; an older one keeps its
+    // deploying mark, so the reconciler tries again.
+    if (created) await removeNamespace(deps.cluster, logger, target);
+    throw error;
+  }
+  const inventory = release.objects.map(refOf);
+  await deps.cluster.deleteObjects(
+    target.namespace,
+    refsToPrune(previous?.inventory ?? [], inventory),
+  );
+
+  try {
+    await awaitRollout({
+      cluster: deps.cluster,
+      namespace: target.namespace,
+      objects: release.objects,
+      timeoutMs: config.rolloutTimeoutMs,
+    });
+    await runHooks({ ...hookParams(params), step: release.hooks.post });
+    const answer = await smokeCheck({ smoke: deps.smoke, target, config });
+    return [...release.notes, ...(answer ? [answer] : [])];
+  } finally {
+    // Applied objects are recorded even when they do not come up, for pruning.
+    await deps.cluster.recordDeployed(target, {
+      sha: params.sha,
+      inventory,
+      origin,
+      ...(config.ttlMs ? { expiresAt: new Date(Date.now() + config.ttlMs).toISOString() } : {}),
+    });
+  }
+}
+
+/**
+ * Renders for the cluster as it is, and checks. A later deploy renders with
+ * the namespace's own reader, so a chart's `lookup` finds what it generated
+ * before. Facts are asked again when the render names a kind they lack.
+ */
+async function renderAndCheck(params: TenantDeploy): Promise<Release> {
+  const { deps, target, previous } = params;
+  const action = releaseAction(previous);
+  let facts = await deps.discovery.facts();
+  const lookup = action === 'upgrade' ? await namespaceReader(deps.cluster, target) : undefined;
+  const objects = await renderChart({
+    renderer: deps.renderer,
+    chartDir: params.chartDir,
+    config: params.config,
+    target,
+    facts,
+    action,
+    ...(lookup ? { lookup } : {}),
+  });
+  if (needsFreshFacts(objects, facts)) facts = await deps.discovery.facts({ refresh: true });
+  return checkRelease({
+    objects,
+    target,
+    config: params.config,
+    facts,
+    action,
+    guardrails: deps.guardrails,
+    namespacePolicy: deps.namespacePolicy,
+    secrets: params.secrets,
+  });
+}
+
+/**
+ * The namespace's reader, for `lookup`. A preview deployed before readers
+ * existed gets its reader first: an upgrade rendered without `lookup` would
+ * regenerate every password a chart keeps.
+ */
+async function namespaceReader(cluster: Cluster, target: PreviewTarget) {
+  const reader = await cluster.namespaceReader(target.namespace);
+  if (reader) return reader;
+  await cluster.apply(namespaceReaderObjects(target), { dryRun: false });
+  return cluster.namespaceReader(target.namespace);
+}
+
+function hookParams(params: TenantDeploy) {
+  return {
+    cluster: params.deps.cluster,
+    logger: params.logger,
+    namespace: params.target.namespace,
+    timeoutMs: params.config.rolloutTimeoutMs,
+  };
+}
+
+function logReplaced(logger: Logger, result: ApplyResult, dryRun: boolean): void {
+  for (const { ref, reason } of result.replaced) {
+    logger.info(
+      { object: `${ref.kind} ${ref.name}`, reason },
+      dryRun
+        ? 'an immutable field changes: the object will be deleted and created again'
+        : 'deleted and created again: an immutable field changed',
+    );
+  }
+}
+
+async function removeNamespace(
+  cluster: Cluster,
+  logger: Logger,
+  target: PreviewTarget,
+): Promise<void> {
+  logger.info('removing the new namespace of a failed deploy');
+  await cluster
+    .deleteNamespaces([target.namespace])
+    .catch((cleanupError: unknown) =>
+      logger.error({ err: cleanupError }, 'could not remove the namespace of a failed deploy'),
+    );
+}
