@@ -1,5 +1,6 @@
 import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { commitCheckEvents, handleCommitCheck } from './handlers/commit-checks.ts';
+import { AppIdentity } from './github/app-identity.ts';
 import { handleIssueComment } from './handlers/issue-comment.ts';
 import { handlePullRequest, pullRequestActions } from './handlers/pull-request.ts';
 import { stopGracefullyOnTerm } from './operations/graceful-shutdown.ts';
@@ -10,7 +11,12 @@ import { createServices } from './services.ts';
 import { readSettings } from './settings.ts';
 
 export default function prPreview(app: Probot, options: ApplicationFunctionOptions): void {
-  const services = createServices(readSettings(process.env), app.log as unknown as Logger);
+  const identity = new AppIdentity(Number(process.env.APP_ID), () => app.auth());
+  const services = createServices(
+    readSettings(process.env),
+    app.log as unknown as Logger,
+    identity,
+  );
   app.on([...pullRequestActions], handlePullRequest(services));
   app.on('issue_comment.created', handleIssueComment(services));
   app.on([...commitCheckEvents], handleCommitCheck(services));

@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { GateResult } from './plan/check-gate.ts';
 import type { PreviewOrigin } from './plan/labels.ts';
+import type { PodSecurityLevel } from './deploy/pod-security.ts';
 import type { PreviewTarget } from './plan/types.ts';
 
 /** Identity of an applied object, kept on the namespace so a redeploy can prune. */
@@ -21,6 +22,8 @@ export interface DeployRecord {
 export interface ObservedPreview {
   namespace: string;
   repositoryId: number;
+  /** `owner/name`, as the namespace records it. */
+  repository?: string;
   pullRequest: number;
   installationId: number;
   tenant: string | null;
@@ -45,9 +48,13 @@ export interface Cluster {
   /**
    * Server-side apply of every object, in order; throws ObjectRejectedError naming the object.
    * An object whose update the API server refuses because a field is immutable is deleted and
-   * created again (a dry run only reports it).
+   * created again (a dry run only reports it). `asNew` (a dry run) checks each object as if
+   * none of its name existed, as hooks are created afresh.
    */
-  apply(objects: KubernetesObject[], options: { dryRun: boolean }): Promise<ApplyResult>;
+  apply(
+    objects: KubernetesObject[],
+    options: { dryRun: boolean; asNew?: boolean },
+  ): Promise<ApplyResult>;
   /** Deletes the objects; 404 counts as done. With `waitMs`, waits until they are gone. */
   deleteObjects(namespace: string, refs: ObjectRef[], options?: { waitMs?: number }): Promise<void>;
   /** Records what was applied at which commit, once the deploy has ended; clears the deploying mark. */
@@ -65,6 +72,15 @@ export interface Cluster {
   /** Waits until a Job completes or a Pod succeeds; says why when it fails or times out. */
   waitForCompletion(namespace: string, ref: ObjectRef, timeoutMs: number): Promise<RolloutResult>;
   /**
+   * What Pod Security at `level` says of the pod templates among the objects
+   * (Deployments, Jobs, CronJobs, bare Pods...), each checked as a new
+   * object where nothing else applies; nothing is created. Empty at `privileged`.
+   */
+  podSecurityWarnings(
+    objects: KubernetesObject[],
+    level: PodSecurityLevel,
+  ): Promise<ApplyResult['warnings']>;
+  /**
    * Credentials that read the namespace's own objects and nothing else, for
    * helm's `lookup`; undefined when the namespace has no reader yet.
    */
@@ -74,6 +90,8 @@ export interface Cluster {
 export interface ApplyResult {
   /** Objects deleted and created again (or, in a dry run, that would be) for an immutable field. */
   replaced: { ref: ObjectRef; reason: string }[];
+  /** What the API server warned about, by object (Pod Security, deprecated APIs). */
+  warnings: { ref: ObjectRef; messages: string[] }[];
 }
 
 /** How to reach the API server as someone else: a bearer token and the cluster's address. */

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { KubernetesCluster } from './deploy/kubernetes-cluster.ts';
 import { KubernetesDiscovery } from './deploy/kubernetes-discovery.ts';
+import { podSecurityLabels } from './deploy/pod-security.ts';
 import { KubernetesLeases } from './deploy/kubernetes-lease.ts';
+import type { AppIdentity } from './github/app-identity.ts';
 import { PullRequestLocks } from './reconcile/pull-request-locks.ts';
 import { HelmRenderer } from './deploy/helm.ts';
 import { HttpSmokeProbe } from './deploy/http-smoke-probe.ts';
@@ -28,13 +30,21 @@ export interface Services {
   metrics: PreviewMetrics;
   leases: KubernetesLeases;
   locks: PullRequestLocks;
+  /** This app on GitHub, to tell its own comments from others'. */
+  identity: AppIdentity;
   logger: Logger;
 }
 
-export function createServices(settings: Settings, logger: Logger): Services {
+export function createServices(
+  settings: Settings,
+  logger: Logger,
+  identity: AppIdentity,
+): Services {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
-  const cluster = new KubernetesCluster(kubeConfig);
+  const cluster = new KubernetesCluster(kubeConfig, {
+    namespaceLabels: podSecurityLabels(settings.namespacePolicy.podSecurity),
+  });
   const queue = new KeyedQueue(settings.concurrency);
   const leases = new KubernetesLeases(kubeConfig, {
     namespace: settings.leaseNamespace,
@@ -52,6 +62,7 @@ export function createServices(settings: Settings, logger: Logger): Services {
     ...(settings.ingressUrl ? { smoke: new HttpSmokeProbe(settings.ingressUrl) } : {}),
     leases,
     locks: new PullRequestLocks(leases, logger),
+    identity,
     logger,
   };
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { durationMs } from './config/resolve-config.ts';
+import { isCidr } from './deploy/network-policy.ts';
+import { podSecurityLevels, type PodSecurityLevel } from './deploy/pod-security.ts';
 import { defaultGuardrails, type Guardrails } from './deploy/guardrails.ts';
 import {
   defaultNamespacePolicy,
@@ -52,6 +54,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
   if (ingressUrl && !/^https?:\/\/[^/\s]+\/?$/.test(ingressUrl)) {
     throw new Error(`PREVIEW_INGRESS_URL must be http(s)://host[:port], got \`${ingressUrl}\``);
   }
+  const leaseNamespace = env.PREVIEW_LEASE_NAMESPACE?.trim() || podNamespace() || 'default';
   return {
     guardrails: {
       allowedKinds: listSetting(env, 'PREVIEW_ALLOWED_KINDS') ?? defaultGuardrails.allowedKinds,
@@ -66,6 +69,12 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
       defaultLimit: mapSetting(env, 'PREVIEW_DEFAULT_LIMIT') ?? defaultNamespacePolicy.defaultLimit,
       ingressNamespace:
         env.PREVIEW_INGRESS_NAMESPACE?.trim() || defaultNamespacePolicy.ingressNamespace,
+      // Where the app runs: previews may not reach it.
+      appNamespace: leaseNamespace,
+      egressCidrs: cidrsSetting(env, 'PREVIEW_EGRESS_CIDRS') ?? defaultNamespacePolicy.egressCidrs,
+      clusterCidrs:
+        cidrsSetting(env, 'PREVIEW_CLUSTER_CIDRS') ?? defaultNamespacePolicy.clusterCidrs,
+      podSecurity: podSecuritySetting(env),
     },
     caps: {
       perRepository: countSetting(env, 'PREVIEW_MAX_PER_REPOSITORY', 20),
@@ -74,7 +83,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     ...secretsSetting(env),
     reconcileIntervalMs: durationSetting(env, 'PREVIEW_RECONCILE_INTERVAL', '5m'),
     shutdownGraceMs: durationSetting(env, 'PREVIEW_SHUTDOWN_GRACE', '25s'),
-    leaseNamespace: env.PREVIEW_LEASE_NAMESPACE?.trim() || podNamespace() || 'default',
+    leaseNamespace,
     previewDomain,
     helmBin: env.HELM_BIN?.trim() || 'helm',
     concurrency,
@@ -124,6 +133,34 @@ function mapSetting(env: NodeJS.ProcessEnv, name: string): Record<string, string
       return [key, value];
     }),
   );
+}
+
+/**
+ * The Pod Security level of previews: `baseline` unless the operator says
+ * otherwise; `privileged` only when written out, never by a repository.
+ */
+function podSecuritySetting(env: NodeJS.ProcessEnv): PodSecurityLevel {
+  const value = env.PREVIEW_POD_SECURITY?.trim() || defaultNamespacePolicy.podSecurity;
+  if (!podSecurityLevels.includes(value as PodSecurityLevel)) {
+    throw new Error(
+      `PREVIEW_POD_SECURITY must be one of ${podSecurityLevels.join(', ')}, got \`${value}\``,
+    );
+  }
+  return value as PodSecurityLevel;
+}
+
+/** A comma-separated list of CIDRs; `none` means an empty list. */
+function cidrsSetting(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
+  const items = listSetting(env, name);
+  if (!items) return undefined;
+  if (items.length === 1 && items[0] === 'none') return [];
+  const bad = items.filter((item) => !isCidr(item));
+  if (bad.length > 0) {
+    throw new Error(
+      `${name} takes CIDRs such as 10.0.0.0/8, separated by commas; not \`${bad.join(', ')}\``,
+    );
+  }
+  return items;
 }
 
 function countSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -37,6 +37,7 @@ const callNeeds: Record<string, Need[]> = {
   'apps.listReposAccessibleToInstallation': [{ metadata: 'read' }],
   // Made as the app itself (JWT), not as an installation.
   'apps.listInstallations': [{}],
+  'apps.getAuthenticated': [{}],
   // Probot's context.config reads .github/preview.yml.
   'config.get': [{ contents: 'read' }],
 };

@@ -39,6 +39,9 @@ describe('readSettings', () => {
         PREVIEW_MAX_TOTAL: '50',
         PREVIEW_SECRETS: 'registry, tls',
         PREVIEW_SECRETS_NAMESPACE: 'platform',
+        PREVIEW_POD_SECURITY: 'restricted',
+        PREVIEW_EGRESS_CIDRS: '203.0.113.0/24, 2001:db8::/32',
+        PREVIEW_CLUSTER_CIDRS: '10.0.0.0/16,10.96.0.0/12',
       }),
     ).toEqual({
       previewDomain: 'preview.bar.com',
@@ -58,10 +61,21 @@ describe('readSettings', () => {
         defaultRequest: { cpu: '50m' },
         defaultLimit: { cpu: '200m' },
         ingressNamespace: 'haproxy',
+        appNamespace: 'pr-preview',
+        egressCidrs: ['203.0.113.0/24', '2001:db8::/32'],
+        clusterCidrs: ['10.0.0.0/16', '10.96.0.0/12'],
+        podSecurity: 'restricted',
       },
       caps: { perRepository: 5, total: 50 },
       secrets: { namespace: 'platform', names: ['registry', 'tls'] },
     });
+  });
+
+  it('closes egress outside the cluster with `none`', () => {
+    expect(
+      readSettings({ PREVIEW_DOMAIN: 'a.b', PREVIEW_EGRESS_CIDRS: 'none' }).namespacePolicy
+        .egressCidrs,
+    ).toEqual([]);
   });
 
   it.each([
@@ -78,6 +92,14 @@ describe('readSettings', () => {
     [
       { PREVIEW_DOMAIN: 'a.b', PREVIEW_RECONCILE_INTERVAL: 'often' },
       /PREVIEW_RECONCILE_INTERVAL must be a duration/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_POD_SECURITY: 'lenient' },
+      /PREVIEW_POD_SECURITY must be one of privileged, baseline, restricted, got `lenient`/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_EGRESS_CIDRS: '10.0.0.0/8, example.com' },
+      /PREVIEW_EGRESS_CIDRS takes CIDRs such as 10.0.0.0\/8, separated by commas; not `example.com`/,
     ],
   ])('refuses %j', (env, message) => {
     expect(() => readSettings(env)).toThrow(message);

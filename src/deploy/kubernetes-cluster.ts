@@ -26,6 +26,9 @@ import type {
 import { applyObjects, deleteObjects, ObjectApi } from './kubernetes-objects.ts';
 import { waitForCompletion, waitForRollout, type WaitClients } from './kubernetes-waits.ts';
 import { namespaceReaderName } from './namespace-policies.ts';
+import { PodSecurityCheck } from './kubernetes-pod-security.ts';
+import { toObservedPreview } from './observed-preview.ts';
+import type { PodSecurityLevel } from './pod-security.ts';
 import { withRetry } from './retry.ts';
 
 /** How long a token for helm's `lookup` lasts: one render, with room to spare (600 s is the API's least). */
@@ -34,6 +37,8 @@ const readerTokenSeconds = 600;
 export interface KubernetesClusterOptions {
   /** How long a destroy waits for its namespaces to disappear. */
   namespaceDeleteTimeoutMs?: number;
+  /** Labels of the app's own on every preview namespace, such as its Pod Security level. */
+  namespaceLabels?: Record<string, string>;
 }
 
 export class KubernetesCluster implements Cluster {
@@ -43,10 +48,14 @@ export class KubernetesCluster implements Cluster {
   private readonly waits: WaitClients;
   private readonly version: VersionApi;
   private readonly deleteTimeoutMs: number;
+  private readonly namespaceLabels: Record<string, string>;
+  private readonly podSecurity: PodSecurityCheck;
 
   constructor(kubeConfig: KubeConfig, options: KubernetesClusterOptions = {}) {
+    this.namespaceLabels = options.namespaceLabels ?? {};
     this.kubeConfig = kubeConfig;
     this.objects = kubeConfig.makeApiClient(ObjectApi);
+    this.podSecurity = new PodSecurityCheck(this.objects);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.waits = {
       core: this.core,
@@ -100,8 +109,18 @@ export class KubernetesCluster implements Cluster {
     return { created: existing === undefined, origin };
   }
 
-  apply(objects: KubernetesObject[], options: { dryRun: boolean }): Promise<ApplyResult> {
-    return applyObjects(this.objects, objects, options.dryRun);
+  apply(
+    objects: KubernetesObject[],
+    options: { dryRun: boolean; asNew?: boolean },
+  ): Promise<ApplyResult> {
+    return applyObjects(this.objects, objects, options);
+  }
+
+  podSecurityWarnings(
+    objects: KubernetesObject[],
+    level: PodSecurityLevel,
+  ): Promise<ApplyResult['warnings']> {
+    return this.podSecurity.warnings(objects, level);
   }
 
   deleteObjects(namespace: string, refs: ObjectRef[], options: { waitMs?: number } = {}) {
@@ -125,9 +144,13 @@ export class KubernetesCluster implements Cluster {
     const namespace = {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: target.namespace, labels: target.labels, annotations },
+      metadata: {
+        name: target.namespace,
+        labels: { ...this.namespaceLabels, ...target.labels },
+        annotations,
+      },
     };
-    await applyObjects(this.objects, [namespace], false);
+    await applyObjects(this.objects, [namespace], { dryRun: false });
   }
 
   async deleteNamespaces(names: string[]): Promise<void> {
@@ -252,31 +275,6 @@ export class KubernetesCluster implements Cluster {
       throw error;
     }
   }
-}
-
-function toObservedPreview(namespace: V1Namespace): ObservedPreview {
-  const annotations = namespace.metadata?.annotations ?? {};
-  const labels = namespace.metadata?.labels ?? {};
-  let inventory: ObjectRef[] = [];
-  try {
-    inventory = JSON.parse(annotations[annotationKeys.inventory] ?? '[]') as ObjectRef[];
-  } catch {
-    inventory = [];
-  }
-  return {
-    namespace: namespace.metadata?.name ?? '',
-    repositoryId: Number(labels[labelKeys.repositoryId]),
-    pullRequest: Number(labels[labelKeys.pullRequest]),
-    installationId: Number(labels[labelKeys.installationId]),
-    tenant: labels[labelKeys.tenant] ?? null,
-    sha: annotations[annotationKeys.sha],
-    deployingSha: annotations[annotationKeys.deployingSha] || undefined,
-    origin: annotations[annotationKeys.origin] === 'command' ? 'command' : 'label',
-    expiresAt: annotations[annotationKeys.expiresAt],
-    host: annotations[annotationKeys.host],
-    inventory,
-    terminating: Boolean(namespace.metadata?.deletionTimestamp),
-  };
 }
 
 function pick(source: Record<string, string>, keys: string[]): Record<string, string> {

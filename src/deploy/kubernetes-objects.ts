@@ -4,16 +4,24 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   type KubernetesObject,
+  type RequestContext,
 } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ObjectRejectedError } from '../errors.ts';
 import { managerName } from '../plan/labels.ts';
 import type { ApplyResult, ObjectRef } from '../ports.ts';
 import { describe } from './guardrails.ts';
+import { parseWarnings } from './pod-security.ts';
 import { withRetry } from './retry.ts';
 
 /** How long a replaced object may take to go before it is created again. */
 const replaceTimeoutMs = 120_000;
+
+/** The API server's answer to a write: the object, and the warnings it sent along. */
+export interface WriteAnswer {
+  object: KubernetesObject;
+  warnings: string[];
+}
 
 /** Reaches the client's cached discovery and transport, which it keeps protected. */
 export class ObjectApi extends KubernetesObjectApi {
@@ -26,16 +34,62 @@ export class ObjectApi extends KubernetesObjectApi {
     object: KubernetesObject,
     dryRun: boolean,
     fieldManager = managerName,
-  ): Promise<KubernetesObject> {
+  ): Promise<WriteAnswer> {
     const path = await this.specUriPath(object, 'patch');
     const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
-    request.setHeaderParam('Accept', 'application/json');
     request.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
     request.setQueryParam('fieldManager', fieldManager);
     request.setQueryParam('force', 'true');
     if (dryRun) request.setQueryParam('dryRun', 'All');
     request.setBody(JSON.stringify(object));
-    return this.requestPromise(request);
+    return this.exchange(request);
+  }
+
+  /**
+   * A dry-run create of the object under a name the server makes up, as if
+   * none of that name existed: what the API server would say of it new. A
+   * bare Pod is checked as a PodTemplate: Pod Security judges both alike,
+   * and a Pod would also be refused for a ServiceAccount that an earlier hook
+   * has yet to create.
+   */
+  async createAsNew(object: KubernetesObject): Promise<WriteAnswer> {
+    const { name, ...metadata } = object.metadata ?? {};
+    const fresh = {
+      ...asTemplateIfPod(object),
+      metadata: { ...metadata, generateName: `${name}-` },
+    };
+    const path = await this.specUriPath(fresh, 'create');
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.POST);
+    request.setHeaderParam('Content-Type', 'application/json');
+    request.setQueryParam('fieldManager', managerName);
+    request.setQueryParam('dryRun', 'All');
+    request.setBody(JSON.stringify(fresh));
+    return this.exchange(request);
+  }
+
+  /** Sends a request as the client would, keeping the response's Warning headers it drops. */
+  private async exchange(request: RequestContext): Promise<WriteAnswer> {
+    request.setHeaderParam('Accept', 'application/json');
+    const { authMethods, middleware, httpApi } = this.configuration;
+    await authMethods.BearerToken?.applySecurityAuthentication(request);
+    await authMethods.default?.applySecurityAuthentication(request);
+    let outgoing = request;
+    for (const step of middleware) outgoing = await step.pre(outgoing).toPromise();
+    let response = await httpApi.send(outgoing).toPromise();
+    for (const step of middleware) response = await step.post(response).toPromise();
+    const text = await response.body.text();
+    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
+      throw new ApiException(
+        response.httpStatusCode,
+        'Unsuccessful HTTP Request',
+        text,
+        response.headers,
+      );
+    }
+    return {
+      object: JSON.parse(text) as KubernetesObject,
+      warnings: parseWarnings(response.headers.warning),
+    };
   }
 }
 
@@ -48,25 +102,48 @@ export class ObjectApi extends KubernetesObjectApi {
 export async function applyObjects(
   api: ObjectApi,
   objects: KubernetesObject[],
-  dryRun: boolean,
+  options: { dryRun: boolean; asNew?: boolean },
 ): Promise<ApplyResult> {
-  const replaced: ApplyResult['replaced'] = [];
+  const result: ApplyResult = { replaced: [], warnings: [] };
+  const noteWarnings = (object: KubernetesObject, answer: WriteAnswer) => {
+    if (answer.warnings.length > 0) {
+      result.warnings.push({ ref: refOfObject(object), messages: answer.warnings });
+    }
+  };
   for (const object of objects) {
+    if (options.asNew) {
+      noteWarnings(object, await withRetry(() => api.createAsNew(object)).catch(rethrow(object)));
+      continue;
+    }
     try {
-      await applyOne(api, object, dryRun);
+      noteWarnings(object, await applyOne(api, object, options.dryRun));
     } catch (error) {
       const reason = error instanceof ApiException ? immutableFieldReason(error) : undefined;
       if (reason === undefined) throw rejection(object, error);
-      replaced.push({ ref: refOfObject(object), reason });
-      if (dryRun) continue;
+      result.replaced.push({ ref: refOfObject(object), reason });
+      if (options.dryRun) continue;
       await deleteObject(api, object, 'Foreground');
       await waitGone(api, object, replaceTimeoutMs);
-      await applyOne(api, object, false).catch((retryError: unknown) => {
-        throw rejection(object, retryError);
-      });
+      noteWarnings(object, await applyOne(api, object, false).catch(rethrow(object)));
     }
   }
-  return { replaced };
+  return result;
+}
+
+function asTemplateIfPod(object: KubernetesObject): KubernetesObject {
+  if (object.kind !== 'Pod' || object.apiVersion !== 'v1') return object;
+  const { spec } = object as { spec?: unknown };
+  return {
+    apiVersion: 'v1',
+    kind: 'PodTemplate',
+    template: { metadata: { labels: object.metadata?.labels ?? {} }, spec },
+  } as KubernetesObject;
+}
+
+function rethrow(object: KubernetesObject) {
+  return (error: unknown): never => {
+    throw rejection(object, error);
+  };
 }
 
 /** Deletes the objects (404 counts as done) and, given `waitMs`, waits until they are gone. */
@@ -109,7 +186,7 @@ export function apiMessage(error: ApiException<unknown>): string {
   return typeof message === 'string' ? message : `HTTP ${error.code}`;
 }
 
-function applyOne(api: ObjectApi, object: KubernetesObject, dryRun: boolean): Promise<unknown> {
+function applyOne(api: ObjectApi, object: KubernetesObject, dryRun: boolean): Promise<WriteAnswer> {
   return withRetry(() => api.applyAsWritten(object, dryRun));
 }
 

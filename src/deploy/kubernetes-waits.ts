@@ -45,17 +45,19 @@ export async function waitForRollout(
   };
   const ours = <T extends { metadata?: { name?: string } }>(items: T[], names: Set<string>) =>
     items.filter((item) => names.has(item.metadata?.name ?? ''));
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
   for (;;) {
-    const [deployments, statefulSets, jobs] = await withRetry(() =>
+    const [deployments, statefulSets, jobs, refusedPods] = await withRetry(() =>
       Promise.all([
         clients.apps.listNamespacedDeployment({ namespace }),
         clients.apps.listNamespacedStatefulSet({ namespace }),
         clients.batch.listNamespacedJob({ namespace }),
+        podsRefused(clients, { namespace, since: started }),
       ]),
     );
     const ourJobs = ours(jobs.items, wanted.jobs);
-    const failedJob = ourJobs.map(jobFailure).find(Boolean);
+    const failedJob = refusedPods[0] ?? ourJobs.map(jobFailure).find(Boolean);
     const waiting = [
       ...ours(deployments.items, wanted.deployments)
         .filter((d) => !deploymentReady(d))
@@ -89,7 +91,12 @@ export async function waitForCompletion(
   const isJob = ref.kind === 'Job';
   for (;;) {
     let state: CompletionState;
-    if (isJob) {
+    const [refused] = isJob
+      ? await podsRefused(clients, { namespace, since: started, owner: ref.name })
+      : [];
+    if (refused) {
+      state = { done: false, failure: refused };
+    } else if (isJob) {
       const job = await readOrMissing(() =>
         clients.batch.readNamespacedJob({ name: ref.name, namespace }),
       );
@@ -142,6 +149,37 @@ function podState(pod: V1Pod | undefined): CompletionState {
         failure: `the pod failed${pod.status.reason ? ` (${pod.status.reason})` : ''}`,
       }
     : { done: false };
+}
+
+/**
+ * Pods that a controller could not create because the namespace's Pod
+ * Security level refuses them: they never will be, so the wait ends at once.
+ * Other refusals (a ServiceAccount not there yet, a quota) may pass and are
+ * waited out.
+ */
+async function podsRefused(
+  clients: WaitClients,
+  params: { namespace: string; since: number; owner?: string },
+): Promise<string[]> {
+  const events = await withRetry(() =>
+    clients.core.listNamespacedEvent({
+      namespace: params.namespace,
+      fieldSelector: [
+        'reason=FailedCreate',
+        ...(params.owner ? [`involvedObject.name=${params.owner}`] : []),
+      ].join(','),
+    }),
+  );
+  return events.items
+    .filter(
+      (event) =>
+        eventTime(event) >= params.since - 1_000 &&
+        /violates PodSecurity/.test(event.message ?? ''),
+    )
+    .map(
+      (event) =>
+        `${event.involvedObject.kind} ${event.involvedObject.name} cannot create its pods: ${(event.message ?? '').replace(/^Error creating: /, '')}`,
+    );
 }
 
 /** Whether the Job controller said a Job of this name completed since `since` (its events outlive it). */

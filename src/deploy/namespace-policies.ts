@@ -1,16 +1,18 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { isolationPolicySpec, type NetworkFence } from './network-policy.ts';
+import type { PodSecurityLevel } from './pod-security.ts';
 import type { PreviewTarget } from '../plan/types.ts';
 import type { SecretCopy } from '../ports.ts';
 
-/** Sizes and neighbours of every preview namespace, from the app's settings only. */
-export interface NamespacePolicy {
+/** Sizes, neighbours and pod rules of every preview namespace, from the app's settings only. */
+export interface NamespacePolicy extends NetworkFence {
   /** ResourceQuota `hard`, e.g. { 'requests.cpu': '2', pods: '30' }. */
   quota: Record<string, string>;
   /** LimitRange defaults for containers that state none. */
   defaultRequest: Record<string, string>;
   defaultLimit: Record<string, string>;
-  /** Namespace of the ingress controller: the only outside source of traffic. */
-  ingressNamespace: string;
+  /** The Pod Security level enforced in every preview namespace. */
+  podSecurity: PodSecurityLevel;
 }
 
 export const defaultNamespacePolicy: NamespacePolicy = {
@@ -24,6 +26,10 @@ export const defaultNamespacePolicy: NamespacePolicy = {
   defaultRequest: { cpu: '100m', memory: '128Mi' },
   defaultLimit: { cpu: '1', memory: '1Gi' },
   ingressNamespace: 'ingress',
+  appNamespace: 'default',
+  egressCidrs: ['0.0.0.0/0', '::/0'],
+  clusterCidrs: [],
+  podSecurity: 'baseline',
 };
 
 /** The ServiceAccount, Role and RoleBinding through which helm's `lookup` reads a preview's own namespace. */
@@ -69,22 +75,7 @@ export function namespacePolicies(
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata: metadata('pr-preview-isolation'),
-      spec: {
-        podSelector: {},
-        policyTypes: ['Ingress'],
-        ingress: [
-          {
-            from: [
-              { podSelector: {} },
-              {
-                namespaceSelector: {
-                  matchLabels: { 'kubernetes.io/metadata.name': policy.ingressNamespace },
-                },
-              },
-            ],
-          },
-        ],
-      },
+      spec: isolationPolicySpec(policy),
     },
     ...namespaceReader(target),
   ] as unknown as KubernetesObject[];

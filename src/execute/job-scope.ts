@@ -1,5 +1,6 @@
 import type { Context, ProbotOctokit } from 'probot';
 import { configFileName } from '../config/load-config.ts';
+import type { AppIdentity } from '../github/app-identity.ts';
 import { GitHubChartSource } from '../github/github-chart-source.ts';
 import { GitHubCommitChecks } from '../github/github-commit-checks.ts';
 import { GitHubDeployments } from '../github/github-deployments.ts';
@@ -48,6 +49,8 @@ export interface ScopeParams {
   number: number;
   logger: Logger;
   metrics: Metrics;
+  /** This app on GitHub: only its own comments are its sticky comment. */
+  identity: AppIdentity;
   readConfig: () => Promise<unknown>;
 }
 
@@ -69,7 +72,7 @@ export function scopeFor(params: ScopeParams): PullRequestScope {
     },
     queueKey: queueKeyOf({ repositoryId: params.repositoryId, number }),
     logger: params.logger,
-    comment: new StickyComment(octokit, { owner, repo, issue_number: number }),
+    comment: new StickyComment(octokit, { owner, repo, issue_number: number }, params.identity),
     chartSource: new GitHubChartSource(octokit, { owner, repo }),
     checks: new GitHubCommitChecks(octokit, { owner, repo }),
     deployments: new GitHubDeployments(octokit, { owner, repo }),
@@ -80,7 +83,7 @@ export function scopeFor(params: ScopeParams): PullRequestScope {
 export function pullRequestScope(
   context: RepositoryEvent,
   number: number,
-  metrics: Metrics,
+  services: { metrics: Metrics; identity: AppIdentity },
 ): PullRequestScope {
   const { repository } = context.payload;
   return scopeFor({
@@ -95,7 +98,8 @@ export function pullRequestScope(
       pr: number,
       delivery: context.id,
     }),
-    metrics,
+    metrics: services.metrics,
+    identity: services.identity,
     readConfig: () => context.config(configFileName),
   });
 }

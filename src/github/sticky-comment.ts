@@ -1,5 +1,6 @@
 import type { ProbotOctokit } from 'probot';
 import type { CommentState, PreviewComment } from '../ports.ts';
+import type { AppIdentity } from './app-identity.ts';
 import { commentMarker, parseCommentState, renderComment } from './comment-render.ts';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -12,7 +13,9 @@ export interface IssueRef {
 
 /**
  * The one comment per pull request that the app keeps up to date. It is found
- * by its hidden marker among the bot's own comments, so a restart loses nothing.
+ * by its hidden marker among the app's own comments, so a restart loses
+ * nothing; a comment by anyone else that carries the marker is ignored, and
+ * its state (a fork approval, recorded rows) never read.
  */
 export class StickyComment implements PreviewComment {
   private commentId: number | undefined;
@@ -20,10 +23,12 @@ export class StickyComment implements PreviewComment {
   private lastBody: string | undefined;
   private readonly octokit: Octokit;
   private readonly issue: IssueRef;
+  private readonly identity: AppIdentity;
 
-  constructor(octokit: Octokit, issue: IssueRef) {
+  constructor(octokit: Octokit, issue: IssueRef, identity: AppIdentity) {
     this.octokit = octokit;
     this.issue = issue;
+    this.identity = identity;
   }
 
   async read(): Promise<CommentState> {
@@ -66,9 +71,13 @@ export class StickyComment implements PreviewComment {
       ...this.issue,
       per_page: 100,
     });
-    const mine = comments.find(
-      (comment) => comment.user?.type === 'Bot' && comment.body?.startsWith(commentMarker),
-    );
+    let mine: (typeof comments)[number] | undefined;
+    for (const comment of comments) {
+      if (comment.body?.startsWith(commentMarker) && (await this.identity.wrote(comment))) {
+        mine = comment;
+        break;
+      }
+    }
     if (!mine) return undefined;
     this.commentId = mine.id;
     this.lastBody = mine.body ?? '';

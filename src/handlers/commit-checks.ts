@@ -28,7 +28,7 @@ export function handleCommitCheck(services: Services) {
       numbers = data.filter((pull) => pull.state === 'open').map((pull) => pull.number);
     }
     for (const number of numbers) {
-      const scope = pullRequestScope(context, number, services.metrics);
+      const scope = pullRequestScope(context, number, services);
       void enqueueForPullRequest(services, scope, 'checks job', () =>
         runChecksJob(services, { ...scope, sha: found.sha }),
       );

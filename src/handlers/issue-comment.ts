@@ -19,7 +19,7 @@ export function handleIssueComment(services: Services) {
     if (commands.length === 0) return;
     if (!services.deliveries.firstTime(context.id)) return;
 
-    const scope = pullRequestScope(context, payload.issue.number, services.metrics);
+    const scope = pullRequestScope(context, payload.issue.number, services);
     const conversation = new GitHubConversation(context.octokit, {
       owner: scope.pr.owner,
       repo: scope.pr.repo,

@@ -17,7 +17,7 @@ export function handlePullRequest(services: Services) {
   return async (context: Context<'pull_request'>): Promise<void> => {
     if (!services.deliveries.firstTime(context.id)) return;
     const { payload } = context;
-    const scope = pullRequestScope(context, payload.pull_request.number, services.metrics);
+    const scope = pullRequestScope(context, payload.pull_request.number, services);
     const event = {
       action: payload.action,
       label: 'label' in payload ? payload.label?.name : undefined,

@@ -147,6 +147,7 @@ export class Reconciler {
         component: 'reconciler',
       }),
       metrics: this.services.metrics,
+      identity: this.services.identity,
       readConfig: () => readRepositoryConfig(octokit, repo),
     });
   }

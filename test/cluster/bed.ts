@@ -143,9 +143,11 @@ export async function up(log: Log = console.log): Promise<Bed> {
   return { kubeconfig: kubeconfigPath, helm: tools.helm, started: true };
 }
 
-/** The binaries and the stage files a bed runs with. */
+/** The binaries, the stage files and this file's flags that a bed runs with. */
 function bedFingerprint(tools: Tools): string {
-  const hash = createHash('sha256').update(JSON.stringify(tools));
+  const hash = createHash('sha256')
+    .update(JSON.stringify(tools))
+    .update(readFileSync(fileURLToPath(import.meta.url)));
   for (const file of readdirSync(bedStages).sort()) {
     hash.update(file).update(readFileSync(join(bedStages, file)));
   }
@@ -209,6 +211,9 @@ function apiserverArgs(ports: { apiserver: number; etcdUrl: string }): string[] 
     // the bed needs that Service's endpoints.
     '--endpoint-reconciler-type=none',
     '--authorization-mode=RBAC',
+    // As kubeadm, kops and cloud providers start it: privileged pods are the
+    // business of Pod Security admission (on by default), not of this flag.
+    '--allow-privileged=true',
     '--enable-priority-and-fairness=false',
     '--profiling=false',
   ];

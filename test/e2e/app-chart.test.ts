@@ -13,6 +13,7 @@ import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubernetesCluster } from '../../src/deploy/kubernetes-cluster.ts';
 import { installDefinition, serviceMonitorDefinition } from './support/definitions.ts';
+import { kubeConfigAs } from './support/kube.ts';
 import { PreviewWorld, sha } from './support/preview-world.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -171,7 +172,10 @@ describe("the app's own chart", () => {
       body: { spec: { audiences: [], expirationSeconds: 3600 } },
     });
     const serviceAccountConfig = join(helmHome, 'service-account.kubeconfig');
-    await writeFile(serviceAccountConfig, kubeconfigWithToken(kc, token.status?.token ?? ''));
+    await writeFile(
+      serviceAccountConfig,
+      kubeConfigAs(kc, token.status?.token ?? '').exportConfig(),
+    );
     await world.start({
       KUBECONFIG: serviceAccountConfig,
       PREVIEW_LEASE_NAMESPACE: releaseNamespace,
@@ -230,17 +234,4 @@ function kubeConfigOf(path: string): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(path);
   return kc;
-}
-
-function kubeconfigWithToken(admin: KubeConfig, token: string): string {
-  const cluster = admin.getCurrentCluster();
-  if (!cluster) throw new Error('the test kubeconfig has no cluster');
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ ...cluster, name: 'bed' }],
-    users: [{ name: 'pr-preview', token }],
-    contexts: [{ name: 'pr-preview', cluster: 'bed', user: 'pr-preview' }],
-    currentContext: 'pr-preview',
-  });
-  return kc.exportConfig();
 }

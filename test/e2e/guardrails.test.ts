@@ -1,8 +1,9 @@
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderComment } from '../../src/github/comment-render.ts';
 import { pullRequestPayload } from '../fixtures/webhook-payloads.ts';
 import { hostileCorpus } from './hostile-corpus.ts';
-import { eventually } from './support/kube.ts';
+import { eventually, kubeConfigAs } from './support/kube.ts';
 import { PreviewWorld, sha } from './support/preview-world.ts';
 
 const world = new PreviewWorld();
@@ -40,6 +41,8 @@ beforeAll(async () => {
     PREVIEW_QUOTA: 'requests.cpu=2,requests.memory=4Gi,pods=10',
     PREVIEW_INGRESS_NAMESPACE: 'haproxy',
     PREVIEW_MAX_PER_REPOSITORY: '2',
+    // The bed's pod (kwok) and service ranges.
+    PREVIEW_CLUSTER_CIDRS: '10.0.0.0/16,10.96.0.0/16',
   });
   world.github.setConfig(repo.owner, repo.repo, 'app: hostile\n');
   world.github.setPermission(repo.owner, repo.repo, 'octocat', 'write');
@@ -108,6 +111,10 @@ describe('a pull request cannot put just anything into the cluster', () => {
         expect(world.app.output.join('')).not.toContain(hostile.secret);
       }
       expect(await world.namespacesOf(repo.repositoryId, number)).toEqual([]);
+      const pods = await world.k8s.core.listPodForAllNamespaces({
+        fieldSelector: `metadata.namespace=hostile-pr-${number}`,
+      });
+      expect(pods.items).toEqual([]);
       const leaked = await world.k8s.core.listConfigMapForAllNamespaces({
         labelSelector: `pr-preview.dev/repository-id=${repo.repositoryId},pr-preview.dev/pull-request=${number}`,
       });
@@ -182,6 +189,49 @@ describe('every preview namespace is fenced in by the app', () => {
       { podSelector: {} },
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'haproxy' } } },
     ]);
+    // Out: its own pods, DNS, other namespaces but previews and the app's, and the internet
+    // without cloud metadata addresses and the cluster's own ranges.
+    expect(policy.spec?.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.spec?.egress).toEqual([
+      { to: [{ podSelector: {} }] },
+      {
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
+      {
+        to: [
+          {
+            namespaceSelector: {
+              matchExpressions: [
+                { key: 'app.kubernetes.io/managed-by', operator: 'NotIn', values: ['pr-preview'] },
+                { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['default'] },
+              ],
+            },
+          },
+        ],
+      },
+      {
+        to: [
+          {
+            ipBlock: {
+              cidr: '0.0.0.0/0',
+              except: ['169.254.0.0/16', '10.0.0.0/16', '10.96.0.0/16'],
+            },
+          },
+          { ipBlock: { cidr: '::/0', except: ['fe80::/10'] } },
+        ],
+      },
+    ]);
+    // Pod Security: baseline enforced, restricted warned about and audited.
+    const labels = (await world.k8s.core.readNamespace({ name: namespace })).metadata?.labels;
+    expect(labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'baseline',
+      'pod-security.kubernetes.io/enforce-version': 'latest',
+      'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/audit': 'restricted',
+    });
   });
 
   it('refuses previews past the cap for a repository, and says so', async () => {
@@ -256,6 +306,137 @@ describe('pull requests from forks', () => {
     const namespace = await world.k8s.core.readNamespace({ name: 'forked-pr-70' });
     expect(namespace.metadata?.annotations?.['pr-preview.dev/sha']).toBe(sha(1));
     await world.send('closed', { ...pr, sha: sha(2), labels: ['cd/preview'], fork });
+    await world.waitForComment(pr, /🗑️ destroyed/);
+  });
+});
+
+describe('only the app speaks for the app', () => {
+  const base = { owner: 'acme', repo: 'forged', repositoryId: 9004 };
+  const fork = 'stranger/forged';
+
+  it("ignores an approval that another bot's comment carries, and writes its own comment", async () => {
+    const pr = { ...base, number: 72 };
+    world.github.setConfig('acme', 'forged', 'app: forged\n');
+    world.commit(base, sha(3), 'foo', 'forged');
+    // A CI bot that quotes user text: the marker and a state approving the fork's commit.
+    const forged = world.github.addComment('acme', 'forged', 72, {
+      body: renderComment({ rows: [], approvedSha: sha(3) }),
+      user: { login: 'ci-summary[bot]', type: 'Bot' },
+      performed_via_github_app: { id: 99, slug: 'ci-summary' },
+    });
+    await world.send('labeled', {
+      ...pr,
+      sha: sha(3),
+      labels: ['cd/preview'],
+      label: 'cd/preview',
+      fork,
+    });
+    const own = await world.waitForComment(pr, /⚠️/);
+    expect(own).toContain('approves commit `3333333` with `/preview deploy`');
+    expect(await world.namespacesOf(base.repositoryId, 72)).toEqual([]);
+    expect(world.github.callsMatching('GET', /^\/repos\/acme\/forged\/tarball\//)).toHaveLength(0);
+    expect(world.github.callsMatching('PATCH', new RegExp(`/comments/${forged.id}$`))).toEqual([]);
+    expect(
+      world.github.commentsOn('acme', 'forged', 72).find((c) => c.id === forged.id)?.body,
+    ).toBe(forged.body);
+  });
+});
+
+describe('one host, one preview', () => {
+  const alpha = { owner: 'acme', repo: 'alpha', repositoryId: 9010 };
+  const beta = { owner: 'acme', repo: 'beta', repositoryId: 9011 };
+
+  it('refuses a host that another repository already serves; the first keeps answering on it', async () => {
+    for (const repository of [alpha, beta]) {
+      world.github.setConfig(
+        'acme',
+        repository.repo,
+        `app: ${repository.repo}\nhost: 'shared-{pr}.{domain}'\n`,
+      );
+      world.commit(repository, sha(5), 'foo', repository.repo);
+    }
+    await world.send('labeled', {
+      ...alpha,
+      number: 5,
+      sha: sha(5),
+      labels: ['cd/preview'],
+      label: 'cd/preview',
+    });
+    await world.waitForComment({ ...alpha, number: 5 }, /✅ ready/);
+    await world.send('labeled', {
+      ...beta,
+      number: 5,
+      sha: sha(5),
+      labels: ['cd/preview'],
+      label: 'cd/preview',
+    });
+    const body = await world.waitForComment({ ...beta, number: 5 }, /❌ failed/);
+    const refusal =
+      'host `shared-5.preview.bar.com` is already served by the preview of acme/alpha#5 (namespace `alpha-pr-5`); give this repository a `host` template of its own in .github/preview.yml';
+    expect(body).toContain(refusal);
+    expect(logged(world.app.output.join(''))).toContain(refusal);
+    expect(await world.namespacesOf(beta.repositoryId, 5)).toEqual([]);
+    const ingresses = await world.k8s.networking.listIngressForAllNamespaces();
+    const serving = ingresses.items.filter((i) =>
+      i.spec?.rules?.some((r) => r.host === 'shared-5.preview.bar.com'),
+    );
+    expect(serving.map((i) => i.metadata?.namespace)).toEqual(['alpha-pr-5']);
+    for (const repository of [alpha, beta]) {
+      await world.send('closed', { ...repository, number: 5, sha: sha(5), labels: ['cd/preview'] });
+    }
+    await world.waitForComment({ ...alpha, number: 5 }, /🗑️ destroyed/);
+  });
+});
+
+describe('what a chart may grant its own pods', () => {
+  const repository = { owner: 'acme', repo: 'reader', repositoryId: 9012 };
+
+  it('lets a chart bind its ServiceAccount to a Role that lists Secrets, which reaches its own namespace only', async () => {
+    const pr = { ...repository, number: 8 };
+    world.github.setConfig('acme', 'reader', 'app: reader\n');
+    world.commit(repository, sha(8), 'foo', 'reader', {
+      '.cloud/charts/reader/templates/reader.yaml': [
+        'apiVersion: v1',
+        'kind: ServiceAccount',
+        'metadata: { name: secret-reader }',
+        'automountServiceAccountToken: true',
+        '---',
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: Role',
+        'metadata: { name: secret-reader }',
+        'rules: [{ apiGroups: [""], resources: [secrets], verbs: [get, list] }]',
+        '---',
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: RoleBinding',
+        'metadata: { name: secret-reader }',
+        'roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: secret-reader }',
+        'subjects: [{ kind: ServiceAccount, name: secret-reader }]',
+        '',
+      ].join('\n'),
+    });
+    await world.send('labeled', {
+      ...pr,
+      sha: sha(8),
+      labels: ['cd/preview'],
+      label: 'cd/preview',
+    });
+    await world.waitForComment(pr, /✅ ready/);
+
+    // The token its pods would mount: it lists its own Secrets and nobody else's.
+    const token = await world.k8s.core.createNamespacedServiceAccountToken({
+      name: 'secret-reader',
+      namespace: 'reader-pr-8',
+      body: { spec: { audiences: [], expirationSeconds: 600 } },
+    });
+    const asPod = kubeConfigAs(world.k8s.kc, token.status?.token ?? '');
+    const core = asPod.makeApiClient(CoreV1Api);
+    const own = await core.listNamespacedSecret({ namespace: 'reader-pr-8' });
+    expect(own.items.map((s) => s.metadata?.name)).toContain('registry-pull');
+    await expect(core.listNamespacedSecret({ namespace: 'limited-pr-61' })).rejects.toMatchObject({
+      code: 403,
+    });
+    await expect(core.listSecretForAllNamespaces()).rejects.toMatchObject({ code: 403 });
+    await world.send('closed', { ...pr, sha: sha(8), labels: ['cd/preview'] });
     await world.waitForComment(pr, /🗑️ destroyed/);
   });
 });

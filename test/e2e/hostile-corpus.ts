@@ -56,7 +56,60 @@ function repeated(block: Buffer, length: number): Buffer {
 const rbac = 'apiVersion: rbac.authorization.k8s.io/v1';
 const controllerConfig = "which would write into the shared ingress controller's configuration";
 
+/** A Deployment `evil` whose pod has `pod` in its spec and `container` in its one container. */
+const evilDeployment = (pod: string, container = '') =>
+  template(
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: evil }\nspec:\n  selector: { matchLabels: { app: evil } }\n  template:\n    metadata: { labels: { app: evil } }\n    spec:\n${pod ? `      ${pod}\n` : ''}      containers: [{ name: shell, image: busybox${container} }]\n`,
+  );
+const breaks = (object: string) =>
+  `${object} breaks the Pod Security level "baseline" of previews:`;
+
 export const hostileCorpus: HostileCase[] = [
+  // Pods that would leave their preview: refused by Pod Security before anything runs.
+  {
+    what: 'a privileged container',
+    files: evilDeployment('', ', securityContext: { privileged: true }'),
+    refusal: `${breaks('Deployment `evil`')} privileged (container "shell" must not set securityContext.privileged=true)`,
+  },
+  {
+    what: "a hostPath volume onto the node's root",
+    files: evilDeployment('volumes: [{ name: root, hostPath: { path: / } }]'),
+    refusal: `${breaks('Deployment `evil`')} hostPath volumes (volume "root")`,
+  },
+  {
+    what: "the node's network",
+    files: evilDeployment('hostNetwork: true'),
+    refusal: `${breaks('Deployment `evil`')} host namespaces (hostNetwork=true)`,
+  },
+  {
+    what: "the node's process namespace",
+    files: evilDeployment('hostPID: true'),
+    refusal: `${breaks('Deployment `evil`')} host namespaces (hostPID=true)`,
+  },
+  {
+    what: "the node's IPC namespace",
+    files: evilDeployment('hostIPC: true'),
+    refusal: `${breaks('Deployment `evil`')} host namespaces (hostIPC=true)`,
+  },
+  {
+    what: 'an added capability',
+    files: evilDeployment('', ', securityContext: { capabilities: { add: [SYS_ADMIN] } }'),
+    refusal: `${breaks('Deployment `evil`')} non-default capabilities (container "shell" must not include "SYS_ADMIN" in securityContext.capabilities.add)`,
+  },
+  {
+    what: 'a privileged pod template in a CronJob',
+    files: template(
+      'apiVersion: batch/v1\nkind: CronJob\nmetadata: { name: evil }\nspec:\n  schedule: "* * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{ name: shell, image: busybox, securityContext: { privileged: true } }]\n',
+    ),
+    refusal: `${breaks('CronJob `evil`')} privileged (container "shell" must not set securityContext.privileged=true)`,
+  },
+  {
+    what: 'a hostPath volume in a pre-install hook Job',
+    files: template(
+      'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: evil\n  annotations: { helm.sh/hook: pre-install }\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      volumes: [{ name: root, hostPath: { path: / } }]\n      containers: [{ name: shell, image: busybox }]\n',
+    ),
+    refusal: `${breaks('Job `evil`')} hostPath volumes (volume "root")`,
+  },
   // Objects a preview may not create.
   {
     what: 'a ClusterRole',

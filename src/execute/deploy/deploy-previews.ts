@@ -7,6 +7,7 @@ import { overCap, type PreviewCaps } from '../../deploy/namespace-policies.ts';
 import { redactValues } from '../../deploy/redact.ts';
 import { UserFacingError } from '../../errors.ts';
 import { labelKeys } from '../../plan/labels.ts';
+import { hostsTaken } from '../../plan/host-claims.ts';
 import { allPreviewsSelector } from '../../plan/targets.ts';
 import type { PreviewTarget } from '../../plan/types.ts';
 import type {
@@ -70,7 +71,7 @@ export async function deployPreviews(
     .catch((error: unknown) =>
       deps.logger.warn({ err: error }, 'could not show the deploy on the comment'),
     );
-  const refusedByCap = await capsRefusals(deps, params);
+  const refusedByPlatform = await platformRefusals(deps, params);
   let secrets: SecretCopy[] = [];
   const workDir = await mkdtemp(join(tmpdir(), 'pr-preview-chart-'));
   let outcomes: TenantOutcome[];
@@ -94,8 +95,8 @@ export async function deployPreviews(
         const chartSecrets: string[] = [];
         try {
           if (chartError) throw chartError;
-          const overCapReason = refusedByCap.get(target.namespace);
-          if (overCapReason) throw new UserFacingError(overCapReason);
+          const refusal = refusedByPlatform.get(target.namespace);
+          if (refusal) throw new UserFacingError(refusal);
           const notes = await deployTenant({
             deps,
             logger,
@@ -150,12 +151,17 @@ export async function deployPreviews(
   return outcomes;
 }
 
-/** New previews beyond the app's caps, with the reason the comment shows. */
-async function capsRefusals(deps: DeployDeps, params: DeployParams): Promise<Map<string, string>> {
+/**
+ * Targets the platform refuses, with the reason the comment shows: new
+ * previews beyond the app's caps, and hosts another preview already serves.
+ */
+async function platformRefusals(
+  deps: DeployDeps,
+  params: DeployParams,
+): Promise<Map<string, string>> {
+  const all = (await deps.cluster.listPreviews(allPreviewsSelector)).filter((p) => !p.terminating);
   const existing = new Set(params.observed.map((p) => p.namespace));
   const newNamespaces = params.targets.map((t) => t.namespace).filter((n) => !existing.has(n));
-  if (newNamespaces.length === 0) return new Map();
-  const all = (await deps.cluster.listPreviews(allPreviewsSelector)).filter((p) => !p.terminating);
   const repositoryId = Number(params.targets[0]?.labels[labelKeys.repositoryId]);
   const { refused } = overCap({
     newNamespaces,
@@ -163,5 +169,8 @@ async function capsRefusals(deps: DeployDeps, params: DeployParams): Promise<Map
     existingTotal: all.length,
     caps: deps.caps,
   });
-  return new Map(refused.map((r) => [r.namespace, r.reason]));
+  return new Map([
+    ...refused.map((r) => [r.namespace, r.reason] as const),
+    ...hostsTaken(params.targets, all),
+  ]);
 }

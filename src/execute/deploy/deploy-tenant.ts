@@ -1,5 +1,6 @@
 import type { PreviewConfig } from '../../config/resolve-config.ts';
-import type { Guardrails } from '../../deploy/guardrails.ts';
+import { refusalError, type Guardrails } from '../../deploy/guardrails.ts';
+import { podSecurityRefusals } from '../../deploy/pod-security.ts';
 import {
   namespaceReader as namespaceReaderObjects,
   type NamespacePolicy,
@@ -74,7 +75,7 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
     }
   };
   try {
-    logReplaced(logger, await deps.cluster.apply(release.objects, { dryRun: true }), true);
+    await dryRun(deps, logger, release);
     await runHooks({ ...hookParams(params), step: release.hooks.pre });
   } catch (error) {
     await giveUp();
@@ -158,6 +159,31 @@ async function namespaceReader(cluster: Cluster, target: PreviewTarget) {
   if (reader) return reader;
   await cluster.apply(namespaceReaderObjects(target), { dryRun: false });
   return cluster.namespaceReader(target.namespace);
+}
+
+/**
+ * Asks the API server about everything the deploy will create, changing
+ * nothing: the release as it will be applied, and every hook as it will be
+ * created, afresh. A workload whose pod template breaks the Pod Security
+ * level of previews is admitted with a warning only, and its pods would then
+ * fail one by one: such templates refuse the deploy here, naming each object.
+ */
+async function dryRun(deps: TenantDeps, logger: Logger, release: Release): Promise<void> {
+  const main = await deps.cluster.apply(release.objects, { dryRun: true });
+  logReplaced(logger, main, true);
+  const { pre, post, preDelete } = release.hooks;
+  const hooks = [...new Set([...pre.hooks, ...post.hooks, ...preDelete.hooks])].map(
+    (hook) => hook.object,
+  );
+  const fresh = await deps.cluster.apply(hooks, { dryRun: true, asNew: true });
+  const level = deps.namespacePolicy.podSecurity;
+  const judged = await deps.cluster.podSecurityWarnings([...release.objects, ...hooks], level);
+  const refusals = podSecurityRefusals(judged, level);
+  if (refusals.length > 0) throw refusalError(refusals);
+  // What the namespace warns about beyond its level (restricted), for the platform team.
+  for (const { ref, messages } of [...main.warnings, ...fresh.warnings]) {
+    logger.info({ object: `${ref.kind} ${ref.name}`, warnings: messages }, 'the API server warned');
+  }
 }
 
 function hookParams(params: TenantDeploy) {

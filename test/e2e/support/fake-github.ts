@@ -14,7 +14,12 @@ export interface Comment {
   id: number;
   body: string;
   user: { login: string; type: 'Bot' | 'User' };
+  /** The GitHub App that wrote it, if one did. */
+  performed_via_github_app: { id: number; slug: string } | null;
 }
+
+/** The app under test, as GitHub knows it: APP_ID 1, whose bot is `pr-preview[bot]`. */
+export const appUnderTest = { id: 1, slug: 'pr-preview', login: 'pr-preview[bot]' };
 
 export interface DeploymentStatus {
   state: string;
@@ -184,6 +189,19 @@ export class FakeGitHub {
     return this.reactions.filter((r) => r.commentId === commentId).map((r) => r.content);
   }
 
+  /** A comment written by someone else than the app, such as another bot. */
+  addComment(
+    owner: string,
+    repo: string,
+    issue: number,
+    comment: Pick<Comment, 'body' | 'user' | 'performed_via_github_app'>,
+  ): Comment {
+    const key = `${owner}/${repo}#${issue}`;
+    const added = { id: this.nextCommentId++, ...comment };
+    this.comments.set(key, [...(this.comments.get(key) ?? []), added]);
+    return added;
+  }
+
   commentsOn(owner: string, repo: string, issue: number): Comment[] {
     return this.comments.get(`${owner}/${repo}#${issue}`) ?? [];
   }
@@ -213,6 +231,9 @@ export class FakeGitHub {
         (typeof this.faults)[number],
       ];
       return send(status, { message }, headers);
+    }
+    if (req.method === 'GET' && path === '/app') {
+      return send(200, { id: appUnderTest.id, slug: appUnderTest.slug, name: appUnderTest.slug });
     }
     if (req.method === 'GET' && path === '/app/installations') {
       return send(
@@ -373,7 +394,8 @@ export class FakeGitHub {
         const comment: Comment = {
           id: this.nextCommentId++,
           body: (body as { body: string }).body,
-          user: { login: 'pr-preview[bot]', type: 'Bot' },
+          user: { login: appUnderTest.login, type: 'Bot' },
+          performed_via_github_app: { id: appUnderTest.id, slug: appUnderTest.slug },
         };
         this.comments.set(key, [...list, comment]);
         return send(201, comment);

@@ -56,3 +56,17 @@ export async function namespaceGone(core: CoreV1Api, name: string): Promise<bool
     throw error;
   }
 }
+
+/** The test cluster as someone else: a ServiceAccount's token instead of the admin's certificate. */
+export function kubeConfigAs(admin: KubeConfig, token: string): KubeConfig {
+  const cluster = admin.getCurrentCluster();
+  if (!cluster) throw new Error('the test kubeconfig has no cluster');
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ ...cluster, name: 'bed' }],
+    users: [{ name: 'token', token }],
+    contexts: [{ name: 'token', cluster: 'bed', user: 'token' }],
+    currentContext: 'token',
+  });
+  return kc;
+}

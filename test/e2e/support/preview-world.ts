@@ -8,7 +8,7 @@ import {
   type PullRequestParams,
 } from '../../fixtures/webhook-payloads.ts';
 import { AppProcess } from './app-process.ts';
-import { FakeGitHub } from './fake-github.ts';
+import { appUnderTest, FakeGitHub } from './fake-github.ts';
 import { clients, eventually } from './kube.ts';
 
 export const fixtureCharts = resolve(
@@ -81,7 +81,7 @@ export class PreviewWorld {
   commentBody(params: { owner: string; repo: string; number: number }): string | undefined {
     const sticky = this.github
       .commentsOn(params.owner, params.repo, params.number)
-      .filter((c) => c.body.startsWith(stickyMarker));
+      .filter((c) => c.body.startsWith(stickyMarker) && c.user.login === appUnderTest.login);
     if (sticky.length > 1) throw new Error(`expected one sticky comment, found ${sticky.length}`);
     return sticky[0]?.body;
   }

@@ -1,0 +1,80 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ObjectRef } from '../ports.ts';
+
+/** The kinds whose pod templates Pod Security judges (its pod spec extractor's list). */
+const podBearing = new Set([
+  'v1/Pod',
+  'v1/PodTemplate',
+  'v1/ReplicationController',
+  'apps/v1/ReplicaSet',
+  'apps/v1/Deployment',
+  'apps/v1/StatefulSet',
+  'apps/v1/DaemonSet',
+  'batch/v1/Job',
+  'batch/v1/CronJob',
+]);
+
+export function bearsPods(object: KubernetesObject): boolean {
+  return podBearing.has(`${object.apiVersion}/${object.kind}`);
+}
+
+/** Pod Security Standards levels, most open first. */
+export const podSecurityLevels = ['privileged', 'baseline', 'restricted'] as const;
+export type PodSecurityLevel = (typeof podSecurityLevels)[number];
+
+/**
+ * Pod Security Admission labels of every preview namespace: the app's level
+ * enforced, and `restricted` warned about and audited, so that the platform
+ * team sees what a stricter level would refuse.
+ */
+export function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
+  const prefix = 'pod-security.kubernetes.io';
+  return {
+    [`${prefix}/enforce`]: level,
+    [`${prefix}/enforce-version`]: 'latest',
+    [`${prefix}/warn`]: 'restricted',
+    [`${prefix}/warn-version`]: 'latest',
+    [`${prefix}/audit`]: 'restricted',
+    [`${prefix}/audit-version`]: 'latest',
+  };
+}
+
+/**
+ * The texts of an HTTP `Warning` header as the API server sends them
+ * (`299 - "text"`, RFC 7234), several joined by commas.
+ */
+export function parseWarnings(header: string | undefined): string[] {
+  if (!header) return [];
+  const texts: string[] = [];
+  for (const match of header.matchAll(/\d{3}\s+\S+\s+"((?:[^"\\]|\\.)*)"/g)) {
+    texts.push((match[1] as string).replace(/\\(.)/g, '$1'));
+  }
+  return texts;
+}
+
+const violation = /^would violate PodSecurity "([a-z]+):[^"]*": (.+)$/s;
+
+/**
+ * What the API server said a workload's pod template would violate at the
+ * enforced level. It admits the workload itself and only warns; its pods
+ * would then be refused one by one, so the deploy refuses it first.
+ */
+export function podSecurityViolations(warnings: string[], enforced: PodSecurityLevel): string[] {
+  return warnings.flatMap((warning) => {
+    const match = violation.exec(warning);
+    return match && match[1] === enforced ? [match[2] as string] : [];
+  });
+}
+
+/** One refusal line per object whose pod template breaks the enforced level. */
+export function podSecurityRefusals(
+  warnings: { ref: ObjectRef; messages: string[] }[],
+  enforced: PodSecurityLevel,
+): string[] {
+  return warnings.flatMap(({ ref, messages }) =>
+    podSecurityViolations(messages, enforced).map(
+      (what) =>
+        `${ref.kind} \`${ref.name}\` breaks the Pod Security level "${enforced}" of previews: ${what}`,
+    ),
+  );
+}
