@@ -7,7 +7,8 @@ import { stopGracefullyOnTerm } from './operations/graceful-shutdown.ts';
 import { operationsHandler } from './operations/operations-handler.ts';
 import type { Logger } from './ports.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
-import { createServices } from './services.ts';
+import { Readiness } from './operations/readiness.ts';
+import { clusterSource, createServices } from './services.ts';
 import { readSettings } from './settings.ts';
 
 export default function prPreview(app: Probot, options: ApplicationFunctionOptions): void {
@@ -23,12 +24,16 @@ export default function prPreview(app: Probot, options: ApplicationFunctionOptio
 
   const reconciler = new Reconciler(app, services);
   const stopping = stopGracefullyOnTerm(services, reconciler);
-  options.addHandler(
-    operationsHandler({
-      cluster: services.cluster,
-      metrics: services.metrics,
-      shuttingDown: stopping,
-    }),
-  );
-  reconciler.start();
+  const clusterConfigured = clusterSource(process.env) !== undefined;
+  const readiness = new Readiness({
+    cluster: services.cluster,
+    clusterConfigured,
+    helmBin: services.settings.helmBin,
+    shuttingDown: stopping,
+    logger: services.logger,
+  });
+  options.addHandler(operationsHandler({ readiness, metrics: services.metrics }));
+  void readiness.start();
+  // Without a cluster every pass would fail the same way; the log has said why once.
+  if (clusterConfigured) reconciler.start();
 }

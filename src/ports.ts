@@ -2,7 +2,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { GateResult } from './plan/check-gate.ts';
 import type { PreviewOrigin } from './plan/labels.ts';
 import type { PodSecurityLevel } from './deploy/pod-security.ts';
-import type { PreviewTarget } from './plan/types.ts';
+import type { FailureRecord } from './plan/failure-memory.ts';
+import type { PreviewTarget, PullRequestRef } from './plan/types.ts';
 
 /** Identity of an applied object, kept on the namespace so a redeploy can prune. */
 export interface ObjectRef {
@@ -119,6 +120,14 @@ export interface ClusterDiscovery {
   facts(options?: { refresh?: boolean }): Promise<ClusterFacts>;
 }
 
+/** Failed commits, kept in the cluster so that a restart forgets nothing. */
+export interface FailureMemory {
+  list(): Promise<FailureRecord[]>;
+  get(pr: Pick<PullRequestRef, 'repositoryId' | 'number'>): Promise<FailureRecord | undefined>;
+  put(record: FailureRecord): Promise<void>;
+  clear(pr: Pick<PullRequestRef, 'repositoryId' | 'number'>): Promise<void>;
+}
+
 /** What a preview namespace gets of a Secret from the app's source namespace. */
 export interface SecretCopy {
   name: string;
@@ -153,8 +162,11 @@ export interface SmokeProbe {
 }
 
 export interface ChartSource {
-  /** The repository's tarball at `sha`, as GitHub serves it (gzip, one top folder). */
-  downloadArchive(sha: string): Promise<Buffer>;
+  /**
+   * Writes the repository's tarball at `sha`, as GitHub serves it (gzip, one
+   * top folder), to `file`, streamed; refuses one past its size cap.
+   */
+  downloadArchive(sha: string, file: string): Promise<void>;
 }
 
 export interface ChartRenderer {
@@ -187,6 +199,10 @@ export interface CommentRow {
   note?: string;
   /** When waiting began (ms since the epoch), for the wait's timeout. */
   since?: number;
+  /** On a waiting row: a command asked for it, so the preview outlives the labels. */
+  origin?: PreviewOrigin;
+  /** On a waiting row: `/preview redeploy` asked for it, so it is deleted first once checks pass. */
+  recreate?: boolean;
 }
 
 export interface CommentState {
@@ -215,4 +231,6 @@ export interface Metrics {
   deployFinished(result: 'success' | 'failure', seconds: number): void;
   destroyFinished(result: 'success' | 'failure', count: number): void;
   githubRateLimit(remaining: number): void;
+  /** A reconcile pass went on past an error: a repository it could not list, a repair it could not queue. */
+  reconcileError(stage: 'list' | 'queue'): void;
 }

@@ -1,6 +1,9 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import pLimit from 'p-limit';
+import { existsSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
 import { KubernetesCluster } from './deploy/kubernetes-cluster.ts';
 import { KubernetesDiscovery } from './deploy/kubernetes-discovery.ts';
 import { podSecurityLabels } from './deploy/pod-security.ts';
@@ -10,11 +13,19 @@ import { PullRequestLocks } from './reconcile/pull-request-locks.ts';
 import { HelmRenderer } from './deploy/helm.ts';
 import { HttpSmokeProbe } from './deploy/http-smoke-probe.ts';
 import { PreviewMetrics } from './operations/metrics.ts';
-import type { ChartRenderer, Cluster, ClusterDiscovery, Logger, SmokeProbe } from './ports.ts';
+import type {
+  ChartRenderer,
+  Cluster,
+  ClusterDiscovery,
+  FailureMemory,
+  Logger,
+  SmokeProbe,
+} from './ports.ts';
+import { KubernetesFailureMemory } from './deploy/kubernetes-failure-memory.ts';
 import { DeliveryLog } from './queue/delivery-log.ts';
 import { KeyedQueue } from './queue/keyed-queue.ts';
 import { WaitTimers } from './queue/wait-timers.ts';
-import type { Settings } from './settings.ts';
+import { settingsFingerprint, type Settings } from './settings.ts';
 
 /** Long-lived parts shared by every handler. */
 export interface Services {
@@ -23,6 +34,8 @@ export interface Services {
   /** The API server's version and APIs, for helm's `.Capabilities` and the guardrails. */
   discovery: ClusterDiscovery;
   renderer: ChartRenderer;
+  /** How many renders run at once, across all jobs. */
+  renderSlots: <T>(work: () => Promise<T>) => Promise<T>;
   queue: KeyedQueue;
   deliveries: DeliveryLog;
   waits: WaitTimers;
@@ -32,7 +45,23 @@ export interface Services {
   locks: PullRequestLocks;
   /** This app on GitHub, to tell its own comments from others'. */
   identity: AppIdentity;
+  /** Failed commits, so that the reconciler backs off from them. */
+  failures: FailureMemory;
+  /** Digest of the settings that decide a deploy. */
+  settingsFingerprint: string;
   logger: Logger;
+}
+
+/**
+ * Where the app finds its cluster: a kubeconfig (KUBECONFIG or ~/.kube/config)
+ * or, in a pod, its ServiceAccount. Undefined when there is none, where the
+ * client would otherwise try localhost:8080 and fail at every call.
+ */
+export function clusterSource(env: NodeJS.ProcessEnv): 'kubeconfig' | 'in-cluster' | undefined {
+  if (env.KUBECONFIG?.trim()) return 'kubeconfig';
+  if (existsSync(join(homedir(), '.kube', 'config'))) return 'kubeconfig';
+  if (env.KUBERNETES_SERVICE_HOST) return 'in-cluster';
+  return undefined;
 }
 
 export function createServices(
@@ -55,6 +84,7 @@ export function createServices(
     cluster,
     discovery: new KubernetesDiscovery(kubeConfig),
     renderer: new HelmRenderer(settings.helmBin),
+    renderSlots: pLimit(settings.renderConcurrency),
     queue,
     metrics: new PreviewMetrics({ queueDepth: () => queue.depth, cluster }),
     deliveries: new DeliveryLog(),
@@ -63,6 +93,8 @@ export function createServices(
     leases,
     locks: new PullRequestLocks(leases, logger),
     identity,
+    failures: new KubernetesFailureMemory(kubeConfig, settings.leaseNamespace),
+    settingsFingerprint: settingsFingerprint(settings),
     logger,
   };
 }

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { durationMs } from './config/resolve-config.ts';
+import { locateHelm } from './deploy/helm-binary.ts';
 import { isCidr } from './deploy/network-policy.ts';
+import type { Backoff } from './plan/failure-memory.ts';
 import { podSecurityLevels, type PodSecurityLevel } from './deploy/pod-security.ts';
 import { defaultGuardrails, type Guardrails } from './deploy/guardrails.ts';
 import {
@@ -16,6 +19,8 @@ export interface Settings {
   helmBin: string;
   /** Pull requests worked on at the same time. */
   concurrency: number;
+  /** Charts rendered at the same time, across all pull requests and tenants. */
+  renderConcurrency: number;
   /** Where smoke checks reach the ingress controller, e.g. http://haproxy.ingress.svc. */
   ingressUrl?: string;
   /** Between reconcile passes; 0 turns the reconciler off. */
@@ -30,6 +35,8 @@ export interface Settings {
   caps: PreviewCaps;
   /** Secrets copied into every preview namespace, from a namespace of the app's. */
   secrets?: { namespace: string; names: string[] };
+  /** How long the reconciler waits before it tries a failed commit again, doubling each time. */
+  failureBackoff: Backoff;
 }
 
 const serviceAccountNamespaceFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -82,11 +89,16 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     },
     ...secretsSetting(env),
     reconcileIntervalMs: durationSetting(env, 'PREVIEW_RECONCILE_INTERVAL', '5m'),
+    failureBackoff: {
+      firstMs: durationSetting(env, 'PREVIEW_FAILURE_BACKOFF', '5m'),
+      maxMs: durationSetting(env, 'PREVIEW_FAILURE_BACKOFF_MAX', '6h'),
+    },
     shutdownGraceMs: durationSetting(env, 'PREVIEW_SHUTDOWN_GRACE', '25s'),
     leaseNamespace,
     previewDomain,
-    helmBin: env.HELM_BIN?.trim() || 'helm',
+    helmBin: env.HELM_BIN?.trim() || locateHelm(env),
     concurrency,
+    renderConcurrency: countSetting(env, 'PREVIEW_RENDER_CONCURRENCY', 2),
     ...(ingressUrl ? { ingressUrl } : {}),
   };
 }
@@ -183,4 +195,20 @@ function secretsSetting(env: NodeJS.ProcessEnv): {
       'PREVIEW_SECRETS needs PREVIEW_SECRETS_NAMESPACE, the namespace to copy them from',
     );
   return { secrets: { namespace, names } };
+}
+
+/**
+ * A short digest of the settings that decide what a deploy does: a failed
+ * commit is tried again at once when they change.
+ */
+export function settingsFingerprint(settings: Settings): string {
+  const deciding = {
+    previewDomain: settings.previewDomain,
+    helmBin: settings.helmBin,
+    guardrails: settings.guardrails,
+    namespacePolicy: settings.namespacePolicy,
+    caps: settings.caps,
+    secrets: settings.secrets,
+  };
+  return createHash('sha256').update(JSON.stringify(deciding)).digest('hex').slice(0, 12);
 }

@@ -32,7 +32,8 @@ const callNeeds: Record<string, Need[]> = {
   'repos.listDeployments': [{ deployments: 'read' }],
   'repos.downloadTarballArchive': [{ contents: 'read' }],
   'repos.getCollaboratorPermissionLevel': [{ metadata: 'read' }],
-  'repos.getCombinedStatusForRef': [{ statuses: 'read' }],
+  'repos.listCommitStatusesForRef': [{ statuses: 'read' }],
+  'repos.listDeploymentStatuses': [{ deployments: 'read' }],
   'checks.listForRef': [{ checks: 'read' }],
   'apps.listReposAccessibleToInstallation': [{ metadata: 'read' }],
   // Made as the app itself (JWT), not as an installation.

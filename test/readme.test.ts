@@ -17,7 +17,7 @@ function sourceText(): string {
 
 describe('README', () => {
   it('documents every setting the app reads from its environment', () => {
-    const settings = new Set(sourceText().match(/PREVIEW_[A-Z_]+/g));
+    const settings = new Set(sourceText().match(/\bPREVIEW_[A-Z_]+/g));
     expect([...settings].filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 

@@ -5,11 +5,19 @@ import { readSettings } from '../src/settings.ts';
 
 describe('readSettings', () => {
   it('reads the defaults', () => {
-    expect(readSettings({ PREVIEW_DOMAIN: 'Preview.Bar.com' })).toEqual({
+    expect(
+      readSettings({
+        PREVIEW_DOMAIN: 'Preview.Bar.com',
+        PATH: '',
+        PR_PREVIEW_TOOLS_DIR: '/nonexistent',
+      }),
+    ).toEqual({
       previewDomain: 'preview.bar.com',
       helmBin: 'helm',
       concurrency: 4,
+      renderConcurrency: 2,
       reconcileIntervalMs: 300_000,
+      failureBackoff: { firstMs: 300_000, maxMs: 21_600_000 },
       shutdownGraceMs: 25_000,
       leaseNamespace: 'default',
       guardrails: defaultGuardrails,
@@ -42,13 +50,18 @@ describe('readSettings', () => {
         PREVIEW_POD_SECURITY: 'restricted',
         PREVIEW_EGRESS_CIDRS: '203.0.113.0/24, 2001:db8::/32',
         PREVIEW_CLUSTER_CIDRS: '10.0.0.0/16,10.96.0.0/12',
+        PREVIEW_FAILURE_BACKOFF: '30s',
+        PREVIEW_RENDER_CONCURRENCY: '3',
+        PREVIEW_FAILURE_BACKOFF_MAX: '1h',
       }),
     ).toEqual({
       previewDomain: 'preview.bar.com',
       helmBin: '/opt/helm',
       concurrency: 8,
+      renderConcurrency: 3,
       ingressUrl: 'http://haproxy.ingress.svc:8080',
       reconcileIntervalMs: 0,
+      failureBackoff: { firstMs: 30_000, maxMs: 3_600_000 },
       shutdownGraceMs: 60_000,
       leaseNamespace: 'pr-preview',
       guardrails: {

@@ -8,6 +8,8 @@ import { UserFacingError } from '../errors.ts';
 export const archiveLimits = {
   maxFiles: 2_000,
   maxBytes: 50 * 1024 * 1024,
+  /** The whole repository's tarball, as downloaded: kept on disk, never in memory. */
+  maxArchiveBytes: 1024 * 1024 * 1024,
 };
 
 /** A chart path stays inside the repository: relative, no `..`. */
@@ -26,7 +28,8 @@ export function normaliseChartPath(chartPath: string): string {
  * nor make helm read files outside the chart.
  */
 export async function extractChart(params: {
-  archive: Buffer;
+  /** The gzip tarball, as a stream (from the file it was downloaded to) or in memory. */
+  archive: Readable | Buffer;
   chartPath: string;
   dest: string;
 }): Promise<string> {
@@ -70,7 +73,10 @@ export async function extractChart(params: {
     },
   });
   try {
-    await pipeline(Readable.from(params.archive), extractor);
+    const source = Buffer.isBuffer(params.archive)
+      ? Readable.from([params.archive])
+      : params.archive;
+    await pipeline(source, extractor);
   } catch (error) {
     throw unreadableArchive(error);
   }

@@ -1,5 +1,6 @@
 import type { CommitChecks } from '../ports.ts';
 import { row, upsertRows } from './comment-rows.ts';
+import { tearDown } from './tear-down.ts';
 import {
   deployPreviews,
   type DeployDeps,
@@ -16,6 +17,11 @@ export interface GatedDeployDeps extends DeployDeps {
 export type GatedDeployResult =
   { state: 'deployed'; outcomes: TenantOutcome[] } | { state: 'waiting' } | { state: 'blocked' };
 
+export interface GatedDeployParams extends DeployParams {
+  /** `/preview redeploy`: delete the targets' previews first, but only once the checks passed. */
+  recreate?: boolean;
+}
+
 /**
  * Deploys once the configured checks passed on the commit. Until then the
  * tenants show as waiting; a failed check or the timeout ends the wait with
@@ -25,12 +31,16 @@ export type GatedDeployResult =
  */
 export async function deployWhenChecksPass(
   deps: GatedDeployDeps,
-  params: DeployParams,
+  params: GatedDeployParams,
 ): Promise<GatedDeployResult> {
   const { sha, targets, config } = params;
   const gate = await deps.checks.gate(sha, config.waitFor);
-  if (gate.state === 'passed')
-    return { state: 'deployed', outcomes: await deployPreviews(deps, params) };
+  if (gate.state === 'passed') {
+    return {
+      state: 'deployed',
+      outcomes: await deployPreviews(deps, await recreated(deps, params)),
+    };
+  }
 
   const short = sha.slice(0, 7);
   const fail = async (reason: string) => {
@@ -63,9 +73,23 @@ export async function deployWhenChecksPass(
         ...row(target, sha, 'waiting'),
         reason: `waiting for ${names}`,
         since,
+        ...(target.origin === 'command' ? { origin: 'command' as const } : {}),
+        ...(params.recreate ? { recreate: true } : {}),
       })),
     ),
   );
   deps.recheckAt(since + config.waitTimeoutMs, sha);
   return { state: 'waiting' };
+}
+
+/**
+ * For `/preview redeploy`: the targets' previews deleted (their pre-delete
+ * hooks first), as helm uninstall then install; the deploy then installs afresh.
+ */
+async function recreated(deps: GatedDeployDeps, params: GatedDeployParams): Promise<DeployParams> {
+  if (!params.recreate) return params;
+  const names = new Set(params.targets.map((t) => t.namespace));
+  const doomed = params.observed.filter((p) => names.has(p.namespace));
+  await tearDown({ cluster: deps.cluster, logger: deps.logger, previews: doomed });
+  return { ...params, observed: params.observed.filter((p) => !names.has(p.namespace)) };
 }

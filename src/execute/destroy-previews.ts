@@ -1,6 +1,7 @@
 import { environmentName } from '../plan/names.ts';
 import type { TenantSelection } from '../plan/types.ts';
 import type {
+  CommentState,
   Cluster,
   DeploymentLog,
   Logger,
@@ -10,6 +11,7 @@ import type {
   RowStatus,
 } from '../ports.ts';
 import { markDestroyed } from './comment-rows.ts';
+import { failureReason } from './deploy/failure-text.ts';
 import { tearDown } from './tear-down.ts';
 
 export interface DestroyDeps {
@@ -53,6 +55,13 @@ export async function destroyPreviews(
       }
     } catch (error) {
       deps.metrics.destroyFinished('failure', doomed.length);
+      // The rows must not go on saying ready: they say the destroy is unfinished.
+      const reason = `destroy did not finish: ${failureReason(error)}; the reconciler tries again`;
+      await deps.comment
+        .update((state) => markUnfinished(state, doomed, reason))
+        .catch((commentError: unknown) =>
+          deps.logger.warn({ err: commentError }, 'could not show the unfinished destroy'),
+        );
       throw error;
     }
     deps.metrics.destroyFinished('success', doomed.length);
@@ -78,4 +87,16 @@ export async function destroyPreviews(
       deps.logger.warn({ err: error }, 'could not mark GitHub deployments inactive'),
     );
   return doomed;
+}
+
+function markUnfinished(
+  state: CommentState,
+  doomed: ObservedPreview[],
+  reason: string,
+): CommentState {
+  const tenants = new Set(doomed.map((preview) => preview.tenant));
+  return {
+    ...state,
+    rows: state.rows.map((r) => (tenants.has(r.tenant) ? { ...r, status: 'failed', reason } : r)),
+  };
 }

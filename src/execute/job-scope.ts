@@ -27,6 +27,8 @@ export interface PullRequestScope {
   deployments: DeploymentLog;
   /** Reads `.github/preview.yml` (Probot's `context.config`); null when absent. */
   readConfig: () => Promise<unknown>;
+  /** The pull request's head commit now, which a queued job's webhook may no longer show. */
+  readHeadSha: () => Promise<string>;
 }
 
 /** One pull request's key in the work queue. */
@@ -77,6 +79,8 @@ export function scopeFor(params: ScopeParams): PullRequestScope {
     checks: new GitHubCommitChecks(octokit, { owner, repo }),
     deployments: new GitHubDeployments(octokit, { owner, repo }),
     readConfig: params.readConfig,
+    readHeadSha: async () =>
+      (await octokit.rest.pulls.get({ owner, repo, pull_number: number })).data.head.sha,
   };
 }
 

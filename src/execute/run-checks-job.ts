@@ -1,5 +1,7 @@
 import { loadConfig } from '../config/load-config.ts';
 import { buildTargets, previewSelector } from '../plan/targets.ts';
+import type { PreviewOrigin } from '../plan/labels.ts';
+import type { CommentRow } from '../ports.ts';
 import type { Services } from '../services.ts';
 import { withProblems } from './comment-rows.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
@@ -20,24 +22,46 @@ export async function runChecksJob(
     await job.comment.update((state) => withProblems(state, config.problems));
     return;
   }
-  const targets = buildTargets({
-    pr: job.pr,
-    config: config.config,
-    domain: services.settings.previewDomain,
-    sha: job.sha,
-    tenants: waiting.map((r) => r.tenant),
-    origin: 'label',
-  });
-  if (!targets.ok) {
-    await job.comment.update((state) => withProblems(state, targets.problems));
-    return;
-  }
+  // Each waiting row remembers what asked for it: a command's preview outlives the labels,
+  // and a redeploy deletes only now that the checks may have passed.
   const observed = await services.cluster.listPreviews(previewSelector(job.pr));
-  await deployWhenChecksPass(gatedDeployDeps(services, job), {
-    pr: job.pr.number,
-    sha: job.sha,
-    targets: targets.targets,
-    config: config.config,
-    observed,
-  });
+  for (const group of groupsOf(waiting)) {
+    const targets = buildTargets({
+      pr: job.pr,
+      config: config.config,
+      domain: services.settings.previewDomain,
+      sha: job.sha,
+      tenants: group.rows.map((r) => r.tenant),
+      origin: group.origin,
+    });
+    if (!targets.ok) {
+      await job.comment.update((state) => withProblems(state, targets.problems));
+      return;
+    }
+    await deployWhenChecksPass(gatedDeployDeps(services, job), {
+      pr: job.pr.number,
+      sha: job.sha,
+      targets: targets.targets,
+      config: config.config,
+      observed,
+      recreate: group.recreate,
+    });
+  }
+}
+
+/** Waiting rows by what asked for them, so that each group resumes as it was asked. */
+function groupsOf(rows: CommentRow[]) {
+  const groups = new Map<
+    string,
+    { origin: PreviewOrigin; recreate: boolean; rows: CommentRow[] }
+  >();
+  for (const row of rows) {
+    const origin = row.origin ?? 'label';
+    const recreate = row.recreate === true;
+    const key = `${origin}:${recreate}`;
+    const group = groups.get(key) ?? { origin, recreate, rows: [] };
+    group.rows.push(row);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }

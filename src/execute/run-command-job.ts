@@ -19,7 +19,6 @@ import type { Services } from '../services.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
 import { destroyDeps, gatedDeployDeps } from './job-deps.ts';
 import { destroyPreviews } from './destroy-previews.ts';
-import { tearDown } from './tear-down.ts';
 
 export interface CommandJob extends PullRequestScope {
   commands: ParsedCommand[];
@@ -96,17 +95,7 @@ async function runCommands(services: Services, job: CommandJob): Promise<boolean
           // A maintainer's command approves this commit of the fork, and only this one.
           await job.comment.update((state) => ({ ...state, approvedSha: plan.sha }));
         }
-        let current = observed;
-        if (plan.recreate) {
-          const names = new Set(plan.targets.map((t) => t.namespace));
-          // As helm uninstall then install: pre-delete hooks run, then install hooks.
-          await tearDown({
-            cluster: services.cluster,
-            logger: log,
-            previews: observed.filter((p) => names.has(p.namespace)),
-          });
-          current = observed.filter((p) => !names.has(p.namespace));
-        }
+        // A redeploy deletes nothing until the checks have passed.
         const result = await deployWhenChecksPass(
           { ...gatedDeployDeps(services, job), logger: log },
           {
@@ -114,7 +103,8 @@ async function runCommands(services: Services, job: CommandJob): Promise<boolean
             sha: plan.sha,
             targets: plan.targets,
             config: config.config,
-            observed: current,
+            observed,
+            recreate: plan.recreate,
           },
         );
         if (result.state === 'blocked') succeeded = false;

@@ -1,5 +1,7 @@
 import { loadConfig } from '../config/load-config.ts';
 import { planPullRequest, type PullRequestEvent } from '../plan/plan-pull-request.ts';
+import type { FailureRecord } from '../plan/failure-memory.ts';
+import { isBehind } from '../plan/plan-reconcile.ts';
 import { previewSelector } from '../plan/targets.ts';
 import type { PullRequestScope } from './job-scope.ts';
 import type { Services } from '../services.ts';
@@ -14,7 +16,12 @@ export interface PullRequestJob extends PullRequestScope {
 
 /** One pull_request event, planned against what the cluster holds and carried out. */
 export async function runPullRequestJob(services: Services, job: PullRequestJob): Promise<void> {
-  const { pr, event, logger } = job;
+  const { pr, logger } = job;
+  // A job may have waited behind others: it deploys the head as it is now.
+  const event =
+    job.event.action === 'closed' || job.event.action === 'reconcile'
+      ? job.event
+      : { ...job.event, headSha: await job.readHeadSha() };
   const config = event.action === 'closed' ? undefined : await loadConfig(job.readConfig, pr.repo);
   const observed = await services.cluster.listPreviews(previewSelector(pr));
   const plan = planPullRequest({
@@ -45,7 +52,11 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
               .filter((r) => r.status === 'expired' && r.sha === plan.sha)
               .map((r) => r.tenant)
           : [];
-      const targets = plan.targets.filter((t) => !expired.includes(t.tenant));
+      const targets = plan.targets.filter(
+        (t) =>
+          !expired.includes(t.tenant) &&
+          (event.action !== 'reconcile' || isBehind(t, observed, plan.sha)),
+      );
       if (targets.length === 0) return;
       await deployWhenChecksPass(gatedDeployDeps(services, job), {
         pr: pr.number,
@@ -53,6 +64,9 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
         targets,
         config: config.config,
         observed,
+        ...(event.action === 'reconcile'
+          ? { retry: { known: await knownFailure(services, job, plan.sha) } }
+          : {}),
       });
       return;
     }
@@ -63,4 +77,16 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
       );
       return;
   }
+}
+
+/** What failed at this commit before, under these settings: a retry that fails alike stays quiet. */
+async function knownFailure(
+  services: Services,
+  job: PullRequestJob,
+  sha: string,
+): Promise<FailureRecord | undefined> {
+  const record = await services.failures.get(job.pr);
+  return record?.sha === sha && record.settings === services.settingsFingerprint
+    ? record
+    : undefined;
 }

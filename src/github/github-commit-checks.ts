@@ -15,23 +15,32 @@ export class GitHubCommitChecks implements CommitChecks {
 
   async gate(sha: string, required: string[]): Promise<GateResult> {
     if (required.length === 0) return { state: 'passed' };
-    const [runs, status] = await Promise.all([
-      this.octokit.rest.checks.listForRef({
+    // Every page: a commit with many checks must not pass or wait on the first hundred.
+    const [runs, statuses] = await Promise.all([
+      this.octokit.paginate(this.octokit.rest.checks.listForRef, {
         ...this.repo,
         ref: sha,
         per_page: 100,
         filter: 'latest',
       }),
-      this.octokit.rest.repos.getCombinedStatusForRef({ ...this.repo, ref: sha, per_page: 100 }),
+      this.octokit.paginate(this.octokit.rest.repos.listCommitStatusesForRef, {
+        ...this.repo,
+        ref: sha,
+        per_page: 100,
+      }),
     ]);
     return evaluateGate(
       required,
-      runs.data.check_runs.map((r) => ({
-        name: r.name,
-        status: r.status,
-        conclusion: r.conclusion,
-      })),
-      status.data.statuses.map((s) => ({ context: s.context, state: s.state })),
+      runs.map((r) => ({ name: r.name, status: r.status, conclusion: r.conclusion })),
+      latestPerContext(statuses),
     );
   }
+}
+
+/** GitHub lists every status of a commit, newest first; a context's state is its newest. */
+function latestPerContext(statuses: { context: string; state: string }[]) {
+  const seen = new Set<string>();
+  return statuses
+    .filter((s) => !seen.has(s.context) && seen.add(s.context))
+    .map((s) => ({ context: s.context, state: s.state }));
 }

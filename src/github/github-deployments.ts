@@ -43,15 +43,27 @@ export class GitHubDeployments implements DeploymentLog {
     });
   }
 
+  /**
+   * Marks every deployment of the environments that is still active
+   * inactive: GitHub does not retire earlier transient deployments by
+   * itself. Reads are cheap and writes are paced, so each deployment's
+   * latest status is read and only the active ones are written.
+   */
   async deactivate(environments: string[]): Promise<void> {
     for (const environment of environments) {
-      const { data } = await this.octokit.rest.repos.listDeployments({
+      const deployments = await this.octokit.paginate(this.octokit.rest.repos.listDeployments, {
         ...this.repo,
         environment,
-        per_page: 1,
+        per_page: 100,
       });
-      const latest = data[0];
-      if (latest) await this.update(latest.id, 'inactive');
+      for (const deployment of deployments) {
+        const { data: statuses } = await this.octokit.rest.repos.listDeploymentStatuses({
+          ...this.repo,
+          deployment_id: deployment.id,
+          per_page: 1,
+        });
+        if (statuses[0]?.state !== 'inactive') await this.update(deployment.id, 'inactive');
+      }
     }
   }
 }

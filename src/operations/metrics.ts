@@ -28,6 +28,7 @@ export class PreviewMetrics implements Metrics {
   private readonly destroys: Counter<'result'>;
   private readonly deployDuration: Histogram<'result'>;
   private readonly rateLimit: Gauge;
+  private readonly reconcileErrors: Counter<'stage'>;
 
   constructor(sources: { queueDepth: () => number; cluster: Cluster }) {
     const registers = [this.registry];
@@ -52,6 +53,12 @@ export class PreviewMetrics implements Metrics {
       help: 'Time from the start of a tenant deploy to ready or failed',
       labelNames: ['result'],
       buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    });
+    this.reconcileErrors = new Counter({
+      name: 'pr_preview_reconcile_errors_total',
+      help: 'Errors a reconcile pass survived: a repository it could not list, a repair it could not queue',
+      labelNames: ['stage'],
       registers,
     });
     this.rateLimit = new Gauge({
@@ -92,6 +99,10 @@ export class PreviewMetrics implements Metrics {
 
   destroyFinished(result: 'success' | 'failure', count: number): void {
     this.destroys.inc({ result }, count);
+  }
+
+  reconcileError(stage: 'list' | 'queue'): void {
+    this.reconcileErrors.inc({ stage });
   }
 
   githubRateLimit(remaining: number): void {

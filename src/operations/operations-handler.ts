@@ -1,28 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Cluster } from '../ports.ts';
 import type { PreviewMetrics } from './metrics.ts';
-
-const readinessCacheMs = 2_000;
+import type { Readiness } from './readiness.ts';
 
 /**
- * `/healthz` (the process serves), `/readyz` (the API server answers, and the
- * app is not shutting down) and `/metrics`, beside Probot's own routes.
+ * `/healthz` (the process serves), `/readyz` (a cluster that answers, a helm
+ * that runs, and the app not shutting down; the answer says which is
+ * missing) and `/metrics`, beside Probot's own routes.
  */
-export function operationsHandler(params: {
-  cluster: Cluster;
-  metrics: PreviewMetrics;
-  shuttingDown: () => boolean;
-}) {
-  let checkedAt = 0;
-  let reachable = false;
-  const ready = async () => {
-    if (params.shuttingDown()) return false;
-    if (Date.now() - checkedAt > readinessCacheMs) {
-      reachable = await params.cluster.reachable();
-      checkedAt = Date.now();
-    }
-    return reachable;
-  };
+export function operationsHandler(params: { readiness: Readiness; metrics: PreviewMetrics }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (req.method !== 'GET') return false;
     const path = (req.url ?? '').split('?')[0];
@@ -31,14 +16,10 @@ export function operationsHandler(params: {
       return true;
     }
     if (path === '/readyz') {
-      const ok = await ready();
+      const { ready, reason } = await params.readiness.check();
       res
-        .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
-        .end(
-          ok
-            ? 'ready'
-            : 'not ready: the Kubernetes API server does not answer, or the app is stopping',
-        );
+        .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(ready ? 'ready' : `not ready: ${reason}`);
       return true;
     }
     if (path === '/metrics') {

@@ -1,4 +1,6 @@
 import type { ObservedPreview } from '../ports.ts';
+import { retryDue, type FailureRecord } from './failure-memory.ts';
+import type { PreviewTarget } from './types.ts';
 import { isPreviewLabel } from './preview-labels.ts';
 
 export interface OpenPull {
@@ -40,7 +42,13 @@ export interface ReconcileInput {
   installationIds: number[];
   /** Every repository of those installations, with its open pull requests. */
   repositories: KnownRepository[];
+  /** What GitHub could not list this time: nothing of theirs is decided this pass. */
+  unavailable?: { installationIds: number[]; repositoryIds: number[] };
   previews: ObservedPreview[];
+  /** Commits that failed before: not tried again until their backoff is over. */
+  failures?: FailureRecord[];
+  /** The app's settings now: a failure under other settings is tried again at once. */
+  settings?: string;
 }
 
 /**
@@ -58,8 +66,12 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
     byPull.set(key, [...(byPull.get(key) ?? []), preview]);
   }
 
+  const unknown = (preview: ObservedPreview) =>
+    input.unavailable?.installationIds.includes(preview.installationId) ||
+    input.unavailable?.repositoryIds.includes(preview.repositoryId);
   for (const previews of byPull.values()) {
     const first = previews[0] as ObservedPreview;
+    if (unknown(first)) continue;
     const destroy = (
       reason: Extract<ReconcileAction, { kind: 'destroy' }>['reason'],
       doomed: ObservedPreview[],
@@ -97,7 +109,7 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
       : current.filter((p) => p.origin === 'label' && !expired.includes(p));
     if (unwanted.length > 0) destroy('label removed', unwanted, repository);
     const live = current.filter((p) => !expired.includes(p) && !unwanted.includes(p));
-    if (live.some((p) => p.deployingSha || p.sha !== pull.headSha)) {
+    if (live.some((p) => p.deployingSha || p.sha !== pull.headSha) && due(repository, pull)) {
       actions.push({ kind: 'sync', repository, pull });
     }
   }
@@ -106,8 +118,35 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
     for (const pull of repository.openPulls) {
       if (!pull.labels.some(isPreviewLabel) || byPull.has(`${repository.id}#${pull.number}`))
         continue;
-      actions.push({ kind: 'sync', repository, pull });
+      if (due(repository, pull)) actions.push({ kind: 'sync', repository, pull });
     }
   }
   return actions;
+
+  /** A commit that failed waits out its backoff, unless the settings changed since. */
+  function due(repository: KnownRepository, pull: OpenPull): boolean {
+    const record = input.failures?.find(
+      (f) => f.repositoryId === repository.id && f.pullRequest === pull.number,
+    );
+    return retryDue(record, { sha: pull.headSha, settings: input.settings ?? '', now: input.now });
+  }
+}
+
+/** Failure records of pull requests that are no longer open in a repository GitHub listed. */
+export function staleFailures(input: ReconcileInput): FailureRecord[] {
+  return (input.failures ?? []).filter((record) => {
+    const repository = input.repositories.find((r) => r.id === record.repositoryId);
+    if (!repository) return !input.unavailable?.repositoryIds.includes(record.repositoryId);
+    return !repository.openPulls.some((p) => p.number === record.pullRequest);
+  });
+}
+
+/** A reconcile pass repairs a tenant that is missing, half-applied or behind; one at the head stays. */
+export function isBehind(
+  target: Pick<PreviewTarget, 'namespace'>,
+  observed: ObservedPreview[],
+  sha: string,
+): boolean {
+  const preview = observed.find((p) => p.namespace === target.namespace);
+  return !preview || preview.terminating || Boolean(preview.deployingSha) || preview.sha !== sha;
 }

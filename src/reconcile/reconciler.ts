@@ -9,22 +9,27 @@ import { listInstalledRepositories } from '../github/installed-repositories.ts';
 import { readRepositoryConfig } from '../github/repository-config.ts';
 import {
   planReconcile,
+  staleFailures,
   type KnownRepository,
   type ReconcileAction,
 } from '../plan/plan-reconcile.ts';
 import { allPreviewsSelector, previewSelector } from '../plan/targets.ts';
-import type { ObservedPreview } from '../ports.ts';
+import type { Logger, ObservedPreview } from '../ports.ts';
 import type { Services } from '../services.ts';
 
 const leaderLease = 'pr-preview-reconciler';
 
 /**
  * Compares GitHub with the cluster at start and every interval, on one
- * replica (the holder of the reconciler Lease), and queues what repairs the
- * difference: lost webhooks, crashes, closed pull requests, expiry.
+ * replica at a time, and queues what repairs the difference: lost webhooks,
+ * crashes, closed pull requests, expiry. The replica that takes the
+ * reconciler Lease keeps it, renewed, for as long as it lives; the others
+ * skip their passes.
  */
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
+  private renewal: NodeJS.Timeout | undefined;
+  private leading = false;
   private running: Promise<unknown> | undefined;
   private readonly app: Probot;
   private readonly services: Services;
@@ -48,15 +53,16 @@ export class Reconciler {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
+    this.stepDown();
     await this.services.leases.release(leaderLease).catch(() => undefined);
   }
 
   private async tick(): Promise<void> {
     const logger = this.services.logger.child({ component: 'reconciler' });
     try {
-      if (!(await this.services.leases.tryAcquire(leaderLease))) return;
+      if (!(await this.lead(logger))) return;
       const started = Date.now();
-      const { actions, previews } = await this.pass();
+      const { actions, previews } = await this.pass(logger);
       logger.info(
         { previews, actions: actions.length, durationMs: Date.now() - started },
         'reconcile pass done',
@@ -68,14 +74,71 @@ export class Reconciler {
     }
   }
 
-  /** One pass: plan against GitHub and the cluster, queue the actions. */
-  async pass(): Promise<{ actions: ReconcileAction[]; previews: number }> {
-    const [installed, previews] = await Promise.all([
+  /**
+   * Whether this replica leads: it takes the Lease if no live replica holds
+   * it, and from then on renews it in the background, between passes too,
+   * until it loses it or stops.
+   */
+  private async lead(logger: Logger): Promise<boolean> {
+    if (this.leading) return true;
+    if (!(await this.services.leases.tryAcquire(leaderLease))) return false;
+    this.leading = true;
+    logger.info('leading the reconciler');
+    this.renewal = setInterval(() => {
+      this.services.leases.tryAcquire(leaderLease).then(
+        (held) => {
+          if (held) return;
+          logger.warn('another replica took the reconciler lease');
+          this.stepDown();
+        },
+        (error: unknown) => logger.warn({ err: error }, 'could not renew the reconciler lease'),
+      );
+    }, this.services.leases.renewEveryMs);
+    this.renewal.unref();
+    return true;
+  }
+
+  private stepDown(): void {
+    clearInterval(this.renewal);
+    this.leading = false;
+  }
+
+  /**
+   * One pass: plan against GitHub and the cluster, queue the actions. A
+   * repository that cannot be listed, or a repair that cannot be queued, is
+   * logged and counted, and the pass goes on with the rest.
+   */
+  async pass(
+    logger: Logger = this.services.logger,
+  ): Promise<{ actions: ReconcileAction[]; previews: number }> {
+    const [installed, previews, failures] = await Promise.all([
       listInstalledRepositories(this.app),
       this.services.cluster.listPreviews(allPreviewsSelector),
+      this.services.failures.list(),
     ]);
-    const actions = planReconcile({ now: Date.now(), ...installed, previews });
-    for (const action of actions) await this.queue(action, previews);
+    for (const { where, error } of installed.errors) {
+      this.services.metrics.reconcileError('list');
+      logger.warn({ err: error, where }, 'could not list for the reconciler; its previews wait');
+    }
+    const input = {
+      now: Date.now(),
+      ...installed,
+      previews,
+      failures,
+      settings: this.services.settingsFingerprint,
+    };
+    const actions = planReconcile(input);
+    for (const stale of staleFailures(input)) {
+      await this.services.failures
+        .clear({ repositoryId: stale.repositoryId, number: stale.pullRequest })
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not forget a failure'));
+    }
+    for (const action of actions) {
+      await this.queue(action, previews).catch((error: unknown) => {
+        this.services.metrics.reconcileError('queue');
+        logger.warn({ err: error, action: describeAction(action) }, 'could not queue a repair');
+      });
+    }
     return { actions, previews: previews.length };
   }
 

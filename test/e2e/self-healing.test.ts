@@ -1,7 +1,6 @@
 import { CoordinationV1Api, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startComponent, stopComponent } from '../cluster/bed.ts';
-import { AppProcess } from './support/app-process.ts';
 import { eventually } from './support/kube.ts';
 import { PreviewWorld, sha } from './support/preview-world.ts';
 
@@ -11,16 +10,6 @@ const withReconciler = { PREVIEW_RECONCILE_INTERVAL: '2s' };
 let nextCommentId = 80_000;
 
 /** Another replica, or the same app after a restart, against the same cluster and GitHub. */
-async function startReplica(env: Record<string, string> = withReconciler): Promise<AppProcess> {
-  const replica = new AppProcess();
-  await replica.start({
-    githubHost: world.github.host,
-    kubeconfig: world.kubeconfig,
-    helm: world.helm,
-    env,
-  });
-  return replica;
-}
 
 beforeAll(async () => {
   await world.start();
@@ -94,7 +83,7 @@ describe('the reconciler repairs what lost webhooks left', () => {
     });
     world.github.setPullRequest(repo.owner, repo.repo, 804, { headSha: sha(3) });
 
-    const restarted = await startReplica();
+    const restarted = await world.replica(withReconciler);
     try {
       await world.waitForComment({ ...repo, number: 801 }, /FR .* 🗑️ destroyed/);
       await world.waitForComment({ ...repo, number: 803 }, /BE .* 🗑️ destroyed/);
@@ -117,10 +106,12 @@ describe('the reconciler repairs what lost webhooks left', () => {
       );
     } finally {
       await restarted.stop();
+      // Back as the world started it: not reconciling, so that replicas below lead.
       await world.app.start({
         githubHost: world.github.host,
         kubeconfig: world.kubeconfig,
         helm: world.helm,
+        env: { PREVIEW_RECONCILE_INTERVAL: '0' },
       });
     }
   });
@@ -134,7 +125,7 @@ describe('crash safety', () => {
         `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler-${i}\ndata:\n  n: "${i}"\n`,
     ).join('');
     world.commit(repo, sha(4), 'foo', 'heal', { '.cloud/charts/heal/templates/filler.yaml': many });
-    const app = await startReplica({ PREVIEW_RECONCILE_INTERVAL: '0' });
+    const app = await world.replica({ PREVIEW_RECONCILE_INTERVAL: '0' });
     const pr = { ...repo, number: 805 };
     await world.send(
       'labeled',
@@ -166,7 +157,7 @@ describe('crash safety', () => {
     expect(left.metadata?.annotations?.['pr-preview.dev/deploying-sha']).toBe(sha(4));
     expect(left.metadata?.annotations?.['pr-preview.dev/sha']).toBeUndefined();
 
-    const restarted = await startReplica();
+    const restarted = await world.replica(withReconciler);
     try {
       await world.waitForComment(pr, /FR .* ✅ ready \| `4444444`/);
       const namespace = await world.k8s.core.readNamespace({ name: 'heal-pr-805-fr' });
@@ -191,7 +182,7 @@ describe('expiry', () => {
     world.github.addRepository('acme', 'short', 8002);
     world.github.setPermission('acme', 'short', 'writer', 'write');
     world.commit(short, sha(5), 'foo', 'short');
-    const app = await startReplica();
+    const app = await world.replica(withReconciler);
     try {
       await world.send(
         'labeled',
@@ -233,8 +224,8 @@ describe('expiry', () => {
 
 describe('several replicas', () => {
   it('never lets two replicas work on one pull request at once, and reconciles on one', async () => {
-    const a = await startReplica();
-    const b = await startReplica();
+    const a = await world.replica(withReconciler);
+    const b = await world.replica(withReconciler);
     const pr = { ...repo, number: 807 };
     try {
       const before = world.github.calls.length;
@@ -293,7 +284,7 @@ describe('several replicas', () => {
 
 describe('faults and operations', () => {
   it('is not ready while the API server is down, and catches up when it returns', async () => {
-    const app = await startReplica();
+    const app = await world.replica(withReconciler);
     const pr = { ...repo, number: 808 };
     try {
       expect(await app.get('/readyz')).toEqual({ status: 200, body: 'ready' });
@@ -334,7 +325,7 @@ describe('faults and operations', () => {
   });
 
   it('serves health, readiness and Prometheus metrics, and logs repo, PR, tenant and delivery', async () => {
-    const app = await startReplica();
+    const app = await world.replica(withReconciler);
     const pr = { ...repo, number: 809 };
     try {
       world.commit(repo, sha(9), 'foo', 'heal');
@@ -378,7 +369,7 @@ describe('faults and operations', () => {
   });
 
   it('retries GitHub server errors and secondary rate limits, and finishes work in flight on SIGTERM', async () => {
-    const app = await startReplica({ PREVIEW_RECONCILE_INTERVAL: '0' });
+    const app = await world.replica({ PREVIEW_RECONCILE_INTERVAL: '0' });
     const pr = { ...repo, number: 810 };
     world.commit(repo, sha(1), 'foo', 'heal');
     world.github.failNext('POST', /\/issues\/810\/comments$/, 502);

@@ -1,14 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.ts';
-import { defaultGuardrails } from '../../src/deploy/guardrails.ts';
-import { defaultNamespacePolicy } from '../../src/deploy/namespace-policies.ts';
 import {
   deployWhenChecksPass,
   type GatedDeployDeps,
 } from '../../src/execute/deploy-when-checks-pass.ts';
+import { gatedDeployDeps } from '../../src/execute/job-deps.ts';
 import type { GateResult } from '../../src/plan/check-gate.ts';
 import { buildTargets } from '../../src/plan/targets.ts';
-import type { CommentState, Logger } from '../../src/ports.ts';
+import type { CommentState } from '../../src/ports.ts';
+import { fakeScope, fakeServices } from '../support/fake-ports.ts';
 
 const pr = { owner: 'acme', repo: 'foo', repositoryId: 1, installationId: 2, number: 5 };
 const sha = 'a'.repeat(40);
@@ -27,41 +27,22 @@ const built = buildTargets({
 });
 if (!built.ok) throw new Error('targets');
 
-const silent: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
-
 function world(gate: GateResult, initial: CommentState = { rows: [] }) {
-  let state = initial;
+  const { services, cluster } = fakeServices();
+  const scope = fakeScope({ headSha: sha, gate });
+  scope.comment.state = initial;
   const recheckAt = vi.fn();
-  const unused = () => {
-    throw new Error('no deploy may start while checks are not passed');
-  };
-  const deps = {
-    checks: { gate: async () => gate },
-    comment: {
-      read: async () => state,
-      update: async (change: (s: CommentState) => CommentState) => void (state = change(state)),
-    },
-    recheckAt,
-    logger: silent,
-    metrics: { deployFinished: unused, destroyFinished: unused, githubRateLimit: unused },
-    guardrails: defaultGuardrails,
-    namespacePolicy: defaultNamespacePolicy,
-    caps: { perRepository: 10, total: 10 },
-    cluster: { listPreviews: unused } as unknown as GatedDeployDeps['cluster'],
-    chartSource: { downloadArchive: unused },
-    discovery: { facts: unused },
-    renderer: { render: unused },
-    deployments: { start: unused, update: unused, deactivate: unused },
-  } satisfies GatedDeployDeps;
-  const run = () =>
+  const deps: GatedDeployDeps = { ...gatedDeployDeps(services, scope), recheckAt };
+  const run = (extra: { recreate?: boolean } = {}) =>
     deployWhenChecksPass(deps, {
       pr: 5,
       sha,
       targets: built.ok ? built.targets : [],
       config: config.ok ? config.config : (undefined as never),
       observed: [],
+      ...extra,
     });
-  return { run, recheckAt, state: () => state };
+  return { run, recheckAt, state: () => scope.comment.state, cluster, scope };
 }
 
 describe('deployWhenChecksPass', () => {
@@ -112,5 +93,39 @@ describe('deployWhenChecksPass', () => {
       status: 'failed',
       reason: 'not deployed: build-image cancelled on aaaaaaa',
     });
+  });
+
+  it('deletes nothing for a redeploy until the checks passed, and remembers to when they have', async () => {
+    const w = world({ state: 'pending', waitingFor: ['build-image'] });
+    await w.cluster.ensureNamespace(built.ok ? built.targets[0]! : (undefined as never));
+    await w.run({ recreate: true });
+    expect(w.cluster.deleted).toEqual([]);
+    expect(w.state().rows[0]).toMatchObject({ status: 'waiting', recreate: true });
+  });
+
+  it('records a command as the origin of the rows it leaves waiting', async () => {
+    const w = world({ state: 'pending', waitingFor: ['build-image'] });
+    const commanded = buildTargets({
+      pr,
+      config: config.ok ? config.config : (undefined as never),
+      domain: 'preview.bar.com',
+      sha,
+      tenants: ['fr'],
+      origin: 'command',
+    });
+    await deployWhenChecksPass(
+      {
+        ...gatedDeployDeps(fakeServices().services, w.scope),
+        recheckAt: w.recheckAt,
+      },
+      {
+        pr: 5,
+        sha,
+        targets: commanded.ok ? commanded.targets : [],
+        config: config.ok ? config.config : (undefined as never),
+        observed: [],
+      },
+    );
+    expect(w.state().rows[0]).toMatchObject({ status: 'waiting', origin: 'command' });
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { planReconcile, type KnownRepository } from '../../src/plan/plan-reconcile.ts';
+import { recordFailure, sameFailure, type FailureRecord } from '../../src/plan/failure-memory.ts';
+import {
+  planReconcile,
+  staleFailures,
+  type KnownRepository,
+} from '../../src/plan/plan-reconcile.ts';
 import type { ObservedPreview } from '../../src/ports.ts';
 
 const now = Date.parse('2026-11-27T12:00:00Z');
@@ -164,5 +169,111 @@ describe('planReconcile', () => {
         reason: 'pull request closed',
       },
     ]);
+  });
+});
+
+describe('planReconcile with what it could not see and what failed before', () => {
+  const failure = (overrides: Partial<FailureRecord> = {}): FailureRecord => ({
+    repositoryId: 10,
+    pullRequest: 1,
+    sha: head,
+    reasons: { fr: 'helm template failed: boom' },
+    attempts: 1,
+    retryAt: now + 60_000,
+    settings: 's1',
+    ...overrides,
+  });
+
+  it('leaves alone the previews of a repository or installation GitHub could not list', () => {
+    expect(
+      planReconcile({
+        now,
+        installationIds: [100],
+        repositories: [],
+        unavailable: { installationIds: [], repositoryIds: [10] },
+        previews: [preview()],
+      }),
+    ).toEqual([]);
+    expect(
+      planReconcile({
+        now,
+        installationIds: [100],
+        repositories: [],
+        unavailable: { installationIds: [100], repositoryIds: [] },
+        previews: [preview()],
+      }),
+    ).toEqual([]);
+  });
+
+  it.each([
+    ['waits out the backoff of a commit that failed', failure(), 0],
+    ['tries again once the backoff is over', failure({ retryAt: now - 1 }), 1],
+    ['tries a new commit at once', failure({ sha: 'c'.repeat(40) }), 1],
+    ['tries again at once under other settings', failure({ settings: 's0' }), 1],
+  ])('%s', (_what, record, syncs) => {
+    const actions = planReconcile({
+      now,
+      installationIds: [100],
+      repositories: [repo([labelled])],
+      previews: [],
+      failures: [record],
+      settings: 's1',
+    });
+    expect(actions.filter((a) => a.kind === 'sync')).toHaveLength(syncs);
+  });
+
+  it('forgets the failures of pull requests that are no longer open', () => {
+    const input = {
+      now,
+      installationIds: [100],
+      repositories: [repo([labelled])],
+      unavailable: { installationIds: [], repositoryIds: [30] },
+      previews: [],
+      failures: [
+        failure(),
+        failure({ pullRequest: 2 }),
+        failure({ repositoryId: 20 }),
+        failure({ repositoryId: 30 }),
+      ],
+    };
+    expect(staleFailures(input).map((f) => `${f.repositoryId}#${f.pullRequest}`)).toEqual([
+      '10#2',
+      '20#1',
+    ]);
+  });
+});
+
+describe('recordFailure', () => {
+  const base = {
+    pr: { repositoryId: 10, number: 1 },
+    sha: head,
+    reasons: { fr: 'boom' },
+    settings: 's1',
+    now,
+    backoff: { firstMs: 60_000, maxMs: 300_000 },
+  };
+
+  it('doubles the wait for each retry by the reconciler, up to the cap, and starts afresh otherwise', () => {
+    let record = recordFailure({ ...base, previous: undefined, byReconciler: false });
+    expect([record.attempts, record.retryAt - now]).toEqual([1, 60_000]);
+    const waits = [];
+    for (let i = 0; i < 4; i++) {
+      record = recordFailure({ ...base, previous: record, byReconciler: true });
+      waits.push(record.retryAt - now);
+    }
+    expect(waits).toEqual([120_000, 240_000, 300_000, 300_000]);
+    expect(recordFailure({ ...base, previous: record, byReconciler: false }).attempts).toBe(1);
+    expect(
+      recordFailure({ ...base, sha: 'c'.repeat(40), previous: record, byReconciler: true })
+        .attempts,
+    ).toBe(1);
+  });
+
+  it('tells a retry that failed the same way from one that failed otherwise', () => {
+    const record = recordFailure({ ...base, previous: undefined, byReconciler: false });
+    expect(sameFailure(record, { fr: 'boom' })).toBe(true);
+    expect(sameFailure(record, { fr: 'other' })).toBe(false);
+    expect(sameFailure(record, { fr: 'boom', be: 'boom' })).toBe(false);
+    expect(sameFailure(record, {})).toBe(false);
   });
 });

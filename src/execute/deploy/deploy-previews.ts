@@ -1,4 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PreviewConfig } from '../../config/resolve-config.ts';
@@ -10,9 +11,16 @@ import { labelKeys } from '../../plan/labels.ts';
 import { hostsTaken } from '../../plan/host-claims.ts';
 import { allPreviewsSelector } from '../../plan/targets.ts';
 import type { PreviewTarget } from '../../plan/types.ts';
+import {
+  recordFailure,
+  sameFailure,
+  type Backoff,
+  type FailureRecord,
+} from '../../plan/failure-memory.ts';
 import type {
   ChartSource,
   DeploymentLog,
+  FailureMemory,
   Logger,
   Metrics,
   ObservedPreview,
@@ -31,6 +39,10 @@ export interface DeployDeps extends TenantDeps {
   metrics: Metrics;
   caps: PreviewCaps;
   secrets?: { namespace: string; names: string[] };
+  /** Failed commits, remembered so the reconciler backs off from them. */
+  failures: FailureMemory;
+  failureBackoff: Backoff;
+  settingsFingerprint: string;
   logger: Logger;
 }
 
@@ -40,6 +52,11 @@ export interface DeployParams {
   targets: PreviewTarget[];
   config: PreviewConfig;
   observed: ObservedPreview[];
+  /**
+   * Set when the reconciler retries: what failed at this commit before, if
+   * anything. A retry that fails the same way writes nothing to GitHub.
+   */
+  retry?: { known: FailureRecord | undefined };
 }
 
 export interface TenantOutcome {
@@ -60,17 +77,21 @@ export async function deployPreviews(
   params: DeployParams,
 ): Promise<TenantOutcome[]> {
   const { sha, targets } = params;
+  const known = params.retry?.known;
   // GitHub paces writes: the work starts without waiting for "deploying" to show.
-  const deployingShown = deps.comment
-    .update((state) =>
-      upsertRows(
-        state,
-        targets.map((target) => row(target, sha, 'deploying')),
-      ),
-    )
-    .catch((error: unknown) =>
-      deps.logger.warn({ err: error }, 'could not show the deploy on the comment'),
-    );
+  // A retry of a known failure shows nothing until it knows something new.
+  const deployingShown = known
+    ? Promise.resolve()
+    : deps.comment
+        .update((state) =>
+          upsertRows(
+            state,
+            targets.map((target) => row(target, sha, 'deploying')),
+          ),
+        )
+        .catch((error: unknown) =>
+          deps.logger.warn({ err: error }, 'could not show the deploy on the comment'),
+        );
   const refusedByPlatform = await platformRefusals(deps, params);
   let secrets: SecretCopy[] = [];
   const workDir = await mkdtemp(join(tmpdir(), 'pr-preview-chart-'));
@@ -79,8 +100,15 @@ export async function deployPreviews(
     let chartDir: string | undefined;
     let chartError: Error | undefined;
     try {
-      const archive = await deps.chartSource.downloadArchive(sha);
-      chartDir = await extractChart({ archive, chartPath: params.config.chart, dest: workDir });
+      const archive = join(workDir, 'archive.tar.gz');
+      await deps.chartSource.downloadArchive(sha, archive);
+      chartDir = await extractChart({
+        archive: createReadStream(archive),
+        chartPath: params.config.chart,
+        dest: join(workDir, 'repository'),
+      });
+      // Only the chart folder is kept; the repository's archive may be large.
+      await rm(archive, { force: true });
       if (deps.secrets) {
         secrets = await deps.cluster.readSecrets(deps.secrets.namespace, deps.secrets.names);
       }
@@ -130,6 +158,14 @@ export async function deployPreviews(
     );
   }
   await deployingShown;
+  const reasons = await rememberFailures(deps, params, outcomes);
+  if (known && sameFailure(known, reasons)) {
+    deps.logger.info(
+      { sha, attempts: known.attempts + 1 },
+      'failed again as before; nothing new to report',
+    );
+    return outcomes;
+  }
   await deps.comment.update((state) =>
     upsertRows(
       state,
@@ -149,6 +185,49 @@ export async function deployPreviews(
     outcomes,
   });
   return outcomes;
+}
+
+/**
+ * Remembers which tenants failed at this commit, and why, or forgets the
+ * commit's failures once every tenant deployed. Returns the reasons by tenant.
+ */
+async function rememberFailures(
+  deps: DeployDeps,
+  params: DeployParams,
+  outcomes: TenantOutcome[],
+): Promise<Record<string, string>> {
+  const reasons = Object.fromEntries(
+    outcomes
+      .filter((outcome) => outcome.error)
+      .map((outcome) => [outcome.target.tenant ?? '', outcome.reason ?? '']),
+  );
+  const pr = {
+    repositoryId: Number(params.targets[0]?.labels[labelKeys.repositoryId]),
+    number: params.pr,
+  };
+  try {
+    if (Object.keys(reasons).length === 0) {
+      await deps.failures.clear(pr);
+    } else {
+      const previous = params.retry ? params.retry.known : await deps.failures.get(pr);
+      await deps.failures.put(
+        recordFailure({
+          previous,
+          pr,
+          sha: params.sha,
+          reasons,
+          byReconciler: params.retry !== undefined,
+          settings: deps.settingsFingerprint,
+          now: Date.now(),
+          backoff: deps.failureBackoff,
+        }),
+      );
+    }
+  } catch (error) {
+    // Without the record the reconciler only retries sooner.
+    deps.logger.warn({ err: error }, 'could not remember the outcome of a failed deploy');
+  }
+  return reasons;
 }
 
 /**

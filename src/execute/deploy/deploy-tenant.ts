@@ -27,6 +27,8 @@ export interface TenantDeps {
   cluster: Cluster;
   discovery: ClusterDiscovery;
   renderer: ChartRenderer;
+  /** Renders (helm's output, up to 20 MiB, and its parse) run a few at a time: memory stays bounded. */
+  renderSlots: <T>(work: () => Promise<T>) => Promise<T>;
   /** Absent when the app has no ingress address to send smoke checks to. */
   smoke?: SmokeProbe;
   guardrails: Guardrails;
@@ -127,25 +129,27 @@ async function renderAndCheck(params: TenantDeploy): Promise<Release> {
   const action = releaseAction(previous);
   let facts = await deps.discovery.facts();
   const lookup = action === 'upgrade' ? await namespaceReader(deps.cluster, target) : undefined;
-  const objects = await renderChart({
-    renderer: deps.renderer,
-    chartDir: params.chartDir,
-    config: params.config,
-    target,
-    facts,
-    action,
-    ...(lookup ? { lookup } : {}),
-  });
-  if (needsFreshFacts(objects, facts)) facts = await deps.discovery.facts({ refresh: true });
-  return checkRelease({
-    objects,
-    target,
-    config: params.config,
-    facts,
-    action,
-    guardrails: deps.guardrails,
-    namespacePolicy: deps.namespacePolicy,
-    secrets: params.secrets,
+  return deps.renderSlots(async () => {
+    const objects = await renderChart({
+      renderer: deps.renderer,
+      chartDir: params.chartDir,
+      config: params.config,
+      target,
+      facts,
+      action,
+      ...(lookup ? { lookup } : {}),
+    });
+    if (needsFreshFacts(objects, facts)) facts = await deps.discovery.facts({ refresh: true });
+    return checkRelease({
+      objects,
+      target,
+      config: params.config,
+      facts,
+      action,
+      guardrails: deps.guardrails,
+      namespacePolicy: deps.namespacePolicy,
+      secrets: params.secrets,
+    });
   });
 }
 

@@ -95,6 +95,11 @@ export class AppProcess {
   }
 
   /** Dies at once, as a crash or an OOM kill would. */
+  /** The app's process id, to read its memory from /proc. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   kill(): Promise<number | null> {
     const child = this.child;
     if (!child || child.exitCode !== null) return Promise.resolve(child?.exitCode ?? null);

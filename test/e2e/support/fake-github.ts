@@ -1,3 +1,5 @@
+import { pino } from 'pino';
+import { ProbotOctokit } from 'probot';
 import { cp, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,17 @@ export interface Comment {
   performed_via_github_app: { id: number; slug: string } | null;
 }
 
+/** An installation's Octokit as Probot makes it, against this fake GitHub, for tests in-process. */
+export function octokitFor(github: FakeGitHub): InstanceType<typeof ProbotOctokit> {
+  return new ProbotOctokit({
+    auth: { token: 'test' },
+    baseUrl: `http://${github.host}/api/v3`,
+    retry: { enabled: false },
+    throttle: { enabled: false },
+    log: pino({ level: 'silent' }),
+  }) as InstanceType<typeof ProbotOctokit>;
+}
+
 /** The app under test, as GitHub knows it: APP_ID 1, whose bot is `pr-preview[bot]`. */
 export const appUnderTest = { id: 1, slug: 'pr-preview', login: 'pr-preview[bot]' };
 
@@ -30,7 +43,7 @@ export interface DeploymentStatus {
 interface Commit {
   /** Folders copied into the commit: repository path -> folder on disk. */
   folders: Record<string, string>;
-  files: Record<string, string>;
+  files: Record<string, string | Buffer>;
   /** Served as the commit's tarball instead of one built from folders and files. */
   archive?: Buffer;
 }
@@ -224,6 +237,16 @@ export class FakeGitHub {
       });
       res.end(data === undefined ? '' : JSON.stringify(data));
     };
+    /** One page of `items` as GitHub serves it: `per_page` and `page`, and a Link to the next. */
+    const page = <T>(items: T[]): { items: T[]; headers: Record<string, string> } => {
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      const number = Number(url.searchParams.get('page') ?? 1);
+      const slice = items.slice((number - 1) * perPage, number * perPage);
+      if (number * perPage >= items.length) return { items: slice, headers: {} };
+      const next = new URL(req.url ?? '/', `http://${req.headers.host}`);
+      next.searchParams.set('page', String(number + 1));
+      return { items: slice, headers: { link: `<${next.toString()}>; rel="next"` } };
+    };
     let m: RegExpExecArray | null;
     const fault = this.faults.findIndex((f) => f.method === req.method && f.pattern.test(path));
     if (fault >= 0) {
@@ -324,17 +347,15 @@ export class FakeGitHub {
       (m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/check-runs$/.exec(path))
     ) {
       const runs = this.checkRuns.get(`${m[1]}/${m[2]}@${m[3]}`) ?? [];
-      return send(200, {
-        total_count: runs.length,
-        check_runs: runs.map((r, i) => ({ id: i + 1, ...r })),
-      });
+      const { items, headers } = page(runs.map((r, i) => ({ id: i + 1, ...r })));
+      return send(200, { total_count: runs.length, check_runs: items }, headers);
     }
     if (
       req.method === 'GET' &&
-      (m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/status$/.exec(path))
+      (m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/statuses$/.exec(path))
     ) {
-      const statuses = this.statuses.get(`${m[1]}/${m[2]}@${m[3]}`) ?? [];
-      return send(200, { state: 'pending', sha: m[3], total_count: statuses.length, statuses });
+      const { items, headers } = page(this.statuses.get(`${m[1]}/${m[2]}@${m[3]}`) ?? []);
+      return send(200, items, headers);
     }
     if (
       req.method === 'GET' &&
@@ -372,10 +393,21 @@ export class FakeGitHub {
         return send(201, { ...deployment, ...input });
       }
       const environment = url.searchParams.get('environment');
-      const list = this.deployments
-        .filter((d) => d.repo === repoName && (!environment || d.environment === environment))
-        .reverse();
-      return send(200, list);
+      const { items, headers } = page(
+        this.deployments
+          .filter((d) => d.repo === repoName && (!environment || d.environment === environment))
+          .reverse(),
+      );
+      return send(200, items, headers);
+    }
+    if (
+      req.method === 'GET' &&
+      (m = /^\/repos\/([^/]+)\/([^/]+)\/deployments\/(\d+)\/statuses$/.exec(path))
+    ) {
+      const deployment = this.deployments.find((d) => d.id === Number(m?.[3]));
+      if (!deployment) return send(404, { message: 'Not Found' });
+      const { items, headers } = page([...deployment.statuses].reverse());
+      return send(200, items, headers);
     }
     if (
       req.method === 'POST' &&
@@ -389,7 +421,10 @@ export class FakeGitHub {
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path))) {
       const key = `${m[1]}/${m[2]}#${m[3]}`;
       const list = this.comments.get(key) ?? [];
-      if (req.method === 'GET') return send(200, list);
+      if (req.method === 'GET') {
+        const { items, headers } = page(list);
+        return send(200, items, headers);
+      }
       if (req.method === 'POST') {
         const comment: Comment = {
           id: this.nextCommentId++,

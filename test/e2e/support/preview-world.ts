@@ -30,19 +30,36 @@ export class PreviewWorld {
   readonly kubeconfig = inject('kubeconfig');
   readonly helm = inject('helm');
 
+  /**
+   * Starts the fake GitHub and the app. The app's reconciler is off unless
+   * `env` turns it on: the one that leads keeps leading, so tests that need
+   * reconcile passes start replicas of their own with a short interval.
+   */
   async start(env?: Record<string, string>): Promise<void> {
     await this.github.start();
     await this.app.start({
       githubHost: this.github.host,
       kubeconfig: inject('kubeconfig'),
       helm: inject('helm'),
-      env,
+      env: { PREVIEW_RECONCILE_INTERVAL: '0', ...env },
     });
   }
 
   async stop(): Promise<void> {
     await this.app.stop();
     await this.github.stop();
+  }
+
+  /** Another replica, or the same app after a restart, against the same cluster and GitHub. */
+  async replica(env: Record<string, string>): Promise<AppProcess> {
+    const replica = new AppProcess();
+    await replica.start({
+      githubHost: this.github.host,
+      kubeconfig: this.kubeconfig,
+      helm: this.helm,
+      env,
+    });
+    return replica;
   }
 
   /** A commit whose `.cloud/charts/<app>` is one of the fixture charts. */

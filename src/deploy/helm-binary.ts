@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/**
+ * The helm to run when HELM_BIN is not set: `helm` on PATH, else the newest
+ * helm that the project's own `npm run tools` built (in
+ * `PR_PREVIEW_TOOLS_DIR`, by default `~/.cache/pr-preview/tools`), else
+ * plain `helm`, which the start-up check then reports as missing.
+ */
+export function locateHelm(env: NodeJS.ProcessEnv): string {
+  const onPath = (env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .some((dir) => isExecutable(join(dir, 'helm')));
+  if (onPath) return 'helm';
+  const toolsDir = env.PR_PREVIEW_TOOLS_DIR ?? join(homedir(), '.cache', 'pr-preview', 'tools');
+  let built: { path: string; mtime: number }[] = [];
+  try {
+    built = readdirSync(toolsDir)
+      .filter((name) => /^helm-v/.test(name))
+      .map((name) => join(toolsDir, name, 'helm'))
+      .filter(isExecutable)
+      .map((path) => ({ path, mtime: statSync(path).mtimeMs }));
+  } catch {
+    built = [];
+  }
+  built.sort((a, b) => b.mtime - a.mtime);
+  return built[0]?.path ?? 'helm';
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export type HelmStatus = { ok: true; version: string } | { ok: false; problem: string };
+
+/** Runs `helm version` once: whether the app can render at all. */
+export function checkHelm(helmBin: string): Promise<HelmStatus> {
+  return new Promise((resolve) => {
+    const child = spawn(helmBin, ['version', '--template', '{{.Version}}'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 15_000,
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.on('error', (error) =>
+      resolve({ ok: false, problem: `cannot run helm (${helmBin}): ${error.message}` }),
+    );
+    child.on('close', (code) =>
+      resolve(
+        code === 0 && /^v\d/.test(out.trim())
+          ? { ok: true, version: out.trim() }
+          : {
+              ok: false,
+              problem: `helm (${helmBin}) did not say its version: ${out.trim() || `exit ${code}`}`,
+            },
+      ),
+    );
+  });
+}
+
+/** What an operator does about a missing or broken helm. */
+export const helmAdvice =
+  'set HELM_BIN to a helm 3 binary, or put helm on PATH: download it from https://github.com/helm/helm/releases or a package manager (brew install helm, apt-get install helm); in a checkout of this project `npm run tools` builds one';

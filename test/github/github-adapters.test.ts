@@ -1,0 +1,110 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitHubChartSource } from '../../src/github/github-chart-source.ts';
+import { GitHubCommitChecks } from '../../src/github/github-commit-checks.ts';
+import { GitHubDeployments } from '../../src/github/github-deployments.ts';
+import { FakeGitHub, octokitFor } from '../e2e/support/fake-github.ts';
+
+/** The GitHub adapters against the loopback fake GitHub, which pages lists as GitHub does. */
+const github = new FakeGitHub();
+const repo = { owner: 'acme', repo: 'paged' };
+
+beforeAll(async () => {
+  await github.start();
+});
+
+afterAll(async () => {
+  await github.stop();
+});
+
+const octokit = () => octokitFor(github);
+
+describe('GitHubCommitChecks', () => {
+  it('reads every page of check runs and statuses, so a required check past the first page counts', async () => {
+    const sha = 'c'.repeat(40);
+    for (let i = 0; i < 150; i++) {
+      github.setCheckRun(repo.owner, repo.repo, sha, {
+        name: `lint-${i}`,
+        status: 'completed',
+        conclusion: 'success',
+      });
+    }
+    // The fake lists the newest first: `build` ends up on the second page.
+    github.setCheckRun(repo.owner, repo.repo, sha, { name: 'build', status: 'in_progress' });
+    for (let i = 0; i < 120; i++)
+      github.setCheckRun(repo.owner, repo.repo, sha, {
+        name: `test-${i}`,
+        status: 'completed',
+        conclusion: 'success',
+      });
+    const checks = new GitHubCommitChecks(octokit(), repo);
+    expect(await checks.gate(sha, ['build'])).toEqual({ state: 'pending', waitingFor: ['build'] });
+    github.setCheckRun(repo.owner, repo.repo, sha, {
+      name: 'build',
+      status: 'completed',
+      conclusion: 'failure',
+    });
+    for (let i = 0; i < 120; i++)
+      github.setCheckRun(repo.owner, repo.repo, sha, {
+        name: `test-${i}`,
+        status: 'completed',
+        conclusion: 'success',
+      });
+    expect(await checks.gate(sha, ['build'])).toMatchObject({ state: 'failed' });
+
+    // Statuses: the newest of a context counts, wherever it lies.
+    const other = 'd'.repeat(40);
+    github.setStatus(repo.owner, repo.repo, other, { context: 'deploy-check', state: 'pending' });
+    github.setStatus(repo.owner, repo.repo, other, { context: 'deploy-check', state: 'success' });
+    for (let i = 0; i < 130; i++) {
+      github.setStatus(repo.owner, repo.repo, other, { context: `noise-${i}`, state: 'success' });
+    }
+    expect(await checks.gate(other, ['deploy-check'])).toEqual({ state: 'passed' });
+  });
+});
+
+describe('GitHubDeployments', () => {
+  it('marks every still-active deployment of an environment inactive, across pages, writing nothing for the inactive ones', async () => {
+    const deployments = new GitHubDeployments(octokit(), repo);
+    const environment = 'preview-pr-9';
+    const ids: number[] = [];
+    for (let i = 0; i < 110; i++) {
+      const id = await deployments.start({ environment, sha: 'e'.repeat(40), url: 'https://x' });
+      await deployments.update(id, i === 0 ? 'inactive' : 'success');
+      ids.push(id);
+    }
+    const before = github.callsMatching('POST', /\/deployments\/\d+\/statuses$/).length;
+    await deployments.deactivate([environment]);
+    const states = github
+      .deploymentsOf(repo.owner, repo.repo, environment)
+      .map((d) => d.statuses.at(-1)?.state);
+    expect(states).toHaveLength(110);
+    expect(new Set(states)).toEqual(new Set(['inactive']));
+    expect(github.callsMatching('POST', /\/deployments\/\d+\/statuses$/).length - before).toBe(109);
+  });
+});
+
+describe('GitHubChartSource', () => {
+  it('streams the archive to a file, and refuses one past its cap', async () => {
+    const sha = 'f'.repeat(40);
+    github.setCommit(repo.owner, repo.repo, sha, {
+      files: { 'README.md': 'hello', 'assets/blob.bin': Buffer.alloc(64 * 1024, 7) },
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'archive-'));
+    try {
+      await new GitHubChartSource(octokit(), repo).downloadArchive(sha, join(dir, 'a.tgz'));
+      expect((await readFile(join(dir, 'a.tgz'))).subarray(0, 2)).toEqual(
+        Buffer.from([0x1f, 0x8b]),
+      );
+      await expect(
+        new GitHubChartSource(octokit(), repo, 100).downloadArchive(sha, join(dir, 'b.tgz')),
+      ).rejects.toThrow(
+        "the commit's archive is larger than 100 bytes; previews download at most that",
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

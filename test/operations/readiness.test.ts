@@ -1,0 +1,75 @@
+import { chmod, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { locateHelm } from '../../src/deploy/helm-binary.ts';
+import { Readiness } from '../../src/operations/readiness.ts';
+import { FakeCluster, silentLogger } from '../support/fake-ports.ts';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'readiness-'));
+});
+
+afterEach(async () => {
+  vi.useRealTimers();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A stand-in helm that says its version, as `helm version --template` does. */
+async function fakeHelm(path: string, version = 'v3.22.0') {
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, `#!/bin/sh\necho ${version}\n`);
+  await chmod(path, 0o755);
+}
+
+function readiness(params: { helmBin: string; clusterConfigured?: boolean }) {
+  return new Readiness({
+    cluster: new FakeCluster(),
+    clusterConfigured: params.clusterConfigured ?? true,
+    helmBin: params.helmBin,
+    shuttingDown: () => false,
+    logger: silentLogger,
+  });
+}
+
+describe('Readiness', () => {
+  it('is not ready without a cluster to work on, and says how to point it at one', async () => {
+    await fakeHelm(join(dir, 'helm'));
+    expect(
+      await readiness({ helmBin: join(dir, 'helm'), clusterConfigured: false }).check(),
+    ).toEqual({
+      ready: false,
+      reason: 'no Kubernetes cluster configured (set KUBECONFIG)',
+    });
+  });
+
+  it('is not ready while helm does not run, says how to get one, and sees it once it does', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const helm = join(dir, 'bin', 'helm');
+    const app = readiness({ helmBin: helm });
+    const missing = await app.check();
+    expect(missing.ready).toBe(false);
+    expect(missing.reason).toContain(`cannot run helm (${helm})`);
+    expect(missing.reason).toContain('set HELM_BIN');
+    await fakeHelm(helm);
+    vi.setSystemTime(Date.now() + 11_000);
+    expect(await app.check()).toEqual({ ready: true, reason: 'ready' });
+  });
+});
+
+describe('locateHelm', () => {
+  it('prefers helm on PATH, then the newest helm that npm run tools built, then plain helm', async () => {
+    const tools = join(dir, 'tools');
+    await fakeHelm(join(tools, 'helm-v3.21.0-abc', 'helm'));
+    await fakeHelm(join(tools, 'helm-v3.22.0-def', 'helm'));
+    await utimes(join(tools, 'helm-v3.21.0-abc', 'helm'), new Date(1_000_000), new Date(1_000_000));
+    await fakeHelm(join(dir, 'path', 'helm'));
+    expect(locateHelm({ PATH: join(dir, 'path'), PR_PREVIEW_TOOLS_DIR: tools })).toBe('helm');
+    expect(locateHelm({ PATH: join(dir, 'empty'), PR_PREVIEW_TOOLS_DIR: tools })).toBe(
+      join(tools, 'helm-v3.22.0-def', 'helm'),
+    );
+    expect(locateHelm({ PATH: '', PR_PREVIEW_TOOLS_DIR: join(dir, 'none') })).toBe('helm');
+  });
+});

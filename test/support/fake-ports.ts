@@ -1,0 +1,363 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { writeFile } from 'node:fs/promises';
+import { defaultGuardrails } from '../../src/deploy/guardrails.ts';
+import { factsFrom } from '../../src/deploy/kubernetes-discovery.ts';
+import { defaultNamespacePolicy } from '../../src/deploy/namespace-policies.ts';
+import type { PullRequestScope } from '../../src/execute/job-scope.ts';
+import { runPullRequestJob } from '../../src/execute/run-pull-request-job.ts';
+import type { AppIdentity } from '../../src/github/app-identity.ts';
+import type { FailureRecord } from '../../src/plan/failure-memory.ts';
+import { annotationKeys, labelKeys } from '../../src/plan/labels.ts';
+import type { PreviewTarget, PullRequestRef } from '../../src/plan/types.ts';
+import type {
+  ApplyResult,
+  ChartRenderer,
+  Cluster,
+  CommentState,
+  DeployRecord,
+  DeploymentLog,
+  FailureMemory,
+  Logger,
+  Metrics,
+  ObjectRef,
+  ObservedPreview,
+  PreviewComment,
+  RolloutResult,
+  SecretCopy,
+} from '../../src/ports.ts';
+import { DeliveryLog } from '../../src/queue/delivery-log.ts';
+import { KeyedQueue } from '../../src/queue/keyed-queue.ts';
+import { WaitTimers } from '../../src/queue/wait-timers.ts';
+import type { Services } from '../../src/services.ts';
+import { readSettings } from '../../src/settings.ts';
+import { tarball } from './tarball.ts';
+
+/**
+ * In-memory stand-ins for the app's ports, for unit tests of jobs and
+ * handlers: each records what it was asked, so a test asserts on outcomes
+ * (namespaces, comment, deployments), not on calls to mocks.
+ */
+
+export const silentLogger: Logger = {
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+  child: () => silentLogger,
+};
+
+/** A cluster of namespaces and the objects applied to them; a deploy comes up at once. */
+export class FakeCluster implements Cluster {
+  readonly namespaces = new Map<
+    string,
+    {
+      target: PreviewTarget;
+      record?: DeployRecord;
+      deploying?: string;
+      objects: KubernetesObject[];
+    }
+  >();
+  readonly deleted: string[] = [];
+  /** Set to make deleting namespaces fail, as a destroy that times out does. */
+  deleteFails: Error | undefined;
+  rollout: RolloutResult = { ready: true };
+
+  async listPreviews(): Promise<ObservedPreview[]> {
+    return [...this.namespaces.entries()].map(([namespace, entry]) => ({
+      namespace,
+      repositoryId: Number(entry.target.labels[labelKeys.repositoryId]),
+      pullRequest: Number(entry.target.labels[labelKeys.pullRequest]),
+      installationId: Number(entry.target.labels[labelKeys.installationId]),
+      tenant: entry.target.tenant,
+      ...(entry.record ? { sha: entry.record.sha } : {}),
+      ...(entry.deploying ? { deployingSha: entry.deploying } : {}),
+      origin: entry.record?.origin ?? entry.target.origin,
+      host: entry.target.host,
+      inventory: entry.record?.inventory ?? [],
+      terminating: false,
+    }));
+  }
+
+  async ensureNamespace(target: PreviewTarget) {
+    const existing = this.namespaces.get(target.namespace);
+    const origin =
+      existing?.record?.origin === 'command' || target.origin === 'command' ? 'command' : 'label';
+    this.namespaces.set(target.namespace, {
+      objects: [],
+      ...existing,
+      target,
+      deploying: target.annotations[annotationKeys.sha],
+    });
+    return { created: existing === undefined, origin } as const;
+  }
+
+  async apply(objects: KubernetesObject[], options: { dryRun: boolean }): Promise<ApplyResult> {
+    if (!options.dryRun) {
+      for (const object of objects) {
+        this.namespaces.get(object.metadata?.namespace ?? '')?.objects.push(object);
+      }
+    }
+    return { replaced: [], warnings: [] };
+  }
+
+  async deleteObjects(): Promise<void> {}
+
+  async recordDeployed(target: PreviewTarget, record: DeployRecord): Promise<void> {
+    const entry = this.namespaces.get(target.namespace);
+    if (entry) this.namespaces.set(target.namespace, { ...entry, record, deploying: undefined });
+  }
+
+  async deleteNamespaces(names: string[]): Promise<void> {
+    if (this.deleteFails) throw this.deleteFails;
+    for (const name of names) {
+      if (this.namespaces.delete(name)) this.deleted.push(name);
+    }
+  }
+
+  async reachable(): Promise<boolean> {
+    return true;
+  }
+
+  async readSecrets() {
+    return [];
+  }
+
+  async readSecret(_namespace: string, _name: string): Promise<SecretCopy | undefined> {
+    return undefined;
+  }
+
+  async waitForRollout(): Promise<RolloutResult> {
+    return this.rollout;
+  }
+
+  async waitForCompletion(_namespace: string, _ref: ObjectRef): Promise<RolloutResult> {
+    return { ready: true };
+  }
+
+  async podSecurityWarnings() {
+    return [];
+  }
+
+  async namespaceReader() {
+    return undefined;
+  }
+}
+
+/** The sticky comment: its state, and how many times it was written. */
+export class FakeComment implements PreviewComment {
+  state: CommentState = { rows: [] };
+  writes = 0;
+
+  async read(): Promise<CommentState> {
+    return this.state;
+  }
+
+  async update(change: (state: CommentState) => CommentState): Promise<void> {
+    const next = change(this.state);
+    if (JSON.stringify(next) === JSON.stringify(this.state)) return;
+    this.state = next;
+    this.writes += 1;
+  }
+}
+
+export class FakeDeployments implements DeploymentLog {
+  readonly writes: string[] = [];
+
+  async start(params: { environment: string }): Promise<number> {
+    this.writes.push(`start ${params.environment}`);
+    return this.writes.length;
+  }
+
+  async update(id: number, state: string): Promise<void> {
+    this.writes.push(`${state} ${id}`);
+  }
+
+  async deactivate(environments: string[]): Promise<void> {
+    for (const environment of environments) this.writes.push(`inactive ${environment}`);
+  }
+}
+
+export class FakeFailureMemory implements FailureMemory {
+  readonly records = new Map<string, FailureRecord>();
+
+  async list() {
+    return [...this.records.values()];
+  }
+
+  async get(pr: Pick<PullRequestRef, 'repositoryId' | 'number'>) {
+    return this.records.get(`${pr.repositoryId}#${pr.number}`);
+  }
+
+  async put(record: FailureRecord) {
+    this.records.set(`${record.repositoryId}#${record.pullRequest}`, record);
+  }
+
+  async clear(pr: Pick<PullRequestRef, 'repositoryId' | 'number'>) {
+    this.records.delete(`${pr.repositoryId}#${pr.number}`);
+  }
+}
+
+/** helm's output for a chart of one Deployment, or the error given. */
+export function fakeRenderer(result: string | Error = deploymentYaml): ChartRenderer & {
+  renders: number;
+} {
+  const renderer = {
+    renders: 0,
+    async render() {
+      renderer.renders += 1;
+      if (result instanceof Error) throw result;
+      return result;
+    },
+  };
+  return renderer;
+}
+
+const deploymentYaml = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: foo }
+spec: { selector: { matchLabels: { app: foo } }, template: { metadata: { labels: { app: foo } }, spec: { containers: [{ name: foo, image: foo }] } } }
+`;
+
+export const noMetrics: Metrics = {
+  deployFinished() {},
+  destroyFinished() {},
+  githubRateLimit() {},
+  reconcileError() {},
+};
+
+export interface FakeWorld {
+  services: Services;
+  cluster: FakeCluster;
+  failures: FakeFailureMemory;
+  renderer: ReturnType<typeof fakeRenderer>;
+}
+
+/** The long-lived services, with the fakes above in place of Kubernetes and helm. */
+export function fakeServices(env: Record<string, string> = {}): FakeWorld {
+  const cluster = new FakeCluster();
+  const failures = new FakeFailureMemory();
+  const renderer = fakeRenderer();
+  const settings = readSettings({
+    PREVIEW_DOMAIN: 'preview.bar.com',
+    HELM_BIN: 'helm',
+    PREVIEW_RECONCILE_INTERVAL: '0',
+    ...env,
+  });
+  const services: Services = {
+    settings,
+    cluster,
+    discovery: {
+      facts: async () =>
+        factsFrom({
+          kubeVersion: 'v1.37.2',
+          groups: [
+            {
+              items: [
+                {
+                  metadata: { name: 'apps' },
+                  versions: [
+                    {
+                      version: 'v1',
+                      resources: [
+                        {
+                          resource: 'deployments',
+                          responseKind: { kind: 'Deployment' },
+                          scope: 'Namespaced',
+                        },
+                      ],
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+    },
+    renderer,
+    renderSlots: (work) => work(),
+    queue: new KeyedQueue(2),
+    deliveries: new DeliveryLog(),
+    waits: new WaitTimers(),
+    metrics: noMetrics as Services['metrics'],
+    leases: {} as Services['leases'],
+    locks: {
+      hold: (_pr: unknown, job: () => Promise<unknown>) => job(),
+      isHeld: async () => false,
+    } as unknown as Services['locks'],
+    identity: { wrote: async () => true } as unknown as AppIdentity,
+    failures,
+    settingsFingerprint: 'settings-1',
+    logger: silentLogger,
+  };
+  return { services, cluster, failures, renderer };
+}
+
+export interface FakeScope extends PullRequestScope {
+  comment: FakeComment;
+  deployments: FakeDeployments;
+  /** Tarball downloads, by commit. */
+  downloads: string[];
+}
+
+/** One pull request's GitHub side: a comment, deployments, a chart, a config and a head. */
+export function fakeScope(params: {
+  pr?: Partial<PullRequestRef>;
+  config?: unknown;
+  headSha: string;
+  gate?: Awaited<ReturnType<PullRequestScope['checks']['gate']>>;
+}): FakeScope {
+  const pr: PullRequestRef = {
+    owner: 'acme',
+    repo: 'foo',
+    repositoryId: 11,
+    installationId: 22,
+    number: 7,
+    ...params.pr,
+  };
+  const downloads: string[] = [];
+  return {
+    pr,
+    queueKey: `${pr.repositoryId}#${pr.number}`,
+    logger: silentLogger,
+    comment: new FakeComment(),
+    deployments: new FakeDeployments(),
+    downloads,
+    chartSource: {
+      async downloadArchive(sha, file) {
+        downloads.push(sha);
+        await writeFile(
+          file,
+          tarball([
+            {
+              path: `acme-foo-${sha.slice(0, 7)}/.cloud/charts/foo/Chart.yaml`,
+              body: 'apiVersion: v2\nname: foo\nversion: 0.1.0\n',
+            },
+          ]),
+        );
+      },
+    },
+    checks: { gate: async () => params.gate ?? { state: 'passed' } },
+    readConfig: async () => params.config ?? null,
+    readHeadSha: async () => params.headSha,
+  };
+}
+
+export { defaultGuardrails, defaultNamespacePolicy };
+
+/** A preview labelled and deployed at `sha`, as the pull request job leaves it. */
+export async function deployedPreview(
+  world: FakeWorld,
+  scope: FakeScope,
+  sha: string,
+): Promise<void> {
+  await runPullRequestJob(world.services, {
+    ...scope,
+    event: {
+      action: 'labeled',
+      label: 'cd/preview',
+      labels: ['cd/preview'],
+      headSha: sha,
+      state: 'open',
+    },
+  });
+}
