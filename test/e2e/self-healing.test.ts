@@ -255,21 +255,24 @@ describe('several replicas', () => {
           : undefined,
       );
       await world.waitForComment(pr, /BE .* ✅ ready \| `7777777`/);
-      const states = world.github.calls
-        .slice(before)
-        .filter(
-          (c) => /\/issues\/(807\/comments|comments\/\d+)$/.test(c.path) && c.method !== 'GET',
-        )
-        .map((c) =>
-          /\| BE \| .* \| (⏳ deploying|✅ ready)[^|]* \| `(\w+)`/.exec(
-            (c.body as { body: string }).body,
-          ),
-        )
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => m[1]);
-      expect(states.length).toBeGreaterThanOrEqual(4);
-      // Deploying and ready alternate: the second replica waited for the first one's lease.
+      const calls = world.github.calls.slice(before);
+      const commentState = (c: (typeof calls)[number]): string | undefined => {
+        if (!/\/issues\/(807\/comments|comments\/\d+)$/.test(c.path) || c.method === 'GET') return;
+        return /\| BE \| .* \| (⏳ deploying|✅ ready)[^|]* \| `(\w+)`/.exec(
+          (c.body as { body: string }).body,
+        )?.[1];
+      };
+      const states = calls.map(commentState).filter((s): s is string => s !== undefined);
+      // Deploying and ready alternate: no replica wrote its state inside another's deploy.
+      expect(states.length).toBeGreaterThanOrEqual(2);
       states.forEach((state, i) => expect(state).toBe(i % 2 === 0 ? '⏳ deploying' : '✅ ready'));
+      // Whichever replica took the lease second fetched its archive only after the first
+      // one's preview was ready. (It may find the head already deployed: jobs read the
+      // head when they start, so it writes no comment of its own then.)
+      const tarballs = calls.flatMap((c, i) => (c.path.includes('/tarball/') ? [i] : []));
+      const firstReady = calls.findIndex((c) => commentState(c) === '✅ ready');
+      expect(firstReady).toBeGreaterThan(tarballs[0] ?? Infinity);
+      expect(tarballs[1] ?? -1).toBeGreaterThan(firstReady);
       const lease = await world.k8s.kc
         .makeApiClient(CoordinationV1Api)
         .readNamespacedLease({ name: 'pr-preview-reconciler', namespace: 'default' });
