@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { GateResult } from './plan/check-gate.ts';
 import type { PreviewOrigin } from './plan/labels.ts';
+import type { ArchiveLocation } from './deploy/chart-fetch.ts';
 import type { PodSecurityLevel } from './deploy/pod-security.ts';
 import type { FailureRecord } from './plan/failure-memory.ts';
 import type { PreviewTarget, PullRequestRef } from './plan/types.ts';
@@ -163,10 +164,11 @@ export interface SmokeProbe {
 
 export interface ChartSource {
   /**
-   * Writes the repository's tarball at `sha`, as GitHub serves it (gzip, one
-   * top folder), to `file`, streamed; refuses one past its size cap.
+   * Where the repository's tarball at `sha` is downloaded from (gzip, one top
+   * folder, as GitHub serves it), with the credentials to do so: the bytes
+   * themselves never pass through the app's own process.
    */
-  downloadArchive(sha: string, file: string): Promise<void>;
+  archiveLocation(sha: string): Promise<ArchiveLocation>;
 }
 
 export interface ChartRenderer {

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchChartApart } from '../../src/deploy/chart-fetch.ts';
 import { GitHubChartSource } from '../../src/github/github-chart-source.ts';
 import { GitHubCommitChecks } from '../../src/github/github-commit-checks.ts';
 import { GitHubDeployments } from '../../src/github/github-deployments.ts';
@@ -87,22 +88,32 @@ describe('GitHubDeployments', () => {
 });
 
 describe('GitHubChartSource', () => {
-  it('streams the archive to a file, and refuses one past its cap', async () => {
+  it("says where the commit's archive is, with the installation's token, for the download apart", async () => {
     const sha = 'f'.repeat(40);
     github.setCommit(repo.owner, repo.repo, sha, {
-      files: { 'README.md': 'hello', 'assets/blob.bin': Buffer.alloc(64 * 1024, 7) },
+      files: {
+        '.cloud/charts/foo/Chart.yaml': 'name: foo',
+        'assets/blob.bin': Buffer.alloc(64 * 1024, 7),
+      },
+    });
+    const location = await new GitHubChartSource(octokit(), repo).archiveLocation(sha);
+    expect(location).toEqual({
+      url: `http://${github.host}/api/v3/repos/acme/paged/tarball/${sha}`,
+      headers: {
+        authorization: 'token test',
+        accept: 'application/vnd.github+json',
+        'user-agent': 'pr-preview',
+      },
     });
     const dir = await mkdtemp(join(tmpdir(), 'archive-'));
     try {
-      await new GitHubChartSource(octokit(), repo).downloadArchive(sha, join(dir, 'a.tgz'));
-      expect((await readFile(join(dir, 'a.tgz'))).subarray(0, 2)).toEqual(
-        Buffer.from([0x1f, 0x8b]),
-      );
-      await expect(
-        new GitHubChartSource(octokit(), repo, 100).downloadArchive(sha, join(dir, 'b.tgz')),
-      ).rejects.toThrow(
-        "the commit's archive is larger than 100 bytes; previews download at most that",
-      );
+      const chartDir = await fetchChartApart({
+        location,
+        chartPath: '.cloud/charts/foo',
+        workDir: dir,
+        sha,
+      });
+      expect(await readFile(join(chartDir, 'Chart.yaml'), 'utf8')).toBe('name: foo');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

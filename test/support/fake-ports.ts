@@ -1,5 +1,4 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { writeFile } from 'node:fs/promises';
 import { defaultGuardrails } from '../../src/deploy/guardrails.ts';
 import { factsFrom } from '../../src/deploy/kubernetes-discovery.ts';
 import { defaultNamespacePolicy } from '../../src/deploy/namespace-policies.ts';
@@ -323,17 +322,16 @@ export function fakeScope(params: {
     deployments: new FakeDeployments(),
     downloads,
     chartSource: {
-      async downloadArchive(sha, file) {
+      // A data: URL: the download runs apart, as for GitHub, without a server.
+      async archiveLocation(sha) {
         downloads.push(sha);
-        await writeFile(
-          file,
-          tarball([
-            {
-              path: `acme-foo-${sha.slice(0, 7)}/.cloud/charts/foo/Chart.yaml`,
-              body: 'apiVersion: v2\nname: foo\nversion: 0.1.0\n',
-            },
-          ]),
-        );
+        const archive = tarball([
+          {
+            path: `acme-foo-${sha.slice(0, 7)}/.cloud/charts/foo/Chart.yaml`,
+            body: 'apiVersion: v2\nname: foo\nversion: 0.1.0\n',
+          },
+        ]);
+        return { url: `data:application/gzip;base64,${archive.toString('base64')}`, headers: {} };
       },
     },
     checks: { gate: async () => params.gate ?? { state: 'passed' } },

@@ -1,9 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PreviewConfig } from '../../config/resolve-config.ts';
-import { extractChart, removeExtracted } from '../../deploy/chart-archive.ts';
+import { removeExtracted } from '../../deploy/chart-archive.ts';
+import { fetchChartApart } from '../../deploy/chart-fetch.ts';
 import { overCap, type PreviewCaps } from '../../deploy/namespace-policies.ts';
 import { redactValues } from '../../deploy/redact.ts';
 import { UserFacingError } from '../../errors.ts';
@@ -100,15 +100,12 @@ export async function deployPreviews(
     let chartDir: string | undefined;
     let chartError: Error | undefined;
     try {
-      const archive = join(workDir, 'archive.tar.gz');
-      await deps.chartSource.downloadArchive(sha, archive);
-      chartDir = await extractChart({
-        archive: createReadStream(archive),
+      chartDir = await fetchChartApart({
+        location: await deps.chartSource.archiveLocation(sha),
         chartPath: params.config.chart,
-        dest: join(workDir, 'repository'),
+        workDir,
+        sha,
       });
-      // Only the chart folder is kept; the repository's archive may be large.
-      await rm(archive, { force: true });
       if (deps.secrets) {
         secrets = await deps.cluster.readSecrets(deps.secrets.namespace, deps.secrets.names);
       }

@@ -1,0 +1,69 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
+import { UserFacingError } from '../errors.ts';
+import { extractChart } from './chart-archive.ts';
+import type { FetchRequest, FetchAnswer } from './chart-fetch.ts';
+
+/**
+ * Run as a child process by `fetchChartApart`: downloads a commit's archive
+ * to a file (with a size cap), unpacks its chart folder, removes the
+ * archive, and says over IPC where the chart is or why not.
+ */
+process.once('message', (request: FetchRequest) => {
+  fetchChart(request).then(
+    (answer) => process.send?.(answer, () => process.exit(0)),
+    (error: unknown) =>
+      process.send?.(
+        {
+          error: {
+            message: error instanceof Error ? error.message : String(error),
+            userFacing: error instanceof UserFacingError,
+          },
+        } satisfies FetchAnswer,
+        () => process.exit(0),
+      ),
+  );
+});
+
+async function fetchChart(request: FetchRequest): Promise<FetchAnswer> {
+  const response = await fetch(request.url, { headers: request.headers, redirect: 'follow' });
+  if (!response.ok || !response.body) {
+    await response.body?.cancel();
+    return { status: response.status };
+  }
+  try {
+    await pipeline(
+      Readable.fromWeb(response.body as ReadableStream<Uint8Array>),
+      capped(request.maxBytes),
+      createWriteStream(request.archive),
+    );
+    const chartDir = await extractChart({
+      archive: createReadStream(request.archive),
+      chartPath: request.chartPath,
+      dest: request.dest,
+    });
+    return { chartDir };
+  } finally {
+    await rm(request.archive, { force: true });
+  }
+}
+
+/** Passes bytes through until there are more than `max`, then fails with a clear message. */
+function capped(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen <= max) return done(null, chunk);
+      const limit = max >= 2 ** 20 ? `${Math.round(max / 2 ** 20)} MiB` : `${max} bytes`;
+      done(
+        new UserFacingError(
+          `the commit's archive is larger than ${limit}; previews download at most that`,
+        ),
+      );
+    },
+  });
+}
