@@ -143,17 +143,22 @@ export interface CommitChecks {
   gate(sha: string, required: string[]): Promise<GateResult>;
 }
 
-export type DeploymentState = 'success' | 'failure' | 'inactive';
+/** A finished deploy of one environment at one commit, as GitHub Deployments show it. */
+export interface DeploymentRecord {
+  environment: string;
+  sha: string;
+  url: string;
+  state: 'success' | 'failure';
+  description?: string;
+}
 
-/** GitHub Deployments: one per tenant and commit, so the pull request shows a View deployment button. */
+/**
+ * GitHub Deployments: one per tenant and commit, so the pull request shows a
+ * View deployment button. Writes are queued: nothing here waits for them.
+ */
 export interface DeploymentLog {
-  start(params: { environment: string; sha: string; url: string }): Promise<number>;
-  update(
-    deploymentId: number,
-    state: DeploymentState,
-    details?: { url?: string; description?: string },
-  ): Promise<void>;
-  /** Marks the latest deployment of each environment inactive. */
+  record(deploy: DeploymentRecord): void;
+  /** Marks the active deployments of each environment inactive. */
   deactivate(environments: string[]): Promise<void>;
 }
 

@@ -9,6 +9,9 @@ import { KubernetesDiscovery } from './deploy/kubernetes-discovery.ts';
 import { podSecurityLabels } from './deploy/pod-security.ts';
 import { KubernetesLeases } from './deploy/kubernetes-lease.ts';
 import type { AppIdentity } from './github/app-identity.ts';
+import { Outboxes } from './github/outbox.ts';
+import { CommentSlots } from './github/sticky-comment.ts';
+import { BottleneckWriteBudget } from './github/write-budget.ts';
 import { PullRequestLocks } from './reconcile/pull-request-locks.ts';
 import { HelmRenderer } from './deploy/helm.ts';
 import { HttpSmokeProbe } from './deploy/http-smoke-probe.ts';
@@ -45,6 +48,10 @@ export interface Services {
   locks: PullRequestLocks;
   /** This app on GitHub, to tell its own comments from others'. */
   identity: AppIdentity;
+  /** Every GitHub write, queued and paced per installation. */
+  outboxes: Outboxes;
+  /** Sticky comment states this replica still has to write. */
+  commentSlots: CommentSlots;
   /** Failed commits, so that the reconciler backs off from them. */
   failures: FailureMemory;
   /** Digest of the settings that decide a deploy. */
@@ -75,6 +82,12 @@ export function createServices(
     namespaceLabels: podSecurityLabels(settings.namespacePolicy.podSecurity),
   });
   const queue = new KeyedQueue(settings.concurrency);
+  const outboxes = new Outboxes(
+    new BottleneckWriteBudget(settings.githubWrites, {
+      ...(settings.redisUrl ? { redisUrl: settings.redisUrl } : {}),
+    }),
+    logger.child({ component: 'outbox' }),
+  );
   const leases = new KubernetesLeases(kubeConfig, {
     namespace: settings.leaseNamespace,
     identity: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
@@ -86,7 +99,9 @@ export function createServices(
     renderer: new HelmRenderer(settings.helmBin),
     renderSlots: pLimit(settings.renderConcurrency),
     queue,
-    metrics: new PreviewMetrics({ queueDepth: () => queue.depth, cluster }),
+    metrics: new PreviewMetrics({ queueDepth: () => queue.depth, cluster, outboxes }),
+    outboxes,
+    commentSlots: new CommentSlots(),
     deliveries: new DeliveryLog(),
     waits: new WaitTimers(),
     ...(settings.ingressUrl ? { smoke: new HttpSmokeProbe(settings.ingressUrl) } : {}),

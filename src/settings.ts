@@ -6,6 +6,7 @@ import { isCidr } from './deploy/network-policy.ts';
 import type { Backoff } from './plan/failure-memory.ts';
 import { podSecurityLevels, type PodSecurityLevel } from './deploy/pod-security.ts';
 import { defaultGuardrails, type Guardrails } from './deploy/guardrails.ts';
+import { githubWriteLimits, type WriteLimits } from './github/write-budget.ts';
 import {
   defaultNamespacePolicy,
   type NamespacePolicy,
@@ -37,6 +38,12 @@ export interface Settings {
   secrets?: { namespace: string; names: string[] };
   /** How long the reconciler waits before it tries a failed commit again, doubling each time. */
   failureBackoff: Backoff;
+  /** GitHub Deployments beside the sticky comment; off writes only the comment. */
+  githubDeployments: boolean;
+  /** What each installation may write to GitHub. */
+  githubWrites: WriteLimits;
+  /** Probot's REDIS_URL: with it, replicas pace their GitHub writes from one shared budget. */
+  redisUrl?: string;
 }
 
 const serviceAccountNamespaceFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -94,6 +101,13 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
       maxMs: durationSetting(env, 'PREVIEW_FAILURE_BACKOFF_MAX', '6h'),
     },
     shutdownGraceMs: durationSetting(env, 'PREVIEW_SHUTDOWN_GRACE', '25s'),
+    githubDeployments: switchSetting(env, 'PREVIEW_GITHUB_DEPLOYMENTS', true),
+    githubWrites: {
+      spacingMs: githubWriteLimits.spacingMs,
+      perMinute: countSetting(env, 'PREVIEW_GITHUB_WRITES_PER_MINUTE', githubWriteLimits.perMinute),
+      perHour: countSetting(env, 'PREVIEW_GITHUB_WRITES_PER_HOUR', githubWriteLimits.perHour),
+    },
+    ...(env.REDIS_URL?.trim() ? { redisUrl: env.REDIS_URL.trim() } : {}),
     leaseNamespace,
     previewDomain,
     helmBin: env.HELM_BIN?.trim() || locateHelm(env),
@@ -173,6 +187,15 @@ function cidrsSetting(env: NodeJS.ProcessEnv, name: string): string[] | undefine
     );
   }
   return items;
+}
+
+/** `on` or `off`; unset means the default. */
+function switchSetting(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (!value) return fallback;
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(`${name} must be on or off, got \`${env[name]}\``);
 }
 
 function countSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

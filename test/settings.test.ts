@@ -23,6 +23,8 @@ describe('readSettings', () => {
       guardrails: defaultGuardrails,
       namespacePolicy: defaultNamespacePolicy,
       caps: { perRepository: 20, total: 300 },
+      githubDeployments: true,
+      githubWrites: { spacingMs: 1000, perMinute: 80, perHour: 500 },
     });
   });
 
@@ -53,6 +55,10 @@ describe('readSettings', () => {
         PREVIEW_FAILURE_BACKOFF: '30s',
         PREVIEW_RENDER_CONCURRENCY: '3',
         PREVIEW_FAILURE_BACKOFF_MAX: '1h',
+        PREVIEW_GITHUB_DEPLOYMENTS: 'Off',
+        PREVIEW_GITHUB_WRITES_PER_MINUTE: '40',
+        PREVIEW_GITHUB_WRITES_PER_HOUR: '300',
+        REDIS_URL: 'redis://redis.pr-preview.svc:6379',
       }),
     ).toEqual({
       previewDomain: 'preview.bar.com',
@@ -81,6 +87,9 @@ describe('readSettings', () => {
       },
       caps: { perRepository: 5, total: 50 },
       secrets: { namespace: 'platform', names: ['registry', 'tls'] },
+      githubDeployments: false,
+      githubWrites: { spacingMs: 1000, perMinute: 40, perHour: 300 },
+      redisUrl: 'redis://redis.pr-preview.svc:6379',
     });
   });
 
@@ -113,6 +122,10 @@ describe('readSettings', () => {
     [
       { PREVIEW_DOMAIN: 'a.b', PREVIEW_EGRESS_CIDRS: '10.0.0.0/8, example.com' },
       /PREVIEW_EGRESS_CIDRS takes CIDRs such as 10.0.0.0\/8, separated by commas; not `example.com`/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_GITHUB_DEPLOYMENTS: 'sometimes' },
+      /PREVIEW_GITHUB_DEPLOYMENTS must be on or off, got `sometimes`/,
     ],
   ])('refuses %j', (env, message) => {
     expect(() => readSettings(env)).toThrow(message);

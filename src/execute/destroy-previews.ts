@@ -79,7 +79,7 @@ export async function destroyPreviews(
       notes,
     ),
   );
-  // After the comment, which people wait for: GitHub paces an app's writes.
+  // Queued after the comment, which people wait for; only the reads happen now.
   const environments = doomed.map((preview) => environmentName(params.pr, preview.tenant));
   await deps.deployments
     .deactivate(environments)

@@ -3,7 +3,8 @@ import type { PullRequestScope } from './job-scope.ts';
 
 /**
  * Queues work for one pull request: in order behind its earlier work on this
- * replica, and under its Lease so that no other replica works on it meanwhile.
+ * replica, and under its Lease so that no other replica works on it meanwhile
+ * (nor before this replica's outbox has written its comment).
  * Failures end here, in the log; the reconciler repairs what they left.
  */
 export function enqueueForPullRequest(
@@ -17,6 +18,6 @@ export function enqueueForPullRequest(
     throw new Error('shutting down: this replica takes no new work');
   }
   return services.queue
-    .enqueue(scope.queueKey, () => services.locks.hold(scope.pr, job))
+    .enqueue(scope.queueKey, () => services.locks.hold(scope.pr, job, scope.githubSettled))
     .catch((error: unknown) => scope.logger.error({ err: error }, `${what} failed`));
 }

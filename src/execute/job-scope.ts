@@ -5,7 +5,8 @@ import { GitHubChartSource } from '../github/github-chart-source.ts';
 import { GitHubCommitChecks } from '../github/github-commit-checks.ts';
 import { GitHubDeployments } from '../github/github-deployments.ts';
 import { retrySecondaryRateLimits } from '../github/secondary-rate-limit.ts';
-import { StickyComment } from '../github/sticky-comment.ts';
+import type { Outboxes } from '../github/outbox.ts';
+import { StickyComment, type CommentSlots } from '../github/sticky-comment.ts';
 import type { PullRequestRef } from '../plan/types.ts';
 import type {
   ChartSource,
@@ -29,7 +30,15 @@ export interface PullRequestScope {
   readConfig: () => Promise<unknown>;
   /** The pull request's head commit now, which a queued job's webhook may no longer show. */
   readHeadSha: () => Promise<string>;
+  /** Resolves once the outbox holds no write of this pull request's sticky comment. */
+  githubSettled: () => Promise<void>;
 }
+
+/** With GitHub Deployments switched off, the sticky comment says it all. */
+const noDeployments: DeploymentLog = {
+  record: () => undefined,
+  deactivate: () => Promise.resolve(),
+};
 
 /** One pull request's key in the work queue. */
 export function queueKeyOf(pr: Pick<PullRequestRef, 'repositoryId' | 'number'>): string {
@@ -50,20 +59,35 @@ export interface ScopeParams {
   installationId: number;
   number: number;
   logger: Logger;
+  services: ScopeServices;
+  readConfig: () => Promise<unknown>;
+}
+
+/** The long-lived parts a pull request's GitHub side is made of. */
+export interface ScopeServices {
   metrics: Metrics;
   /** This app on GitHub: only its own comments are its sticky comment. */
   identity: AppIdentity;
-  readConfig: () => Promise<unknown>;
+  /** Where every GitHub write goes, paced per installation. */
+  outboxes: Outboxes;
+  commentSlots: CommentSlots;
+  settings: { githubDeployments: boolean };
 }
 
 /** Composes the GitHub side of one pull request, for a job started by a webhook or by the reconciler. */
 export function scopeFor(params: ScopeParams): PullRequestScope {
-  const { octokit, owner, repo, number } = params;
+  const { octokit, owner, repo, number, services } = params;
   retrySecondaryRateLimits(octokit, params.logger);
   octokit.hook.after('request', (response) => {
     const remaining = Number(response.headers['x-ratelimit-remaining']);
-    if (Number.isFinite(remaining)) params.metrics.githubRateLimit(remaining);
+    if (Number.isFinite(remaining)) services.metrics.githubRateLimit(remaining);
   });
+  const outbox = services.outboxes.of(params.installationId);
+  const comment = new StickyComment(
+    octokit,
+    { owner, repo, issue_number: number },
+    { identity: services.identity, outbox, slots: services.commentSlots },
+  );
   return {
     pr: {
       owner,
@@ -74,20 +98,23 @@ export function scopeFor(params: ScopeParams): PullRequestScope {
     },
     queueKey: queueKeyOf({ repositoryId: params.repositoryId, number }),
     logger: params.logger,
-    comment: new StickyComment(octokit, { owner, repo, issue_number: number }, params.identity),
+    comment,
     chartSource: new GitHubChartSource(octokit, { owner, repo }),
     checks: new GitHubCommitChecks(octokit, { owner, repo }),
-    deployments: new GitHubDeployments(octokit, { owner, repo }),
+    deployments: services.settings.githubDeployments
+      ? new GitHubDeployments(octokit, { owner, repo }, outbox)
+      : noDeployments,
     readConfig: params.readConfig,
     readHeadSha: async () =>
       (await octokit.rest.pulls.get({ owner, repo, pull_number: number })).data.head.sha,
+    githubSettled: () => comment.settled(),
   };
 }
 
 export function pullRequestScope(
   context: RepositoryEvent,
   number: number,
-  services: { metrics: Metrics; identity: AppIdentity },
+  services: ScopeServices,
 ): PullRequestScope {
   const { repository } = context.payload;
   return scopeFor({
@@ -102,8 +129,7 @@ export function pullRequestScope(
       pr: number,
       delivery: context.id,
     }),
-    metrics: services.metrics,
-    identity: services.identity,
+    services,
     readConfig: () => context.config(configFileName),
   });
 }

@@ -36,9 +36,8 @@ export async function runCommandJob(services: Services, job: CommandJob): Promis
     succeeded = false;
     throw error;
   } finally {
-    await job.conversation
-      .react(job.commentId, succeeded ? 'rocket' : 'confused')
-      .catch((error: unknown) => job.logger.warn({ err: error }, 'could not react to the command'));
+    // Queued, never awaited: the outbox sends it after the replies and never drops it.
+    void job.conversation.react(job.commentId, succeeded ? 'rocket' : 'confused');
   }
 }
 
@@ -54,7 +53,7 @@ async function runCommands(services: Services, job: CommandJob): Promise<boolean
     const log = logger.child({ command: command.kind });
     if (needsWriteAccess(command) && access && !hasWriteAccess(access)) {
       log.info({ user: job.author, permission: access.permission }, 'command refused: permission');
-      await job.conversation.reply(
+      void job.conversation.reply(
         `${quoteCommand(command.line)}\n\n${refusedPermission({ user: job.author, command: command.line, permission: access.permission })}`,
       );
       succeeded = false;
@@ -72,14 +71,14 @@ async function runCommands(services: Services, job: CommandJob): Promise<boolean
     log.info({ action: plan.action, sha: pull.headSha }, 'planned command');
     switch (plan.action) {
       case 'help':
-        await job.conversation.reply(helpText(config.ok ? config.config.tenants : []));
+        void job.conversation.reply(helpText(config.ok ? config.config.tenants : []));
         break;
       case 'status':
-        await job.conversation.reply(statusText(observed));
+        void job.conversation.reply(statusText(observed));
         break;
       case 'refuse': {
         const help = plan.showHelp ? `\n\n${helpText(config.ok ? config.config.tenants : [])}` : '';
-        await job.conversation.reply(`${quoteCommand(command.line)}\n\n${plan.reply}${help}`);
+        void job.conversation.reply(`${quoteCommand(command.line)}\n\n${plan.reply}${help}`);
         succeeded = false;
         break;
       }

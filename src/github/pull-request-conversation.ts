@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from 'probot';
+import type { InstallationOutbox } from './outbox.ts';
 import type { CollaboratorPermission } from './permissions.ts';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -9,17 +10,32 @@ export type Reaction = 'eyes' | 'rocket' | 'confused';
 export interface PullRequestConversation {
   pullRequest(): Promise<{ headSha: string; state: 'open' | 'closed'; fromFork: boolean }>;
   permissionOf(user: string): Promise<CollaboratorPermission>;
+  /** Queued first in the outbox and never dropped; resolves once sent or given up. */
   reply(body: string): Promise<void>;
+  /** Queued first in the outbox and never dropped; resolves once sent or given up. */
   react(commentId: number, reaction: Reaction): Promise<void>;
 }
+
+let writeCount = 0;
 
 export class GitHubConversation implements PullRequestConversation {
   private readonly octokit: Octokit;
   private readonly ref: { owner: string; repo: string; number: number };
+  private readonly outbox: InstallationOutbox;
 
-  constructor(octokit: Octokit, ref: { owner: string; repo: string; number: number }) {
+  constructor(
+    octokit: Octokit,
+    ref: { owner: string; repo: string; number: number },
+    outbox: InstallationOutbox,
+  ) {
     this.octokit = octokit;
     this.ref = ref;
+    this.outbox = outbox;
+  }
+
+  /** A key of its own: answers are never coalesced. */
+  private uniqueKey(what: string): string {
+    return `${what}:${this.ref.owner}/${this.ref.repo}#${this.ref.number}:${++writeCount}`;
   }
 
   async pullRequest() {
@@ -51,21 +67,25 @@ export class GitHubConversation implements PullRequestConversation {
     }
   }
 
-  async reply(body: string): Promise<void> {
-    await this.octokit.rest.issues.createComment({
-      owner: this.ref.owner,
-      repo: this.ref.repo,
-      issue_number: this.ref.number,
-      body,
+  reply(body: string): Promise<void> {
+    return this.outbox.put(this.uniqueKey('reply'), 'conversation', async () => {
+      await this.octokit.rest.issues.createComment({
+        owner: this.ref.owner,
+        repo: this.ref.repo,
+        issue_number: this.ref.number,
+        body,
+      });
     });
   }
 
-  async react(commentId: number, reaction: Reaction): Promise<void> {
-    await this.octokit.rest.reactions.createForIssueComment({
-      owner: this.ref.owner,
-      repo: this.ref.repo,
-      comment_id: commentId,
-      content: reaction,
+  react(commentId: number, reaction: Reaction): Promise<void> {
+    return this.outbox.put(this.uniqueKey('reaction'), 'conversation', async () => {
+      await this.octokit.rest.reactions.createForIssueComment({
+        owner: this.ref.owner,
+        repo: this.ref.repo,
+        comment_id: commentId,
+        content: reaction,
+      });
     });
   }
 }

@@ -20,17 +20,13 @@ export function handleIssueComment(services: Services) {
     if (!services.deliveries.firstTime(context.id)) return;
 
     const scope = pullRequestScope(context, payload.issue.number, services);
-    const conversation = new GitHubConversation(context.octokit, {
-      owner: scope.pr.owner,
-      repo: scope.pr.repo,
-      number: scope.pr.number,
-    });
-    // Acknowledged before the queue, so a busy pull request still shows at once that it was heard.
-    conversation
-      .react(payload.comment.id, 'eyes')
-      .catch((error: unknown) =>
-        scope.logger.warn({ err: error }, 'could not react to the command'),
-      );
+    const conversation = new GitHubConversation(
+      context.octokit,
+      { owner: scope.pr.owner, repo: scope.pr.repo, number: scope.pr.number },
+      services.outboxes.of(scope.pr.installationId),
+    );
+    // Acknowledged before the job queue, so a busy pull request still shows that it was heard.
+    void conversation.react(payload.comment.id, 'eyes');
     void enqueueForPullRequest(services, scope, 'command job', () =>
       runCommandJob(services, {
         ...scope,

@@ -3,8 +3,8 @@ import type { Reconciler } from '../reconcile/reconciler.ts';
 import type { Services } from '../services.ts';
 
 /**
- * On SIGTERM: take no new work, let work in flight finish within the grace
- * period, give the Leases up, exit. Work still running at the deadline is
+ * On SIGTERM: take no new work, let work in flight finish and its GitHub
+ * writes leave the outbox within the grace period, give the Leases up, exit. Work still running at the deadline is
  * handed back: its Lease expires and the reconciler of another replica, or of
  * the next start, finishes or undoes it.
  */
@@ -19,13 +19,17 @@ export function stopGracefullyOnTerm(services: Services, reconciler: Reconciler)
     );
     services.queue.close();
     services.waits.cancelAll();
-    const drained = Promise.all([services.queue.idle(), reconciler.stop()]).then(() => true);
+    // Then what the work told GitHub: a comment still in the outbox would be lost.
+    const drained = Promise.all([services.queue.idle(), reconciler.stop()])
+      .then(() => services.outboxes.idle())
+      .then(() => services.locks.released())
+      .then(() => true);
     void Promise.race([drained, sleep(services.settings.shutdownGraceMs).then(() => false)]).then(
       (finished) => {
         if (finished) logger.info('all work finished; exiting');
         else
           logger.warn(
-            { queued: services.queue.depth },
+            { queued: services.queue.depth, githubWrites: services.outboxes.depth },
             'grace period over; unfinished work is left to the reconciler',
           );
         process.exit(0);

@@ -30,7 +30,11 @@ export class PreviewMetrics implements Metrics {
   private readonly rateLimit: Gauge;
   private readonly reconcileErrors: Counter<'stage'>;
 
-  constructor(sources: { queueDepth: () => number; cluster: Cluster }) {
+  constructor(sources: {
+    queueDepth: () => number;
+    cluster: Cluster;
+    outboxes: { depth: number; oldestAgeMs(): number };
+  }) {
     const registers = [this.registry];
     const previews = recentFor(activePreviewsTtlMs, () =>
       sources.cluster.listPreviews(allPreviewsSelector),
@@ -65,6 +69,22 @@ export class PreviewMetrics implements Metrics {
       name: 'pr_preview_github_rate_limit_remaining',
       help: 'GitHub API requests left in the current window, as last seen',
       registers,
+    });
+    new Gauge({
+      name: 'pr_preview_github_outbox_depth',
+      help: 'GitHub writes waiting in the outbox (coalesced: one per comment or environment)',
+      registers,
+      collect() {
+        this.set(sources.outboxes.depth);
+      },
+    });
+    new Gauge({
+      name: 'pr_preview_github_outbox_oldest_seconds',
+      help: 'How long the oldest GitHub write in the outbox has waited',
+      registers,
+      collect() {
+        this.set(sources.outboxes.oldestAgeMs() / 1000);
+      },
     });
     new Gauge({
       name: 'pr_preview_queue_depth',

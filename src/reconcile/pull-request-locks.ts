@@ -18,6 +18,8 @@ function leaseName(pr: PullRequestKey): string {
 export class PullRequestLocks {
   private readonly leases: KubernetesLeases;
   private readonly logger: Logger;
+  private readonly holding = new Map<string, Holding>();
+  private readonly releasing = new Map<string, Promise<void>>();
 
   constructor(leases: KubernetesLeases, logger: Logger) {
     this.leases = leases;
@@ -29,14 +31,51 @@ export class PullRequestLocks {
     return this.leases.isHeld(leaseName(pr));
   }
 
-  async hold<T>(pr: PullRequestKey, job: () => Promise<T>): Promise<T> {
+  /**
+   * Runs the job under the pull request's Lease. The Lease is given up once
+   * `settled` resolves too (the job's GitHub writes have left this replica's
+   * outbox), so another replica never reads a comment this one has yet to
+   * write; the job's queue slot is free meanwhile.
+   */
+  async hold<T>(
+    pr: PullRequestKey,
+    job: () => Promise<T>,
+    settled: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<T> {
     const name = leaseName(pr);
-    const deadline = Date.now() + maxWaitMs;
-    while (!(await this.leases.tryAcquire(name))) {
-      if (Date.now() > deadline)
-        throw new Error(`lease ${name} stayed with another replica for ${maxWaitMs / 60_000} min`);
-      await sleep(500);
+    let holding = this.holding.get(name);
+    if (!holding) {
+      // A release of this replica's own still under way must not undo the acquire below.
+      await this.releasing.get(name);
+      const deadline = Date.now() + maxWaitMs;
+      while (!(await this.leases.tryAcquire(name))) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `lease ${name} stayed with another replica for ${maxWaitMs / 60_000} min`,
+          );
+        await sleep(500);
+      }
+      // Another job of this replica may have taken it while this one waited.
+      holding = this.holding.get(name) ?? this.renew(name);
     }
+    holding.users += 1;
+    try {
+      return await job();
+    } finally {
+      void settled()
+        .catch(() => undefined)
+        .then(() => this.letGo(name));
+    }
+  }
+
+  /** Resolves once the releases under way have ended (after the outbox is idle, all of them). */
+  async released(): Promise<void> {
+    // Jobs whose writes just left give their Leases up in the next turns.
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all(this.releasing.values());
+  }
+
+  private renew(name: string): Holding {
     const renewal = setInterval(() => {
       this.leases.tryAcquire(name).then(
         (held) =>
@@ -45,15 +84,30 @@ export class PullRequestLocks {
           this.logger.warn({ err: error, lease: name }, 'could not renew the pull request lease'),
       );
     }, this.leases.renewEveryMs);
-    try {
-      return await job();
-    } finally {
-      clearInterval(renewal);
-      await this.leases
-        .release(name)
-        .catch((error: unknown) =>
-          this.logger.warn({ err: error, lease: name }, 'could not release the pull request lease'),
-        );
-    }
+    const holding = { users: 0, renewal };
+    this.holding.set(name, holding);
+    return holding;
   }
+
+  private letGo(name: string): void {
+    const holding = this.holding.get(name);
+    if (!holding || --holding.users > 0) return;
+    clearInterval(holding.renewal);
+    this.holding.delete(name);
+    const released = this.leases
+      .release(name)
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, lease: name }, 'could not release the pull request lease'),
+      )
+      .finally(() => {
+        if (this.releasing.get(name) === released) this.releasing.delete(name);
+      });
+    this.releasing.set(name, released);
+  }
+}
+
+interface Holding {
+  /** Jobs of this replica under the Lease, and finished jobs whose writes are still queued. */
+  users: number;
+  renewal: NodeJS.Timeout;
 }

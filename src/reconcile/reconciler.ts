@@ -209,8 +209,7 @@ export class Reconciler {
         pr: number,
         component: 'reconciler',
       }),
-      metrics: this.services.metrics,
-      identity: this.services.identity,
+      services: this.services,
       readConfig: () => readRepositoryConfig(octokit, repo),
     });
   }

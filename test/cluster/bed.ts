@@ -37,6 +37,7 @@ interface BedState {
   pids: Record<string, number>;
   commands: Record<string, { command: string; args: string[] }>;
   apiserverPort: number;
+  redisPort: number;
   helm: string;
   /** The tools and stages it was started with: a bed started with others is not reused. */
   fingerprint?: string;
@@ -45,6 +46,8 @@ interface BedState {
 export interface Bed {
   kubeconfig: string;
   helm: string;
+  /** A Redis server on loopback, as replicas of the app share one through REDIS_URL. */
+  redisUrl: string;
   /** False when an already running bed was reused. */
   started: boolean;
 }
@@ -61,13 +64,19 @@ export async function up(log: Log = console.log): Promise<Bed> {
     (await isReady(running.apiserverPort))
   ) {
     log(`test cluster already up: KUBECONFIG=${kubeconfigPath}`);
-    return { kubeconfig: kubeconfigPath, helm: tools.helm, started: false };
+    return {
+      kubeconfig: kubeconfigPath,
+      helm: tools.helm,
+      redisUrl: redisUrl(running.redisPort),
+      started: false,
+    };
   }
   await down(() => {});
   const started = Date.now();
   mkdirSync(logDir, { recursive: true });
   run(tools.kubeBed, ['certs', pkiDir]);
-  const [etcdClient, etcdPeer, apiserver, kwokServer] = (await freePorts(4)) as [
+  const [etcdClient, etcdPeer, apiserver, kwokServer, redis] = (await freePorts(5)) as [
+    number,
     number,
     number,
     number,
@@ -80,6 +89,7 @@ export async function up(log: Log = console.log): Promise<Bed> {
     pids,
     commands: {},
     apiserverPort: apiserver,
+    redisPort: redis,
     helm: tools.helm,
     fingerprint,
   };
@@ -103,6 +113,20 @@ export async function up(log: Log = console.log): Promise<Bed> {
     '--log-level=warn',
   ]);
   start('kube-apiserver', tools.kubeBed, apiserverArgs({ apiserver, etcdUrl }));
+  // Keeps nothing on disk; its --dir names the bed, so `down` finds it like the rest.
+  mkdirSync(join(stateDir, 'redis'), { recursive: true });
+  start('redis-server', tools.redisServer, [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(redis),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    join(stateDir, 'redis'),
+  ]);
   await waitFor('kube-apiserver /readyz', () => isReady(apiserver), pids);
   const kubeconfigFlag = `--kubeconfig=${kubeconfigPath}`;
   start('kube-controller-manager', tools.kubeBed, [
@@ -140,7 +164,16 @@ export async function up(log: Log = console.log): Promise<Bed> {
   log(
     `test cluster up in ${Math.round((Date.now() - started) / 1000)} s: KUBECONFIG=${kubeconfigPath}`,
   );
-  return { kubeconfig: kubeconfigPath, helm: tools.helm, started: true };
+  return {
+    kubeconfig: kubeconfigPath,
+    helm: tools.helm,
+    redisUrl: redisUrl(redis),
+    started: true,
+  };
+}
+
+function redisUrl(port: number): string {
+  return `redis://127.0.0.1:${port}`;
 }
 
 /** The binaries, the stage files and this file's flags that a bed runs with. */
@@ -185,7 +218,7 @@ export async function down(log: Log = console.log): Promise<void> {
   while (alive.some(isAlive) && Date.now() < deadline) await sleep(100);
   for (const pid of alive.filter(isAlive)) signal(pid, 'SIGKILL');
   while (alive.some(isAlive)) await sleep(50);
-  for (const entry of ['state.json', 'kubeconfig', 'etcd', 'pki']) {
+  for (const entry of ['state.json', 'kubeconfig', 'etcd', 'pki', 'redis']) {
     rmSync(join(stateDir, entry), { recursive: true, force: true });
   }
   if (alive.length > 0) log(`test cluster down: stopped ${alive.length} processes`);
@@ -245,7 +278,12 @@ function startDetached(name: string, command: string, args: string[]): number {
   const logFile = openSync(join(logDir, `${name}.log`), 'a');
   // Detached in its own process group: the bed outlives the test run that
   // started it, so a second run can reuse it.
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', logFile, logFile] });
+  // The bed's path in its environment, too: a process that rewrites its title (redis-server) is found by it.
+  const child = spawn(command, args, {
+    detached: true,
+    stdio: ['ignore', logFile, logFile],
+    env: { ...process.env, PR_PREVIEW_BED: `${stateDir}/` },
+  });
   closeSync(logFile);
   child.unref();
   if (child.pid === undefined) throw new Error(`cannot start ${name} (${command})`);
@@ -391,7 +429,8 @@ function processesNaming(path: string): number[] {
     const cmdline = readFileSafe(`/proc/${entry}/cmdline`)?.split('\0') ?? [];
     const environ = readFileSafe(`/proc/${entry}/environ`)?.split('\0') ?? [];
     const names = (item: string) => item.includes(`${path}/`);
-    if (cmdline.some(names) || environ.some((v) => v.startsWith('KUBECONFIG=') && names(v))) {
+    const named = (v: string) => /^(KUBECONFIG|PR_PREVIEW_BED)=/.test(v) && names(v);
+    if (cmdline.some(names) || environ.some(named)) {
       found.push(Number(entry));
     }
   }

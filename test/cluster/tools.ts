@@ -23,6 +23,8 @@ export interface Tools {
   /** kwok's "fast" stages: nodes turn Ready, pods Running and Ready at once. */
   kwokStages: string;
   helm: string;
+  /** Debian's redis-server, for replicas that share one GitHub write budget. */
+  redisServer: string;
 }
 
 /** kwok's own stage definitions that make up its "fast" profile, from the pinned module. */
@@ -61,6 +63,7 @@ export function installTools(log: (line: string) => void = console.log): Tools {
   });
   const helmFlags = helmLdflags();
   return {
+    redisServer: redisServer(log, root),
     kwok,
     kwokStages: join(dirname(kwok), 'stages.yaml'),
     kubeBed: ensureBuilt(log, {
@@ -88,6 +91,59 @@ export function installTools(log: (line: string) => void = console.log): Tools {
         ),
     }),
   };
+}
+
+/** Debian packages redis-server runs from: the server, its binary, and the libraries it loads. */
+const redisPackages = ['redis-server', 'redis-tools', 'libjemalloc2', 'liblzf1'];
+
+/**
+ * The machine's redis-server, or Debian's unpacked beside the other tools
+ * (`apt-get download` and `dpkg-deb -x` need no root and install nothing
+ * system-wide), started through a script that points it at its libraries.
+ */
+function redisServer(log: (line: string) => void, root: string): string {
+  const onPath = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
+  if (onPath.status === 0 && onPath.stdout.trim()) return onPath.stdout.trim();
+  return ensureBuilt(log, {
+    name: 'redis-server',
+    dir: join(root, `redis-${versions.redis}`),
+    build: (out) => {
+      const debs = join(out, 'debs');
+      mkdirSync(debs);
+      let download = spawnSync('apt-get', ['download', ...redisPackages], {
+        cwd: debs,
+        encoding: 'utf8',
+      });
+      if (download.status !== 0) {
+        // A fresh machine may not have read its package lists yet.
+        spawnSync('apt-get', ['update'], { stdio: 'ignore' });
+        download = spawnSync('apt-get', ['download', ...redisPackages], {
+          cwd: debs,
+          encoding: 'utf8',
+        });
+      }
+      if (download.status !== 0)
+        throw new Error(`apt-get download ${redisPackages.join(' ')} failed: ${download.stderr}`);
+      for (const deb of readdirSync(debs)) {
+        const unpack = spawnSync('dpkg-deb', ['-x', join(debs, deb), join(out, 'root')], {
+          encoding: 'utf8',
+        });
+        if (unpack.status !== 0) throw new Error(`dpkg-deb -x ${deb} failed: ${unpack.stderr}`);
+      }
+      rmSync(debs, { recursive: true });
+      writeFileSync(
+        join(out, 'redis-server'),
+        [
+          '#!/bin/sh',
+          'here=$(dirname "$(readlink -f "$0")")',
+          'for lib in "$here"/root/usr/lib/*-linux-gnu; do :; done',
+          'LD_LIBRARY_PATH="$lib" exec "$here/root/usr/bin/redis-server" "$@"',
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+    },
+  });
 }
 
 /** helm's version stamps, as its Makefile sets them: `scripts/helm-ldflags.sh`, which the Dockerfile runs too. */

@@ -4,4 +4,6 @@ export const versions = {
   kubernetes: 'v1.37.2',
   kwok: 'v0.8.0',
   helm: 'v3.22.0',
+  /** Debian bookworm's redis-server (a release line: the mirror keeps only the newest patch). */
+  redis: '7.0',
 } as const;

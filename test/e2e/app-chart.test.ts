@@ -107,11 +107,29 @@ describe("the app's own chart", () => {
         'previews.secrets.names={registry-pull,tls}',
         'serviceMonitor.enabled=true',
         'replicaCount=2',
+        'redis.existingSecret=pr-preview-redis',
+        'github.deployments=false',
+        'github.writesPerHour=300',
       ]),
     );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const objects = (yaml.loadAll(stdout) as KubernetesObject[]).filter(Boolean);
+    const deployment = objects.find((o) => o.kind === 'Deployment') as {
+      spec: { template: { spec: { containers: { env: { name: string }[] }[] } } };
+    };
+    const env = deployment.spec.template.spec.containers[0]?.env ?? [];
+    expect(env).toEqual(
+      expect.arrayContaining([
+        { name: 'PREVIEW_GITHUB_DEPLOYMENTS', value: 'off' },
+        { name: 'PREVIEW_GITHUB_WRITES_PER_MINUTE', value: '80' },
+        { name: 'PREVIEW_GITHUB_WRITES_PER_HOUR', value: '300' },
+        {
+          name: 'REDIS_URL',
+          valueFrom: { secretKeyRef: { name: 'pr-preview-redis', key: 'REDIS_URL' } },
+        },
+      ]),
+    );
     expect(objects.map((o) => o.kind).sort()).toEqual([
       'ClusterRole',
       'ClusterRoleBinding',

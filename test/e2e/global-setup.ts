@@ -11,6 +11,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kubeconfig: string;
     helm: string;
+    redisUrl: string;
   }
 }
 
@@ -30,6 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const bed = await up();
   project.provide('kubeconfig', bed.kubeconfig);
   project.provide('helm', bed.helm);
+  project.provide('redisUrl', bed.redisUrl);
   return async () => {
     // A bed that was already running belongs to whoever started it.
     if (bed.started) await down();

@@ -165,7 +165,17 @@ describe('a command racing a push', () => {
       return downloads.length === 2 ? true : undefined;
     });
     await world.waitForComment(pr, /\| HR \| .* ✅ ready \| `3333333`/);
-    // Every state of the comment GitHub received, in order: each deploy ends before the next begins.
+    // The push's deploy began (its archive fetched) only after the command's deploy ended.
+    const deployed = world.app
+      .logLines()
+      .find((line) => line.msg === 'preview deployed' && line.sha === sha(2));
+    const secondFetch = world.github.calls
+      .slice(callsBefore)
+      .find((c) => c.path.includes(`/tarball/${sha(3)}`));
+    expect(deployed).toBeDefined();
+    expect(secondFetch?.at).toBeGreaterThan(Number(deployed?.time));
+    // The states GitHub received keep that order: the outbox may skip a state a newer one
+    // replaced before its turn, never send an older one after a newer.
     const states = world.github.calls
       .slice(callsBefore)
       .filter((c) => /\/issues\/(302\/comments|comments\/\d+)$/.test(c.path) && c.method !== 'GET')
@@ -176,11 +186,8 @@ describe('a command racing a push', () => {
       )
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => `${m[1]}@${m[2]}`);
-    expect(states.length).toBeGreaterThanOrEqual(4);
-    for (let i = 0; i < states.length; i += 2) {
-      expect(states[i]).toMatch(/^⏳ deploying@/);
-      expect(states[i + 1]).toBe(states[i]!.replace('⏳ deploying', '✅ ready'));
-    }
+    const shas = states.map((state) => state.split('@')[1]);
+    expect(shas).toEqual([...shas].sort());
     expect(states.at(-1)).toBe('✅ ready@3333333');
     const namespace = await world.k8s.core.readNamespace({ name: 'foo-pr-302-hr' });
     expect(namespace.metadata?.annotations?.['pr-preview.dev/sha']).toBe(sha(3));

@@ -19,8 +19,9 @@ const installationsListed = () =>
 let nextCommentId = 85_000;
 
 /** Waits until the replicas, together, have made `passes` more reconcile passes (each lists installations once). */
-async function passes(count: number): Promise<void> {
-  const target = installationsListed() + count;
+/** Waits for `count` more passes than had listed installations by `since` (default: now). */
+async function passes(count: number, since = installationsListed()): Promise<void> {
+  const target = since + count;
   await eventually(`${count} reconcile passes`, async () =>
     installationsListed() >= target ? true : undefined,
   );
@@ -135,9 +136,11 @@ describe('a reconcile pass', () => {
     });
     // Its repository cannot be listed for the next two passes.
     for (let i = 0; i < 2; i++) world.github.failNext('GET', /^\/repos\/acme\/ops2\/pulls$/, 404);
+    // Counted from before the start: the first pass may begin before the replica answers.
+    const listedBefore = installationsListed();
     const reconciler = await world.replica({ PREVIEW_RECONCILE_INTERVAL: '2s' });
     try {
-      await passes(2);
+      await passes(2, listedBefore);
       expect(await world.namespacesOf(other.repositoryId, 6)).toEqual(['ops2-pr-6']);
       const metrics = (await reconciler.get('/metrics')).body;
       expect(metrics).toMatch(/^pr_preview_reconcile_errors_total\{stage="list"\} [1-9]/m);

@@ -6,6 +6,8 @@ import { fetchChartApart } from '../../src/deploy/chart-fetch.ts';
 import { GitHubChartSource } from '../../src/github/github-chart-source.ts';
 import { GitHubCommitChecks } from '../../src/github/github-commit-checks.ts';
 import { GitHubDeployments } from '../../src/github/github-deployments.ts';
+import { InstallationOutbox } from '../../src/github/outbox.ts';
+import { silentLogger, unpacedBudget } from '../support/fake-ports.ts';
 import { FakeGitHub, octokitFor } from '../e2e/support/fake-github.ts';
 
 /** The GitHub adapters against the loopback fake GitHub, which pages lists as GitHub does. */
@@ -67,23 +69,61 @@ describe('GitHubCommitChecks', () => {
 });
 
 describe('GitHubDeployments', () => {
+  const outbox = () => new InstallationOutbox(1, unpacedBudget, silentLogger);
+
   it('marks every still-active deployment of an environment inactive, across pages, writing nothing for the inactive ones', async () => {
-    const deployments = new GitHubDeployments(octokit(), repo);
+    const client = octokit();
     const environment = 'preview-pr-9';
-    const ids: number[] = [];
     for (let i = 0; i < 110; i++) {
-      const id = await deployments.start({ environment, sha: 'e'.repeat(40), url: 'https://x' });
-      await deployments.update(id, i === 0 ? 'inactive' : 'success');
-      ids.push(id);
+      const { data } = await client.rest.repos.createDeployment({
+        ...repo,
+        ref: 'e'.repeat(40),
+        environment,
+        required_contexts: [],
+      });
+      await client.rest.repos.createDeploymentStatus({
+        ...repo,
+        deployment_id: (data as { id: number }).id,
+        state: i === 0 ? 'inactive' : 'success',
+      });
     }
     const before = github.callsMatching('POST', /\/deployments\/\d+\/statuses$/).length;
-    await deployments.deactivate([environment]);
+    const writes = outbox();
+    await new GitHubDeployments(client, repo, writes).deactivate([environment]);
+    await writes.idle();
     const states = github
       .deploymentsOf(repo.owner, repo.repo, environment)
       .map((d) => d.statuses.at(-1)?.state);
     expect(states).toHaveLength(110);
     expect(new Set(states)).toEqual(new Set(['inactive']));
     expect(github.callsMatching('POST', /\/deployments\/\d+\/statuses$/).length - before).toBe(109);
+  });
+
+  it('sends only the newest record of an environment that waited, and none that a destroy superseded', async () => {
+    // GitHub lets nothing through until the end: every record waits in the outbox.
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const writes = new InstallationOutbox(
+      1,
+      { spend: async (_id, _n, write) => (await gate, write()), stop: async () => {} },
+      silentLogger,
+    );
+    const deployments = new GitHubDeployments(octokit(), repo, writes);
+    const record = (environment: string, sha: string) =>
+      deployments.record({ environment, sha, url: 'https://x', state: 'success' });
+    // The first record is taken at once and waits for the budget; the others queue behind it.
+    record('preview-pr-10', 'a'.repeat(40));
+    record('preview-pr-10', 'b'.repeat(40));
+    record('preview-pr-10', 'c'.repeat(40));
+    record('preview-pr-11', 'a'.repeat(40));
+    await deployments.deactivate(['preview-pr-11']);
+    open();
+    await writes.idle();
+    expect(github.deploymentsOf(repo.owner, repo.repo, 'preview-pr-10').map((d) => d.sha)).toEqual([
+      'a'.repeat(40),
+      'c'.repeat(40),
+    ]);
+    expect(github.deploymentsOf(repo.owner, repo.repo, 'preview-pr-11')).toEqual([]);
   });
 });
 

@@ -66,6 +66,7 @@ describe('handlePullRequest', () => {
     });
     await handlePullRequest(services)(context('pull_request', payload));
     await services.queue.idle();
+    await services.outboxes.idle();
     expect(cluster.namespaces.get('foo-pr-1')?.record?.sha).toBe(sha(2));
     const [comment] = github.commentsOn(repo.owner, repo.repo, 1);
     expect(comment?.body).toContain(
@@ -86,6 +87,7 @@ describe('handlePullRequest', () => {
     await handler(context('pull_request', payload, 'same'));
     await handler(context('pull_request', payload, 'same'));
     await services.queue.idle();
+    await services.outboxes.idle();
     expect(renderer.renders).toBe(1);
   });
 });
@@ -109,10 +111,12 @@ describe('handleIssueComment', () => {
     await handler(context('issue_comment', comment({ onPullRequest: false })));
     await handler(context('issue_comment', comment({ body: 'looks good to me' })));
     await services.queue.idle();
+    await services.outboxes.idle();
     expect(github.calls.length).toBe(before);
 
     await handler(context('issue_comment', comment({ commentId: 501 })));
     await services.queue.idle();
+    await services.outboxes.idle();
     const replies = github.commentsOn(repo.owner, repo.repo, 3).map((c) => c.body);
     expect(replies).toEqual([expect.stringContaining('No previews')]);
     expect(github.reactionsTo(501)).toEqual(['eyes', 'rocket']);
@@ -139,12 +143,14 @@ describe('handleCommitCheck', () => {
       ),
     );
     await services.queue.idle();
+    await services.outboxes.idle();
     expect(cluster.namespaces.size).toBe(0);
     github.setStatus(repo.owner, repo.repo, sha(5), { context: 'build', state: 'success' });
     await handleCommitCheck(services)(
       context('status', statusPayload({ ...repo, sha: sha(5), name: 'build', state: 'success' })),
     );
     await services.queue.idle();
+    await services.outboxes.idle();
     expect(cluster.namespaces.get('foo-pr-4')?.record?.sha).toBe(sha(5));
     github.setConfig(repo.owner, repo.repo, 'app: foo\n');
   });

@@ -4,7 +4,8 @@ import type { Cluster, ObservedPreview } from '../../src/ports.ts';
 
 function metricsWith(listPreviews: () => Promise<Partial<ObservedPreview>[]>) {
   const cluster = { listPreviews: vi.fn(listPreviews) } as unknown as Cluster;
-  return { metrics: new PreviewMetrics({ queueDepth: () => 3, cluster }), cluster };
+  const outboxes = { depth: 5, oldestAgeMs: () => 2500 };
+  return { metrics: new PreviewMetrics({ queueDepth: () => 3, cluster, outboxes }), cluster };
 }
 
 describe('PreviewMetrics', () => {
@@ -18,6 +19,8 @@ describe('PreviewMetrics', () => {
     expect(text).toContain('pr_preview_active_previews{tenant="fr"} 2');
     expect(text).not.toContain('tenant="be"');
     expect(text).toContain('pr_preview_queue_depth 3');
+    expect(text).toContain('pr_preview_github_outbox_depth 5');
+    expect(text).toContain('pr_preview_github_outbox_oldest_seconds 2.5');
   });
 
   it('still answers, with the last count, while the API server does not', async () => {

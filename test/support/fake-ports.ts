@@ -5,6 +5,9 @@ import { defaultNamespacePolicy } from '../../src/deploy/namespace-policies.ts';
 import type { PullRequestScope } from '../../src/execute/job-scope.ts';
 import { runPullRequestJob } from '../../src/execute/run-pull-request-job.ts';
 import type { AppIdentity } from '../../src/github/app-identity.ts';
+import { Outboxes } from '../../src/github/outbox.ts';
+import { CommentSlots } from '../../src/github/sticky-comment.ts';
+import type { WriteBudget } from '../../src/github/write-budget.ts';
 import type { FailureRecord } from '../../src/plan/failure-memory.ts';
 import { annotationKeys, labelKeys } from '../../src/plan/labels.ts';
 import type { PreviewTarget, PullRequestRef } from '../../src/plan/types.ts';
@@ -15,6 +18,7 @@ import type {
   CommentState,
   DeployRecord,
   DeploymentLog,
+  DeploymentRecord,
   FailureMemory,
   Logger,
   Metrics,
@@ -159,16 +163,17 @@ export class FakeComment implements PreviewComment {
   }
 }
 
+/** A budget that never makes a write wait. */
+export const unpacedBudget: WriteBudget = {
+  spend: (_installation, _writes, write) => write(),
+  stop: () => Promise.resolve(),
+};
+
 export class FakeDeployments implements DeploymentLog {
   readonly writes: string[] = [];
 
-  async start(params: { environment: string }): Promise<number> {
-    this.writes.push(`start ${params.environment}`);
-    return this.writes.length;
-  }
-
-  async update(id: number, state: string): Promise<void> {
-    this.writes.push(`${state} ${id}`);
+  record(deploy: DeploymentRecord): void {
+    this.writes.push(`${deploy.state} ${deploy.environment} ${deploy.sha.slice(0, 7)}`);
   }
 
   async deactivate(environments: string[]): Promise<void> {
@@ -284,6 +289,8 @@ export function fakeServices(env: Record<string, string> = {}): FakeWorld {
       isHeld: async () => false,
     } as unknown as Services['locks'],
     identity: { wrote: async () => true } as unknown as AppIdentity,
+    outboxes: new Outboxes(unpacedBudget, silentLogger),
+    commentSlots: new CommentSlots(),
     failures,
     settingsFingerprint: 'settings-1',
     logger: silentLogger,
@@ -335,6 +342,7 @@ export function fakeScope(params: {
       },
     },
     checks: { gate: async () => params.gate ?? { state: 'passed' } },
+    githubSettled: () => Promise.resolve(),
     readConfig: async () => params.config ?? null,
     readHeadSha: async () => params.headSha,
   };

@@ -174,9 +174,8 @@ export async function deployPreviews(
       { clearProblems: true },
     ),
   );
-  await recordDeployments({
+  recordDeployments({
     deployments: deps.deployments,
-    logger: deps.logger,
     pr: params.pr,
     sha,
     outcomes,

@@ -1,39 +1,27 @@
 import { environmentName } from '../../plan/names.ts';
-import type { DeploymentLog, Logger } from '../../ports.ts';
+import type { DeploymentLog } from '../../ports.ts';
 import type { TenantOutcome } from './deploy-previews.ts';
 import { failureReason, firstLine } from './failure-text.ts';
 
 /**
- * GitHub Deployments follow the comment, each one write to create and one to
- * finish it: GitHub paces an app's writes about a second apart, and the
- * comment is what people wait for.
+ * GitHub Deployments follow the comment: the outbox sends them after it,
+ * each one write to create and one to finish it, and only the newest per
+ * environment.
  */
-export async function recordDeployments(params: {
+export function recordDeployments(params: {
   deployments: DeploymentLog;
-  logger: Logger;
   pr: number;
   sha: string;
   outcomes: TenantOutcome[];
-}): Promise<void> {
+}): void {
   for (const { target, error, note, reason } of params.outcomes) {
-    try {
-      const id = await params.deployments.start({
-        environment: environmentName(params.pr, target.tenant),
-        sha: params.sha,
-        url: target.url,
-      });
-      await params.deployments.update(
-        id,
-        error ? 'failure' : 'success',
-        error
-          ? { description: firstLine(reason ?? failureReason(error)) }
-          : { url: target.url, ...(note ? { description: note } : {}) },
-      );
-    } catch (error) {
-      params.logger.warn(
-        { err: error, tenant: target.tenant },
-        'could not record a GitHub deployment',
-      );
-    }
+    params.deployments.record({
+      environment: environmentName(params.pr, target.tenant),
+      sha: params.sha,
+      url: target.url,
+      ...(error
+        ? { state: 'failure', description: firstLine(reason ?? failureReason(error)) }
+        : { state: 'success', ...(note ? { description: note } : {}) }),
+    });
   }
 }

@@ -130,7 +130,10 @@ export class AppProcess {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await Promise.race([exited, sleep(10_000)]);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // Gone for sure before the next test: a replica still reconciling would race it.
+    child.kill('SIGKILL');
+    await exited;
   }
 
   /** Sends a webhook as GitHub does: signed JSON on Probot's default path. Returns the HTTP status. */

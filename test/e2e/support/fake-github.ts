@@ -10,6 +10,8 @@ export interface RecordedCall {
   method: string;
   path: string;
   body?: unknown;
+  /** When the request arrived, in ms since the epoch. */
+  at: number;
 }
 
 export interface Comment {
@@ -227,7 +229,7 @@ export class FakeGitHub {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname.replace(/^\/api\/v3/, '');
     const body = await readBody(req);
-    this.calls.push({ method: req.method ?? 'GET', path, body });
+    this.calls.push({ method: req.method ?? 'GET', path, body, at: Date.now() });
     const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, {
         'content-type': 'application/json',

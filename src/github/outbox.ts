@@ -1,0 +1,236 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../ports.ts';
+import type { WriteBudget } from './write-budget.ts';
+
+/**
+ * What goes first when writes queue up: answers to a command, then the sticky
+ * comment people wait for, then GitHub Deployments.
+ */
+export const writePriority = { conversation: 0, comment: 1, deployment: 2 } as const;
+export type WritePriority = keyof typeof writePriority;
+
+interface QueuedWrite {
+  key: string;
+  priority: number;
+  /** When the first write of this key still waiting was queued: a newer one keeps its place. */
+  queuedAt: number;
+  send: () => Promise<void>;
+  /** False when there is nothing left to send (a state GitHub already holds): no budget is spent. */
+  isDue: () => boolean;
+  /** Requests `send` makes. */
+  writes: number;
+}
+
+export interface WriteOptions {
+  /** False when there is nothing left to send by the write's turn; nothing is spent then. */
+  isDue?: () => boolean;
+  /** How many requests the write makes, one after another (default 1). */
+  writes?: number;
+}
+
+const maxAttempts = 3;
+const defaultPauseSeconds = 60;
+
+/**
+ * Every GitHub write of one installation, in one queue, so that cluster work
+ * never waits for GitHub. A write queued under the key of one still waiting
+ * replaces it: only the newest sticky comment or deployment state is sent.
+ * Writes leave one at a time, most urgent first, as the budget allows; a
+ * secondary rate limit pauses the queue for as long as GitHub asks and loses
+ * nothing.
+ */
+export class InstallationOutbox {
+  private readonly waiting = new Map<string, QueuedWrite>();
+  private readonly inFlight = new Set<string>();
+  private sending = false;
+  private pausedUntil = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly keyWaiters = new Map<string, (() => void)[]>();
+
+  private readonly installationId: number;
+  private readonly budget: WriteBudget;
+  private readonly logger: Logger;
+
+  constructor(installationId: number, budget: WriteBudget, logger: Logger) {
+    this.installationId = installationId;
+    this.budget = budget;
+    this.logger = logger;
+  }
+
+  /**
+   * Queues a write. A unique key is never coalesced; a key already waiting
+   * is replaced by this write. Resolves once no write of the key is left:
+   * sent, superseded or given up (it never rejects: the log says why).
+   */
+  put(
+    key: string,
+    priority: WritePriority,
+    send: () => Promise<void>,
+    options: WriteOptions = {},
+  ): Promise<void> {
+    const earlier = this.waiting.get(key);
+    this.waiting.set(key, {
+      key,
+      priority: writePriority[priority],
+      queuedAt: earlier?.queuedAt ?? Date.now(),
+      send,
+      isDue: options.isDue ?? (() => true),
+      writes: options.writes ?? 1,
+    });
+    const sent = this.settled(key);
+    void this.drain();
+    return sent;
+  }
+
+  /** Whether a write of the key waits or is being sent. */
+  holds(key: string): boolean {
+    return this.waiting.has(key) || this.inFlight.has(key);
+  }
+
+  /** Resolves once no write of the key waits or is being sent. */
+  settled(key: string): Promise<void> {
+    if (!this.holds(key)) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.keyWaiters.set(key, [...(this.keyWaiters.get(key) ?? []), resolve]);
+    });
+  }
+
+  get depth(): number {
+    return this.waiting.size;
+  }
+
+  /** Milliseconds the oldest waiting write has waited; 0 when none waits. */
+  oldestAgeMs(now = Date.now()): number {
+    let oldest = now;
+    for (const write of this.waiting.values()) oldest = Math.min(oldest, write.queuedAt);
+    return now - oldest;
+  }
+
+  /** Resolves once nothing waits or is being sent. */
+  idle(): Promise<void> {
+    if (!this.sending && this.waiting.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private next(): QueuedWrite | undefined {
+    let best: QueuedWrite | undefined;
+    for (const write of this.waiting.values()) {
+      if (
+        !best ||
+        write.priority < best.priority ||
+        (write.priority === best.priority && write.queuedAt < best.queuedAt)
+      )
+        best = write;
+    }
+    return best;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      for (let write = this.next(); write; write = this.next()) {
+        const pause = this.pausedUntil - Date.now();
+        if (pause > 0) await sleep(pause);
+        this.waiting.delete(write.key);
+        this.inFlight.add(write.key);
+        try {
+          if (write.isDue()) await this.sendWithRetries(write);
+        } finally {
+          this.inFlight.delete(write.key);
+          if (!this.waiting.has(write.key)) {
+            for (const resolve of this.keyWaiters.get(write.key) ?? []) resolve();
+            this.keyWaiters.delete(write.key);
+          }
+        }
+      }
+    } finally {
+      this.sending = false;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private async sendWithRetries(write: QueuedWrite): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.budget.spend(this.installationId, write.writes, write.send);
+        return;
+      } catch (error) {
+        const limited = secondaryLimitSeconds(error);
+        if (limited === undefined || attempt >= maxAttempts) {
+          this.logger.warn(
+            { err: error, write: write.key, installation: this.installationId },
+            'a GitHub write failed; it is not tried again',
+          );
+          return;
+        }
+        // Everything queued waits with it: GitHub asked the whole installation to slow down.
+        this.pausedUntil = Date.now() + limited * 1000;
+        this.logger.warn(
+          { retryAfter: limited, write: write.key, installation: this.installationId },
+          'GitHub secondary rate limit: the outbox pauses',
+        );
+        await sleep(limited * 1000);
+      }
+    }
+  }
+}
+
+/** Seconds GitHub asks to wait when the error is a secondary rate limit, else undefined. */
+export function secondaryLimitSeconds(error: unknown): number | undefined {
+  const { status, message, response } = error as {
+    status?: number;
+    message?: string;
+    response?: { headers?: Record<string, string | undefined> };
+  };
+  if (status !== 403 && status !== 429) return undefined;
+  const retryAfter = response?.headers?.['retry-after'];
+  if (!/secondary rate limit/i.test(message ?? '') && retryAfter === undefined) return undefined;
+  const seconds = Number(retryAfter);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : defaultPauseSeconds;
+}
+
+/** The outboxes of every installation this replica writes for. */
+export class Outboxes {
+  private readonly byInstallation = new Map<number, InstallationOutbox>();
+  private readonly budget: WriteBudget;
+  private readonly logger: Logger;
+
+  constructor(budget: WriteBudget, logger: Logger) {
+    this.budget = budget;
+    this.logger = logger;
+  }
+
+  of(installationId: number): InstallationOutbox {
+    let outbox = this.byInstallation.get(installationId);
+    if (!outbox) {
+      outbox = new InstallationOutbox(installationId, this.budget, this.logger);
+      this.byInstallation.set(installationId, outbox);
+    }
+    return outbox;
+  }
+
+  get depth(): number {
+    let depth = 0;
+    for (const outbox of this.byInstallation.values()) depth += outbox.depth;
+    return depth;
+  }
+
+  oldestAgeMs(): number {
+    const now = Date.now();
+    let age = 0;
+    for (const outbox of this.byInstallation.values()) age = Math.max(age, outbox.oldestAgeMs(now));
+    return age;
+  }
+
+  /** Resolves once every queued write has left. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.byInstallation.values()].map((outbox) => outbox.idle()));
+  }
+
+  stop(): Promise<void> {
+    return this.budget.stop();
+  }
+}
