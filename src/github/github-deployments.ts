@@ -25,12 +25,17 @@ export class GitHubDeployments implements DeploymentLog {
   }
 
   record(deploy: DeploymentRecord): void {
-    void this.outbox.put(this.key(deploy.environment), 'deployment', () => this.write(deploy), {
-      writes: 2,
-    });
+    const queuedAt = Date.now();
+    void this.outbox.put(this.key(deploy.environment), 'deployment', () =>
+      this.create(deploy, queuedAt),
+    );
   }
 
-  private async write(deploy: DeploymentRecord): Promise<void> {
+  /**
+   * Creates the deployment, and queues its status as a write of its own in
+   * the same place, so a comment can go between the two.
+   */
+  private async create(deploy: DeploymentRecord, queuedAt: number): Promise<void> {
     const { data } = await this.octokit.rest.repos.createDeployment({
       ...this.repo,
       ref: deploy.sha,
@@ -44,13 +49,21 @@ export class GitHubDeployments implements DeploymentLog {
     });
     if (!('id' in data))
       throw new Error(`GitHub did not create a deployment: ${data.message ?? 'no reason given'}`);
-    await this.octokit.rest.repos.createDeploymentStatus({
-      ...this.repo,
-      deployment_id: data.id,
-      state: deploy.state,
-      ...(deploy.state === 'success' ? { environment_url: deploy.url } : {}),
-      ...(deploy.description ? { description: deploy.description.slice(0, 140) } : {}),
-    });
+    const id = data.id;
+    void this.outbox.put(
+      `${this.key(deploy.environment)}:status:${id}`,
+      'deployment',
+      async () => {
+        await this.octokit.rest.repos.createDeploymentStatus({
+          ...this.repo,
+          deployment_id: id,
+          state: deploy.state,
+          ...(deploy.state === 'success' ? { environment_url: deploy.url } : {}),
+          ...(deploy.description ? { description: deploy.description.slice(0, 140) } : {}),
+        });
+      },
+      { queuedAt },
+    );
   }
 
   /**

@@ -26,9 +26,10 @@ export interface WriteOptions {
   isDue?: () => boolean;
   /** How many requests the write makes, one after another (default 1). */
   writes?: number;
+  /** Its place in the queue, when it goes on from an earlier write (default: now). */
+  queuedAt?: number;
 }
 
-const maxAttempts = 3;
 const defaultPauseSeconds = 60;
 
 /**
@@ -72,7 +73,7 @@ export class InstallationOutbox {
     this.waiting.set(key, {
       key,
       priority: writePriority[priority],
-      queuedAt: earlier?.queuedAt ?? Date.now(),
+      queuedAt: earlier?.queuedAt ?? options.queuedAt ?? Date.now(),
       send,
       isDue: options.isDue ?? (() => true),
       writes: options.writes ?? 1,
@@ -95,8 +96,9 @@ export class InstallationOutbox {
     });
   }
 
+  /** Writes that wait or are being sent. */
   get depth(): number {
-    return this.waiting.size;
+    return this.waiting.size + this.inFlight.size;
   }
 
   /** Milliseconds the oldest waiting write has waited; 0 when none waits. */
@@ -153,13 +155,15 @@ export class InstallationOutbox {
   }
 
   private async sendWithRetries(write: QueuedWrite): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       try {
         await this.budget.spend(this.installationId, write.writes, write.send);
         return;
       } catch (error) {
+        // Server errors were retried by Probot already; a secondary limit is waited out
+        // for as long as GitHub asks, however often it asks.
         const limited = secondaryLimitSeconds(error);
-        if (limited === undefined || attempt >= maxAttempts) {
+        if (limited === undefined) {
           this.logger.warn(
             { err: error, write: write.key, installation: this.installationId },
             'a GitHub write failed; it is not tried again',

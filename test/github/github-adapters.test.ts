@@ -123,6 +123,12 @@ describe('GitHubDeployments', () => {
       'a'.repeat(40),
       'c'.repeat(40),
     ]);
+    expect(
+      github.deploymentsOf(repo.owner, repo.repo, 'preview-pr-10').map((d) => d.statuses),
+    ).toEqual([
+      [expect.objectContaining({ state: 'success', environment_url: 'https://x' })],
+      [expect.objectContaining({ state: 'success', environment_url: 'https://x' })],
+    ]);
     expect(github.deploymentsOf(repo.owner, repo.repo, 'preview-pr-11')).toEqual([]);
   });
 });
