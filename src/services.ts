@@ -85,6 +85,8 @@ export function createServices(
   const outboxes = new Outboxes(
     new BottleneckWriteBudget(settings.githubWrites, {
       ...(settings.redisUrl ? { redisUrl: settings.redisUrl } : {}),
+      onError: (error) =>
+        logger.error({ err: error }, 'Redis of the shared GitHub write budget failed'),
     }),
     logger.child({ component: 'outbox' }),
   );

@@ -37,7 +37,15 @@ export class BottleneckWriteBudget implements WriteBudget {
   private readonly connection: Bottleneck.IORedisConnection | undefined;
   private readonly spacingMs: number;
 
-  constructor(limits: WriteLimits, options: { redisUrl?: string; windowsMs?: [number, number] }) {
+  constructor(
+    limits: WriteLimits,
+    options: {
+      redisUrl?: string;
+      windowsMs?: [number, number];
+      /** Told of Redis errors, which would otherwise end the process. */
+      onError?: (error: Error) => void;
+    },
+  ) {
     const [minute, hour] = options.windowsMs ?? [minuteMs, hourMs];
     this.spacingMs = limits.spacingMs;
     this.connection = options.redisUrl
@@ -45,6 +53,7 @@ export class BottleneckWriteBudget implements WriteBudget {
           client: new Redis(options.redisUrl, { maxRetriesPerRequest: 3 }),
         })
       : undefined;
+    this.connection?.on('error', (error: Error) => options.onError?.(error));
     const shared = {
       ...(this.connection ? { connection: this.connection, clearDatastore: false } : {}),
       // A window's state must outlive the window, or an idle minute would refill the hour.

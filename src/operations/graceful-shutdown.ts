@@ -23,6 +23,7 @@ export function stopGracefullyOnTerm(services: Services, reconciler: Reconciler)
     const drained = Promise.all([services.queue.idle(), reconciler.stop()])
       .then(() => services.outboxes.idle())
       .then(() => services.locks.released())
+      .then(() => services.outboxes.stop())
       .then(() => true);
     void Promise.race([drained, sleep(services.settings.shutdownGraceMs).then(() => false)]).then(
       (finished) => {
