@@ -7,6 +7,11 @@ export class Figures {
     console.log(this.format(this.lines.at(-1) as (typeof this.lines)[number]));
   }
 
+  /** The value of a figure added earlier, if any. */
+  value(name: string): number | undefined {
+    return this.lines.find((line) => line.name === name)?.value;
+  }
+
   print(): void {
     console.log(`\n${this.lines.map((line) => this.format(line)).join('\n')}`);
   }

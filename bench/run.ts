@@ -82,13 +82,17 @@ async function main(): Promise<void> {
     await labelToReady(app, networking);
     await destroyCost(app);
     await archiveMemory(app);
-    await burst(app);
+    await helmReference(bed.helm, bed.kubeconfig, core);
+    await burst(app, core, networking);
     figures.add(
       'rss_after_burst',
       (await metric(app, 'pr_preview_process_resident_memory_bytes')) / 2 ** 20,
       'MiB',
     );
+    // Its GitHub Deployments may still be queued: they would be counted in the pass.
+    await app.stop();
     await reconcilePass(bed.helm, proxied, env);
+    await writesPerPreview(bed.helm, proxied, env);
   } finally {
     for (const app of apps) await app.stop();
     await counter.stop();
@@ -243,16 +247,26 @@ function addCallsPerRun(
   }
 }
 
-/** Many pull requests labelled at once, plus as many plain comments: acknowledgement and time to all ready. */
-async function burst(app: AppProcess) {
+/**
+ * Many pull requests labelled at once, plus as many plain comments:
+ * acknowledgement (before and while the deploys run), the time until the
+ * cluster holds every preview applied and ready, and the time until every
+ * sticky comment says so, which GitHub's write pacing sets.
+ */
+async function burst(app: AppProcess, core: CoreV1Api, networking: NetworkingV1Api) {
   const prs = Array.from({ length: burstPullRequests }, (_, i) =>
     pullRequest(i % repositories, 100 + Math.floor(i / repositories)),
   );
   let peakQueue = 0;
+  let peakOutbox = 0;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
       peakQueue = Math.max(peakQueue, await metric(app, 'pr_preview_queue_depth').catch(() => 0));
+      peakOutbox = Math.max(
+        peakOutbox,
+        await metric(app, 'pr_preview_github_outbox_depth').catch(() => 0),
+      );
       await sleep(200);
     }
   })();
@@ -276,6 +290,13 @@ async function burst(app: AppProcess) {
     ...prs.map((pr) => ['pull_request', payload('labeled', pr)] as const),
     ...prs.map((pr, i) => ['issue_comment', comment(pr, 900_000 + i)] as const),
   ]);
+  const duringDeploys = await signed(
+    prs.flatMap((pr, i) => [
+      ['issue_comment', comment(pr, 700_000 + i)] as const,
+      ['issue_comment', comment(pr, 750_000 + i)] as const,
+    ]),
+  );
+  const githubBefore = github.calls.length;
   const started = performance.now();
   const latencies = await Promise.all(
     deliveries.map((d) => timed(() => app.deliverBody(d.event, d.body, d.signature))),
@@ -288,25 +309,194 @@ async function burst(app: AppProcess) {
   );
   figures.add('webhook_ack_p99', percentile(latencies, 99) * 1000, 'ms');
   figures.add('webhook_ack_max', Math.max(...latencies) * 1000, 'ms');
-  while (prs.some((pr) => settled(pr) < tenants.length)) await sleep(250);
-  const failed = prs.reduce((sum, pr) => sum + rowsWith(pr, '❌ failed'), 0);
-  figures.add('burst_failed_previews', failed, 'previews');
+  // The same again while the deploys of the burst run, spread over a few seconds.
+  await sleep(2_000);
+  const during: number[] = [];
+  for (let i = 0; i < duringDeploys.length; i += 20) {
+    during.push(
+      ...(await Promise.all(
+        duringDeploys
+          .slice(i, i + 20)
+          .map((d) => timed(() => app.deliverBody(d.event, d.body, d.signature))),
+      )),
+    );
+    await sleep(100);
+  }
+  figures.add(
+    'webhook_ack_p99_during_deploys',
+    percentile(during, 99) * 1000,
+    'ms',
+    `${during.length} deliveries in bursts of 20 while the jobs run`,
+  );
+
+  const keys = new Set(prs.map((pr) => `${pr.repositoryId}#${pr.number}`));
+  let appliedAt: number | undefined;
+  while (true) {
+    const cluster = await clusterProgress(core, networking, keys);
+    if (appliedAt === undefined && cluster.applied === keys.size * tenants.length)
+      appliedAt = performance.now();
+    if (cluster.ready === keys.size * tenants.length) break;
+    await sleep(500);
+  }
+  const readyAt = performance.now();
+  figures.add(
+    'burst_all_applied',
+    ((appliedAt ?? readyAt) - started) / 1000,
+    's',
+    `${prs.length} pull requests, ${prs.length * tenants.length} previews: every object in the cluster`,
+  );
   figures.add(
     'burst_all_ready',
-    (performance.now() - started) / 1000,
+    (readyAt - started) / 1000,
     's',
-    `${prs.length} pull requests, ${prs.length * tenants.length} previews`,
+    'every preview rolled out and recorded, as the cluster shows it',
+  );
+  while (prs.some((pr) => settled(pr) < tenants.length)) await sleep(250);
+  const commentsAt = performance.now();
+  const failed = prs.reduce((sum, pr) => sum + rowsWith(pr, '❌ failed'), 0);
+  figures.add('burst_failed_previews', failed, 'previews');
+  // Each comment's first write creates it, and Probot's throttling sends requests that notify
+  // (new comments) 3 s apart: that bounds it, even when a comment's first write already says ready.
+  const floor = 3 * prs.length;
+  figures.add(
+    'burst_comments_final',
+    (commentsAt - started) / 1000,
+    's',
+    `every sticky comment ready; GitHub's pacing sets a floor of ${floor} s (${((commentsAt - started) / 1000 / floor).toFixed(2)} × the floor)`,
+  );
+  const writes = github.calls.slice(githubBefore).filter((c) => isWrite(c.method, c.path));
+  figures.add(
+    'burst_github_writes_until_comments_final',
+    writes.length,
+    'writes',
+    `the rest (GitHub Deployments) still queued: ${await metric(app, 'pr_preview_github_outbox_depth')} writes`,
   );
   sampling = false;
   await sampler;
   figures.add('burst_peak_queue_depth', peakQueue, 'jobs');
+  figures.add('burst_peak_outbox_depth', peakOutbox, 'writes');
   const extra = Math.max(0, reconcilePreviews / tenants.length - prs.length);
   const more = Array.from({ length: extra }, (_, i) =>
     pullRequest(i % repositories, 1000 + Math.floor(i / repositories)),
   );
   for (const pr of more) await send(app, 'labeled', pr);
   while (more.some((pr) => settled(pr) < tenants.length)) await sleep(250);
-  await waitIdle(app);
+  // Not the outbox: its GitHub Deployments wait for the hour's budget.
+  await waitJobs(app);
+}
+
+/** Previews of the given pull requests whose objects are applied, and that are rolled out and recorded. */
+async function clusterProgress(
+  core: CoreV1Api,
+  networking: NetworkingV1Api,
+  keys: Set<string>,
+): Promise<{ applied: number; ready: number }> {
+  const mine = (labels: Record<string, string> | undefined) =>
+    keys.has(
+      `${labels?.['pr-preview.dev/repository-id']}#${labels?.['pr-preview.dev/pull-request']}`,
+    );
+  const [namespaces, ingresses] = await Promise.all([
+    core.listNamespace({ labelSelector: 'app.kubernetes.io/managed-by=pr-preview' }),
+    networking.listIngressForAllNamespaces({ labelSelector: 'pr-preview.dev/pull-request' }),
+  ]);
+  return {
+    applied: ingresses.items.filter((i) => mine(i.metadata?.labels)).length,
+    ready: namespaces.items.filter(
+      (n) =>
+        mine(n.metadata?.labels) &&
+        n.metadata?.annotations?.['pr-preview.dev/sha'] === sha &&
+        !n.metadata.annotations['pr-preview.dev/deploying-sha'],
+    ).length,
+  };
+}
+
+function isWrite(method: string, path: string): boolean {
+  return method !== 'GET' && !path.endsWith('/access_tokens');
+}
+
+/**
+ * GitHub writes per preview once the outbox is empty, for a smaller burst
+ * on a fresh app with GitHub Deployments on and off.
+ */
+async function writesPerPreview(helm: string, kubeconfig: string, env: Record<string, string>) {
+  const count = 10;
+  for (const deployments of ['on', 'off']) {
+    const app = await startApp(helm, kubeconfig, {
+      ...env,
+      PREVIEW_GITHUB_DEPLOYMENTS: deployments,
+    });
+    const prs = Array.from({ length: count }, (_, i) =>
+      pullRequest(i % repositories, deployments === 'on' ? 2000 + i : 3000 + i),
+    );
+    const githubBefore = github.calls.length;
+    await Promise.all(prs.map((pr) => send(app, 'labeled', pr)));
+    while (prs.some((pr) => settled(pr) < tenants.length)) await sleep(250);
+    await waitIdle(app);
+    const writes = github.calls.slice(githubBefore).filter((c) => isWrite(c.method, c.path));
+    figures.add(
+      `github_writes_per_preview{deployments=${deployments}}`,
+      writes.length / (count * tenants.length),
+      'writes',
+      `${count} pull requests labelled at once, ${count * tenants.length} previews`,
+    );
+    for (const pr of prs) await send(app, 'closed', pr);
+    while (prs.some((pr) => !(commentBody(pr) ?? '').includes('🗑️ destroyed'))) await sleep(250);
+    await app.stop();
+  }
+}
+
+/**
+ * The same four-tenant deploy as a CI job would do it: `helm upgrade
+ * --install --wait` once per tenant, one after another, on the same bed;
+ * each run a fresh install, as a labelled pull request is.
+ */
+async function helmReference(helm: string, kubeconfig: string, core: CoreV1Api) {
+  const runs: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    for (const tenant of tenants) {
+      const result = spawnSync(
+        helm,
+        [
+          'upgrade',
+          '--install',
+          '--wait',
+          '--timeout',
+          '2m',
+          '--create-namespace',
+          '--namespace',
+          `bench-helm-${run}-${tenant}`,
+          '--kubeconfig',
+          kubeconfig,
+          '-f',
+          join(fixtureChart, `values-${tenant}.yaml`),
+          `reference-${tenant}`,
+          fixtureChart,
+        ],
+        { encoding: 'utf8' },
+      );
+      if (result.status !== 0) throw new Error(`helm upgrade --install failed: ${result.stderr}`);
+    }
+    runs.push((performance.now() - started) / 1000);
+  }
+  for (let run = 0; run < 3; run++)
+    for (const tenant of tenants)
+      await core.deleteNamespace({ name: `bench-helm-${run}-${tenant}` }).catch(() => undefined);
+  const reference = percentile(runs, 50);
+  figures.add(
+    'helm_upgrade_install_wait_four_tenants_p50',
+    reference,
+    's',
+    'one `helm upgrade --install --wait` per tenant, in turn',
+  );
+  const ours = figures.value('label_to_ready_p50');
+  if (ours !== undefined)
+    figures.add(
+      'label_to_ready_over_helm',
+      ours / reference,
+      '×',
+      'pr-preview label to ready (comment included) over the helm reference',
+    );
 }
 
 /** A second replica's first reconcile pass over previews that are all current. */
@@ -333,8 +523,17 @@ async function reconcilePass(helm: string, kubeconfig: string, env: Record<strin
   }
 }
 
-/** Waits until the app has no job queued or running, so one phase's writes are not counted in the next. */
+/**
+ * Waits until the app has no job queued or running and nothing left in its
+ * GitHub outbox, so one phase's writes are neither counted nor waited for in
+ * the next.
+ */
 async function waitIdle(app: AppProcess): Promise<void> {
+  await waitJobs(app);
+  while ((await metric(app, 'pr_preview_github_outbox_depth')) > 0) await sleep(100);
+}
+
+async function waitJobs(app: AppProcess): Promise<void> {
   while ((await metric(app, 'pr_preview_queue_depth')) > 0) await sleep(100);
 }
 
