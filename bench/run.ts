@@ -69,6 +69,10 @@ async function main(): Promise<void> {
       PREVIEW_RECONCILE_INTERVAL: '0',
       PREVIEW_MAX_PER_REPOSITORY: '1000',
       PREVIEW_MAX_TOTAL: '1000',
+      // The app's default unless a run asks for another, to compare.
+      ...(process.env.BENCH_CONCURRENCY
+        ? { PREVIEW_CONCURRENCY: process.env.BENCH_CONCURRENCY }
+        : {}),
     };
     const app = await startApp(bed.helm, proxied, env);
 
