@@ -368,7 +368,7 @@ async function burst(app: AppProcess, core: CoreV1Api, networking: NetworkingV1A
     's',
     `every sticky comment ready; GitHub's pacing sets a floor of ${floor} s (${((commentsAt - started) / 1000 / floor).toFixed(2)} × the floor)`,
   );
-  const writes = github.calls.slice(githubBefore).filter((c) => isWrite(c.method, c.path));
+  const writes = github.writesSince(githubBefore);
   figures.add(
     'burst_github_writes_until_comments_final',
     writes.length,
@@ -414,10 +414,6 @@ async function clusterProgress(
   };
 }
 
-function isWrite(method: string, path: string): boolean {
-  return method !== 'GET' && !path.endsWith('/access_tokens');
-}
-
 /**
  * GitHub writes per preview once the outbox is empty, for a smaller burst
  * on a fresh app with GitHub Deployments on and off.
@@ -436,7 +432,7 @@ async function writesPerPreview(helm: string, kubeconfig: string, env: Record<st
     await Promise.all(prs.map((pr) => send(app, 'labeled', pr)));
     while (prs.some((pr) => settled(pr) < tenants.length)) await sleep(250);
     await waitIdle(app);
-    const writes = github.calls.slice(githubBefore).filter((c) => isWrite(c.method, c.path));
+    const writes = github.writesSince(githubBefore);
     figures.add(
       `github_writes_per_preview{deployments=${deployments}}`,
       writes.length / (count * tenants.length),

@@ -1,9 +1,9 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { UserFacingError } from '../errors.ts';
 import { archiveLimits } from './chart-archive.ts';
+import { withRetry } from './retry.ts';
 
 /** Where a commit's archive is downloaded from, and with which headers (its credentials). */
 export interface ArchiveLocation {
@@ -46,7 +46,13 @@ export async function fetchChartApart(params: {
     chartPath: params.chartPath,
     dest: join(params.workDir, 'repository'),
   };
-  const answer = await withAttempts(() => inChild(request));
+  // Up to three attempts, a second, then two, apart: GitHub's archive service has bad moments.
+  // `inChild` throws only what is worth another attempt.
+  const answer = await withRetry(() => inChild(request), {
+    attempts: 3,
+    firstDelayMs: 1000,
+    retriable: () => true,
+  });
   if ('chartDir' in answer) return answer.chartDir;
   if ('status' in answer) {
     if (answer.status === 404) {
@@ -58,18 +64,6 @@ export async function fetchChartApart(params: {
   }
   if (answer.error.userFacing) throw new UserFacingError(answer.error.message);
   throw new Error(answer.error.message);
-}
-
-/** Up to three attempts, a second, then two, apart: GitHub's archive service has bad moments. */
-async function withAttempts<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (n >= 3) throw error;
-      await sleep(1000 * n);
-    }
-  }
 }
 
 /** One attempt; a server error, a dropped connection or a crash is thrown, to be tried again. */

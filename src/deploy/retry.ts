@@ -15,18 +15,23 @@ export function isTransient(error: unknown): boolean {
   return retriableNetworkErrors.test(text);
 }
 
-/** Runs `call`, retrying transient failures with exponential backoff. */
+/** Runs `call`, retrying transient failures (by default Kubernetes' own) with exponential backoff. */
 export async function withRetry<T>(
   call: () => Promise<T>,
-  options: { attempts?: number; firstDelayMs?: number } = {},
+  options: {
+    attempts?: number;
+    firstDelayMs?: number;
+    retriable?: (error: unknown) => boolean;
+  } = {},
 ): Promise<T> {
   const attempts = options.attempts ?? 5;
+  const retriable = options.retriable ?? isTransient;
   let delay = options.firstDelayMs ?? 250;
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      if (attempt >= attempts || !isTransient(error)) throw error;
+      if (attempt >= attempts || !retriable(error)) throw error;
       await sleep(delay + Math.random() * delay * 0.2);
       delay *= 2;
     }

@@ -14,13 +14,6 @@ afterAll(async () => {
   await world.github.stop();
 });
 
-/** Requests that change something on GitHub, leaving out the app's own token requests. */
-function writesSince(index: number) {
-  return world.github.calls
-    .slice(index)
-    .filter((call) => call.method !== 'GET' && !call.path.endsWith('/access_tokens'));
-}
-
 describe('a burst on one installation', () => {
   it('two replicas sharing a Redis write together one request a second, and only the comment when Deployments are off', async () => {
     const env = {
@@ -47,7 +40,7 @@ describe('a burst on one installation', () => {
       for (const number of numbers)
         await world.waitForComment({ ...repo, number }, /✅ ready \| `1111111`/);
 
-      const writes = writesSince(before);
+      const writes = world.github.writesSince(before);
       // Each replica wrote the comments of the pull requests it was sent.
       const wroteFor = (parity: number) =>
         writes.some((w) => numbers.some((n) => n % 2 === parity && w.path.includes(`/${n}/`)));

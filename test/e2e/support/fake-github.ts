@@ -221,6 +221,13 @@ export class FakeGitHub {
     return this.comments.get(`${owner}/${repo}#${issue}`) ?? [];
   }
 
+  /** Calls from `index` on that change something, leaving out the app's own token requests. */
+  writesSince(index: number): RecordedCall[] {
+    return this.calls
+      .slice(index)
+      .filter((call) => call.method !== 'GET' && !call.path.endsWith('/access_tokens'));
+  }
+
   callsMatching(method: string, pattern: RegExp): RecordedCall[] {
     return this.calls.filter((call) => call.method === method && pattern.test(call.path));
   }
