@@ -50,5 +50,6 @@ COPY package.json app.yml ./
 # The node image's own unprivileged user; the chart runs it with a read-only
 # root filesystem and a writable /tmp.
 USER 1000:1000
-EXPOSE 3000
+# 3000: webhooks, health, metrics; 3001: requests for sleeping previews (PREVIEW_WAKE_PORT).
+EXPOSE 3000 3001
 CMD ["node", "node_modules/probot/bin/probot.js", "run", "./lib/index.js"]

@@ -5,10 +5,14 @@ import { handleIssueComment } from './handlers/issue-comment.ts';
 import { handlePullRequest, pullRequestActions } from './handlers/pull-request.ts';
 import { stopGracefullyOnTerm } from './operations/graceful-shutdown.ts';
 import { operationsHandler } from './operations/operations-handler.ts';
+import { startWakeServer, wakeEndpoint } from './operations/wake-endpoint.ts';
+import { recentFor } from './operations/metrics.ts';
+import { wakeOnRequest } from './execute/wake-on-request.ts';
+import { allPreviewsSelector } from './plan/targets.ts';
 import type { Logger } from './ports.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { Readiness } from './operations/readiness.ts';
-import { clusterSource, createServices } from './services.ts';
+import { clusterSource, createServices, type Services } from './services.ts';
 import { readSettings } from './settings.ts';
 
 export default function prPreview(app: Probot, options: ApplicationFunctionOptions): void {
@@ -32,8 +36,34 @@ export default function prPreview(app: Probot, options: ApplicationFunctionOptio
     shuttingDown: stopping,
     logger: services.logger,
   });
+  if (services.settings.sleep.wake) serveWakes(app, services);
   options.addHandler(operationsHandler({ readiness, metrics: services.metrics }));
   void readiness.start();
   // Without a cluster every pass would fail the same way; the log has said why once.
   if (clusterConfigured) reconciler.start();
+}
+
+/** Requests for sleeping previews, on a port of their own: visitors never reach webhooks or metrics. */
+function serveWakes(app: Probot, services: Services): void {
+  const logger = services.logger.child({ component: 'wake' });
+  const handle = wakeEndpoint({
+    previews: recentFor(2_000, () => services.cluster.listPreviews(allPreviewsSelector)),
+    wake: (preview) => {
+      wakeOnRequest(app, services, preview).catch((error: unknown) =>
+        logger.error({ err: error, namespace: preview.namespace }, 'wake failed'),
+      );
+    },
+    logger,
+  });
+  startWakeServer({
+    port: services.settings.wakePort,
+    ...(process.env.HOST ? { host: process.env.HOST } : {}),
+    handle,
+    logger,
+  }).catch((error: unknown) =>
+    logger.error(
+      { err: error },
+      'the wake endpoint cannot listen: sleeping previews wake only by command or push',
+    ),
+  );
 }

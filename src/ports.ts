@@ -4,6 +4,7 @@ import type { PreviewOrigin } from './plan/labels.ts';
 import type { ArchiveLocation } from './deploy/chart-fetch.ts';
 import type { PodSecurityLevel } from './deploy/pod-security.ts';
 import type { FailureRecord } from './plan/failure-memory.ts';
+import type { WakeBackend } from './plan/sleep.ts';
 import type { PreviewTarget, PullRequestRef } from './plan/types.ts';
 
 /** Identity of an applied object, kept on the namespace so a redeploy can prune. */
@@ -19,6 +20,10 @@ export interface DeployRecord {
   inventory: ObjectRef[];
   origin: PreviewOrigin;
   expiresAt?: string;
+  /** Idle time after which it sleeps; absent: never. */
+  sleepAfterMs?: number;
+  /** How long its workloads may take to come up, for a wake as for this deploy. */
+  rolloutTimeoutMs: number;
 }
 
 export interface ObservedPreview {
@@ -38,6 +43,14 @@ export interface ObservedPreview {
   host?: string;
   inventory: ObjectRef[];
   terminating: boolean;
+  /** When the last deploy finished (ISO time). */
+  activeAt?: string;
+  /** When it last woke (ISO time). */
+  wokenAt?: string;
+  sleepAfterMs?: number;
+  /** Set while it sleeps (ISO time). */
+  sleepingSince?: string;
+  rolloutTimeoutMs?: number;
 }
 
 export interface Cluster {
@@ -87,6 +100,18 @@ export interface Cluster {
    * helm's `lookup`; undefined when the namespace has no reader yet.
    */
   namespaceReader(namespace: string): Promise<ClusterCredentials | undefined>;
+  /**
+   * Puts a preview to sleep: marks its namespace sleeping since `since`,
+   * points its Ingresses at the wake Service and scales its Deployments and
+   * StatefulSets to zero, recording what they had. Safe to repeat.
+   */
+  sleep(namespace: string, since: string, wake: WakeBackend): Promise<void>;
+  /** Gives sleeping workloads their recorded replicas back; returns those it scaled up. */
+  restoreReplicas(namespace: string): Promise<ObjectRef[]>;
+  /** Gives Ingresses their routes back, removes the wake Service, marks the namespace awake. */
+  restoreRoutes(namespace: string, wokenAt: string): Promise<void>;
+  /** Preview namespaces in which a Deployment or StatefulSet has replicas. */
+  runningNamespaces(): Promise<Set<string>>;
 }
 
 export interface ApplyResult {
@@ -193,7 +218,8 @@ export interface ChartRenderer {
   }): Promise<string>;
 }
 
-export type RowStatus = 'waiting' | 'deploying' | 'ready' | 'failed' | 'destroyed' | 'expired';
+export type RowStatus =
+  'waiting' | 'deploying' | 'ready' | 'sleeping' | 'failed' | 'destroyed' | 'expired';
 
 export interface CommentRow {
   tenant: string | null;
@@ -240,4 +266,8 @@ export interface Metrics {
   githubRateLimit(remaining: number): void;
   /** A reconcile pass went on past an error: a repository it could not list, a repair it could not queue. */
   reconcileError(stage: 'list' | 'queue'): void;
+  /** A sleeping preview woke: by a request for its host, a command or a deploy. */
+  woke(trigger: WakeTrigger): void;
 }
+
+export type WakeTrigger = 'request' | 'command' | 'push';

@@ -4,6 +4,7 @@ import { durationMs } from './config/resolve-config.ts';
 import { locateHelm } from './deploy/helm-binary.ts';
 import { isCidr } from './deploy/network-policy.ts';
 import type { Backoff } from './plan/failure-memory.ts';
+import type { SleepPolicy, WakeBackend } from './plan/sleep.ts';
 import { podSecurityLevels, type PodSecurityLevel } from './deploy/pod-security.ts';
 import { defaultGuardrails, type Guardrails } from './deploy/guardrails.ts';
 import { githubWriteLimits, type WriteLimits } from './github/write-budget.ts';
@@ -44,6 +45,10 @@ export interface Settings {
   githubWrites: WriteLimits;
   /** Probot's REDIS_URL: with it, replicas pace their GitHub writes from one shared budget. */
   redisUrl?: string;
+  /** When idle previews sleep, and the app's Service that wakes them. */
+  sleep: SleepPolicy;
+  /** Where the app answers requests for sleeping previews, when sleep is on. */
+  wakePort: number;
 }
 
 const serviceAccountNamespaceFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -108,6 +113,8 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
       perHour: countSetting(env, 'PREVIEW_GITHUB_WRITES_PER_HOUR', githubWriteLimits.perHour),
     },
     ...(env.REDIS_URL?.trim() ? { redisUrl: env.REDIS_URL.trim() } : {}),
+    sleep: sleepSetting(env),
+    wakePort: portSetting(env, 'PREVIEW_WAKE_PORT', 3001),
     leaseNamespace,
     previewDomain,
     helmBin: env.HELM_BIN?.trim() || locateHelm(env),
@@ -198,6 +205,12 @@ function switchSetting(env: NodeJS.ProcessEnv, name: string, fallback: boolean):
   throw new Error(`${name} must be on or off, got \`${env[name]}\``);
 }
 
+function portSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const port = countSetting(env, name, fallback);
+  if (port > 65535) throw new Error(`${name} must be a port number, got \`${port}\``);
+  return port;
+}
+
 function countSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = env[name]?.trim();
   if (!value) return fallback;
@@ -218,6 +231,44 @@ function secretsSetting(env: NodeJS.ProcessEnv): {
       'PREVIEW_SECRETS needs PREVIEW_SECRETS_NAMESPACE, the namespace to copy them from',
     );
   return { secrets: { namespace, names } };
+}
+
+/**
+ * `PREVIEW_SLEEP_AFTER` (default) and `PREVIEW_SLEEP_AFTER_MAX`, which need
+ * `PREVIEW_WAKE_SERVICE` (`host[:port]`, port 80 by default): nothing may
+ * sleep that no request could wake.
+ */
+function sleepSetting(env: NodeJS.ProcessEnv): SleepPolicy {
+  const defaultMs = durationSetting(env, 'PREVIEW_SLEEP_AFTER', '0') || undefined;
+  const maxMs = durationSetting(env, 'PREVIEW_SLEEP_AFTER_MAX', '0') || undefined;
+  const service = env.PREVIEW_WAKE_SERVICE?.trim();
+  if (!service) {
+    if (defaultMs || maxMs) {
+      throw new Error(
+        `${defaultMs ? 'PREVIEW_SLEEP_AFTER' : 'PREVIEW_SLEEP_AFTER_MAX'} needs PREVIEW_WAKE_SERVICE: the app's Service (host[:port]) that the Ingress of a sleeping preview sends requests to`,
+      );
+    }
+    return {};
+  }
+  const wake = wakeBackend(service);
+  if (defaultMs && maxMs && defaultMs > maxMs) {
+    throw new Error('PREVIEW_SLEEP_AFTER may not be longer than PREVIEW_SLEEP_AFTER_MAX');
+  }
+  return { wake, ...(defaultMs ? { defaultMs } : {}), ...(maxMs ? { maxMs } : {}) };
+}
+
+function wakeBackend(value: string): WakeBackend {
+  const match =
+    /^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)(:(\d{1,5}))?$/.exec(
+      value.toLowerCase(),
+    );
+  const port = Number(match?.[6] ?? '80');
+  if (!match || port < 1 || port > 65535) {
+    throw new Error(
+      `PREVIEW_WAKE_SERVICE must be the DNS name of the app's Service and an optional port, e.g. pr-preview.pr-preview.svc.cluster.local:80; got \`${value}\``,
+    );
+  }
+  return { host: match[1] as string, port };
 }
 
 /**

@@ -25,6 +25,8 @@ describe('readSettings', () => {
       caps: { perRepository: 20, total: 300 },
       githubDeployments: true,
       githubWrites: { spacingMs: 1000, perMinute: 80, perHour: 500 },
+      sleep: {},
+      wakePort: 3001,
     });
   });
 
@@ -59,6 +61,10 @@ describe('readSettings', () => {
         PREVIEW_GITHUB_WRITES_PER_MINUTE: '40',
         PREVIEW_GITHUB_WRITES_PER_HOUR: '300',
         REDIS_URL: 'redis://redis.pr-preview.svc:6379',
+        PREVIEW_SLEEP_AFTER: '2h',
+        PREVIEW_SLEEP_AFTER_MAX: '1d',
+        PREVIEW_WAKE_SERVICE: 'pr-preview.pr-preview.svc.cluster.local:8080',
+        PREVIEW_WAKE_PORT: '8081',
       }),
     ).toEqual({
       previewDomain: 'preview.bar.com',
@@ -90,7 +96,19 @@ describe('readSettings', () => {
       githubDeployments: false,
       githubWrites: { spacingMs: 1000, perMinute: 40, perHour: 300 },
       redisUrl: 'redis://redis.pr-preview.svc:6379',
+      sleep: {
+        defaultMs: 7_200_000,
+        maxMs: 86_400_000,
+        wake: { host: 'pr-preview.pr-preview.svc.cluster.local', port: 8080 },
+      },
+      wakePort: 8081,
     });
+  });
+
+  it('wakes through port 80 of the named Service unless told otherwise', () => {
+    expect(
+      readSettings({ PREVIEW_DOMAIN: 'a.b', PREVIEW_WAKE_SERVICE: 'pr-preview.apps' }).sleep,
+    ).toEqual({ wake: { host: 'pr-preview.apps', port: 80 } });
   });
 
   it('closes egress outside the cluster with `none`', () => {
@@ -126,6 +144,27 @@ describe('readSettings', () => {
     [
       { PREVIEW_DOMAIN: 'a.b', PREVIEW_GITHUB_DEPLOYMENTS: 'sometimes' },
       /PREVIEW_GITHUB_DEPLOYMENTS must be on or off, got `sometimes`/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_SLEEP_AFTER: '1h' },
+      /PREVIEW_SLEEP_AFTER needs PREVIEW_WAKE_SERVICE/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_SLEEP_AFTER_MAX: '1h' },
+      /PREVIEW_SLEEP_AFTER_MAX needs PREVIEW_WAKE_SERVICE/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_WAKE_SERVICE: 'http://pr-preview' },
+      /PREVIEW_WAKE_SERVICE must be the DNS name of the app's Service/,
+    ],
+    [
+      {
+        PREVIEW_DOMAIN: 'a.b',
+        PREVIEW_WAKE_SERVICE: 'pr-preview',
+        PREVIEW_SLEEP_AFTER: '2h',
+        PREVIEW_SLEEP_AFTER_MAX: '1h',
+      },
+      /PREVIEW_SLEEP_AFTER may not be longer than PREVIEW_SLEEP_AFTER_MAX/,
     ],
   ])('refuses %j', (env, message) => {
     expect(() => readSettings(env)).toThrow(message);

@@ -28,6 +28,8 @@ export interface PreviewConfig {
   rolloutTimeoutMs: number;
   smoke?: { path: string };
   ttlMs?: number;
+  /** The repository's own `sleepAfter`, which the operator's settings bound (see `sleepAfterMs`). */
+  sleepAfter?: number | 'off';
 }
 
 export function resolveConfig(file: PreviewConfigFile, repositoryName: string): PreviewConfig {
@@ -52,6 +54,9 @@ export function resolveConfig(file: PreviewConfigFile, repositoryName: string): 
     rolloutTimeoutMs: durationMs(file.rolloutTimeout),
     ...(file.smoke ? { smoke: file.smoke } : {}),
     ...(file.ttl ? { ttlMs: durationMs(file.ttl) } : {}),
+    ...(file.sleepAfter
+      ? { sleepAfter: file.sleepAfter === 'off' ? 'off' : durationMs(file.sleepAfter) }
+      : {}),
   };
 }
 

@@ -97,6 +97,12 @@ export const previewConfigSchema = z
     rolloutTimeout: durationSchema.default('5m'),
     /** Previews are destroyed this long after the last push or command, e.g. `7d`. */
     ttl: durationSchema.optional(),
+    /**
+     * Previews sleep (scaled to zero, woken by the next request) this long
+     * after the last push, command or wake, e.g. `2h`; `off` never, unless the
+     * operator sets a maximum. Default and maximum are the operator's.
+     */
+    sleepAfter: z.union([durationSchema, z.literal('off')]).optional(),
     /** An HTTP request sent to each ready preview, whose status code is reported. */
     smoke: smokeSchema.optional(),
   })

@@ -27,6 +27,8 @@ import { applyObjects, deleteObjects, ObjectApi } from './kubernetes-objects.ts'
 import { waitForCompletion, waitForRollout, type WaitClients } from './kubernetes-waits.ts';
 import { namespaceReaderName } from './namespace-policies.ts';
 import { PodSecurityCheck } from './kubernetes-pod-security.ts';
+import { KubernetesSleep } from './kubernetes-sleep.ts';
+import type { WakeBackend } from '../plan/sleep.ts';
 import { toObservedPreview } from './observed-preview.ts';
 import type { PodSecurityLevel } from './pod-security.ts';
 import { withRetry } from './retry.ts';
@@ -50,12 +52,14 @@ export class KubernetesCluster implements Cluster {
   private readonly deleteTimeoutMs: number;
   private readonly namespaceLabels: Record<string, string>;
   private readonly podSecurity: PodSecurityCheck;
+  private readonly sleeping: KubernetesSleep;
 
   constructor(kubeConfig: KubeConfig, options: KubernetesClusterOptions = {}) {
     this.namespaceLabels = options.namespaceLabels ?? {};
     this.kubeConfig = kubeConfig;
     this.objects = kubeConfig.makeApiClient(ObjectApi);
     this.podSecurity = new PodSecurityCheck(this.objects);
+    this.sleeping = new KubernetesSleep(kubeConfig);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.waits = {
       core: this.core,
@@ -99,6 +103,9 @@ export class KubernetesCluster implements Cluster {
       annotationKeys.sha,
       annotationKeys.inventory,
       annotationKeys.expiresAt,
+      annotationKeys.activeAt,
+      annotationKeys.sleepAfter,
+      annotationKeys.rolloutTimeout,
     ]);
     await this.applyNamespace(target, {
       ...kept,
@@ -134,6 +141,11 @@ export class KubernetesCluster implements Cluster {
       [annotationKeys.origin]: record.origin,
       [annotationKeys.inventory]: JSON.stringify(record.inventory),
       ...(record.expiresAt ? { [annotationKeys.expiresAt]: record.expiresAt } : {}),
+      [annotationKeys.activeAt]: new Date().toISOString(),
+      [annotationKeys.rolloutTimeout]: String(Math.ceil(record.rolloutTimeoutMs / 1000)),
+      ...(record.sleepAfterMs !== undefined
+        ? { [annotationKeys.sleepAfter]: String(Math.ceil(record.sleepAfterMs / 1000)) }
+        : {}),
     });
   }
 
@@ -246,6 +258,22 @@ export class KubernetesCluster implements Cluster {
       ...(certificateAuthorityData ? { certificateAuthorityData } : {}),
       ...(cluster.skipTLSVerify ? { insecureSkipTlsVerify: true } : {}),
     };
+  }
+
+  sleep(namespace: string, since: string, wake: WakeBackend): Promise<void> {
+    return this.sleeping.sleep(namespace, since, wake);
+  }
+
+  restoreReplicas(namespace: string): Promise<ObjectRef[]> {
+    return this.sleeping.restoreReplicas(namespace);
+  }
+
+  restoreRoutes(namespace: string, wokenAt: string): Promise<void> {
+    return this.sleeping.restoreRoutes(namespace, wokenAt);
+  }
+
+  runningNamespaces(): Promise<Set<string>> {
+    return this.sleeping.runningNamespaces();
   }
 
   private async waitGone(names: string[]): Promise<void> {

@@ -28,5 +28,19 @@ export function toObservedPreview(namespace: V1Namespace): ObservedPreview {
     host: annotations[annotationKeys.host],
     inventory,
     terminating: Boolean(namespace.metadata?.deletionTimestamp),
+    ...optional('activeAt', annotations[annotationKeys.activeAt]),
+    ...optional('wokenAt', annotations[annotationKeys.wokenAt]),
+    ...optional('sleepingSince', annotations[annotationKeys.sleepingSince]),
+    ...optional('sleepAfterMs', seconds(annotations[annotationKeys.sleepAfter])),
+    ...optional('rolloutTimeoutMs', seconds(annotations[annotationKeys.rolloutTimeout])),
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined || value === '' ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** A whole number of seconds, as the app writes them, in ms; anything else is absent. */
+function seconds(value: string | undefined): number | undefined {
+  return value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) * 1000 : undefined;
 }

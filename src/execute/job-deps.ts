@@ -1,6 +1,7 @@
 import type { Services } from '../services.ts';
 import type { GatedDeployDeps } from './deploy-when-checks-pass.ts';
 import type { DestroyDeps } from './destroy-previews.ts';
+import type { SleepDeps } from './sleep-previews.ts';
 import { enqueueForPullRequest } from './enqueue.ts';
 import type { PullRequestScope } from './job-scope.ts';
 import { runChecksJob } from './run-checks-job.ts';
@@ -16,6 +17,16 @@ export function destroyDeps(services: Services, scope: PullRequestScope): Destro
   };
 }
 
+/** What sleep and wake need. */
+export function sleepDeps(services: Services, scope: PullRequestScope): SleepDeps {
+  return {
+    cluster: services.cluster,
+    comment: scope.comment,
+    metrics: services.metrics,
+    logger: scope.logger,
+  };
+}
+
 /** What a deploy needs, from the long-lived services and one pull request's scope. */
 export function gatedDeployDeps(services: Services, scope: PullRequestScope): GatedDeployDeps {
   return {
@@ -24,6 +35,7 @@ export function gatedDeployDeps(services: Services, scope: PullRequestScope): Ga
     metrics: services.metrics,
     guardrails: services.settings.guardrails,
     namespacePolicy: services.settings.namespacePolicy,
+    sleepPolicy: services.settings.sleep,
     caps: services.settings.caps,
     failures: services.failures,
     failureBackoff: services.settings.failureBackoff,

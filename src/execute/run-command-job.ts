@@ -17,8 +17,9 @@ import { previewSelector } from '../plan/targets.ts';
 import type { PullRequestScope } from './job-scope.ts';
 import type { Services } from '../services.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
-import { destroyDeps, gatedDeployDeps } from './job-deps.ts';
+import { destroyDeps, gatedDeployDeps, sleepDeps } from './job-deps.ts';
 import { destroyPreviews } from './destroy-previews.ts';
+import { wakePreviews } from './sleep-previews.ts';
 
 export interface CommandJob extends PullRequestScope {
   commands: ParsedCommand[];
@@ -86,6 +87,15 @@ async function runCommands(services: Services, job: CommandJob): Promise<boolean
         await destroyPreviews(
           { ...destroyDeps(services, job), logger: log },
           { pr: pr.number, selection: plan.selection, observed, reason: plan.reason },
+        );
+        break;
+      case 'wake':
+        await wakePreviews(
+          { ...sleepDeps(services, job), logger: log },
+          {
+            previews: observed.filter((p) => !p.terminating && plan.tenants.includes(p.tenant)),
+            trigger: 'command',
+          },
         );
         break;
       case 'deploy': {

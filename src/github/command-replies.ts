@@ -13,6 +13,7 @@ export function helpText(tenants: string[]): string {
     '| `/preview deploy [tenant ...]` | Deploys the head commit (default: the default tenants). |',
     '| `/preview redeploy [tenant ...]` | Deletes and deploys again (default: what is deployed). |',
     '| `/preview destroy [tenant ...]` | Destroys previews (default: all of them). |',
+    '| `/preview wake [tenant ...]` | Wakes sleeping previews, or keeps awake ones so (default: all of them). |',
     '| `/preview status` | Shows what is deployed. |',
     '| `/preview help` | Shows this help. |',
     '',
@@ -36,7 +37,7 @@ export function statusText(previews: ObservedPreview[]): string {
     .sort((a, b) => (a.tenant ?? '').localeCompare(b.tenant ?? ''))
     .map((p) => {
       const link = p.host ? `[${p.host}](https://${p.host})` : '—';
-      const commit = p.sha ? `\`${p.sha.slice(0, 7)}\`` : 'deploying';
+      const commit = `${p.sha ? `\`${p.sha.slice(0, 7)}\`` : 'deploying'}${p.sleepingSince ? ' (sleeping)' : ''}`;
       return `| ${p.tenant ? p.tenant.toUpperCase() : '—'} | ${link} | ${commit} | \`${p.namespace}\` |`;
     });
   return [

@@ -8,6 +8,7 @@ const statusText: Record<RowStatus, string> = {
   waiting: '⏸️ waiting',
   deploying: '⏳ deploying',
   ready: '✅ ready',
+  sleeping: '😴 sleeping',
   failed: '❌ failed',
   destroyed: '🗑️ destroyed',
   expired: '💤 expired',

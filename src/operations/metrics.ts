@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { allPreviewsSelector } from '../plan/targets.ts';
-import type { Cluster, Metrics } from '../ports.ts';
+import type { Cluster, Metrics, WakeTrigger } from '../ports.ts';
 
 /** Scrapes may come often and from several Prometheus servers: the cluster is asked at most this often. */
 const activePreviewsTtlMs = 15_000;
@@ -29,6 +29,7 @@ export class PreviewMetrics implements Metrics {
   private readonly deployDuration: Histogram<'result'>;
   private readonly rateLimit: Gauge;
   private readonly reconcileErrors: Counter<'stage'>;
+  private readonly wakes: Counter<'trigger'>;
 
   constructor(sources: {
     queueDepth: () => number;
@@ -64,6 +65,27 @@ export class PreviewMetrics implements Metrics {
       help: 'Errors a reconcile pass survived: a repository it could not list, a repair it could not queue',
       labelNames: ['stage'],
       registers,
+    });
+    this.wakes = new Counter({
+      name: 'pr_preview_wakes_total',
+      help: 'Sleeping previews woken, by what woke them: a request for the host, a command, a deploy',
+      labelNames: ['trigger'],
+      registers,
+    });
+    for (const trigger of ['request', 'command', 'push'] as const) this.wakes.inc({ trigger }, 0);
+    new Gauge({
+      name: 'pr_preview_previews',
+      help: 'Preview namespaces in the cluster, sleeping or awake',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const current = await previews().catch(() => undefined);
+        if (!current) return;
+        const live = current.filter((p) => !p.terminating);
+        const sleeping = live.filter((p) => p.sleepingSince).length;
+        this.set({ state: 'sleeping' }, sleeping);
+        this.set({ state: 'awake' }, live.length - sleeping);
+      },
     });
     this.rateLimit = new Gauge({
       name: 'pr_preview_github_rate_limit_remaining',
@@ -123,6 +145,10 @@ export class PreviewMetrics implements Metrics {
 
   reconcileError(stage: 'list' | 'queue'): void {
     this.reconcileErrors.inc({ stage });
+  }
+
+  woke(trigger: WakeTrigger): void {
+    this.wakes.inc({ trigger });
   }
 
   githubRateLimit(remaining: number): void {

@@ -19,7 +19,27 @@ export const annotationKeys = {
   origin: 'pr-preview.dev/origin',
   /** When the preview expires (ISO time), from the repository's `ttl`. */
   expiresAt: 'pr-preview.dev/expires-at',
+  /** When a deploy last finished (ISO time): idle time is counted from it, or from a wake. */
+  activeAt: 'pr-preview.dev/active-at',
+  /** Seconds without a deploy, command or wake before the preview sleeps; absent: it never does. */
+  sleepAfter: 'pr-preview.dev/sleep-after',
+  /** How long the deploy let workloads take to become ready (seconds), for a wake's rollout. */
+  rolloutTimeout: 'pr-preview.dev/rollout-timeout',
+  /** On the namespace while it sleeps (ISO time); written and removed by the sleep manager only. */
+  sleepingSince: 'pr-preview.dev/sleeping-since',
+  /** On the namespace: when the preview last woke (ISO time); idle time counts from it too. */
+  wokenAt: 'pr-preview.dev/woken-at',
+  /** On a sleeping Deployment or StatefulSet: the replicas it had, restored by a wake. */
+  awakeReplicas: 'pr-preview.dev/awake-replicas',
+  /** On a sleeping Ingress: its rules and default backend as they were (JSON), restored by a wake. */
+  awakeRoutes: 'pr-preview.dev/awake-routes',
 } as const;
+
+/**
+ * Field manager of sleep and wake: its fields (replicas, routes, marks) are
+ * its own, so the deploy's manager neither removes them nor is removed by them.
+ */
+export const sleepManagerName = 'pr-preview-sleep';
 
 export type PreviewOrigin = 'label' | 'command';
 

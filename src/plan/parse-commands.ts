@@ -1,12 +1,15 @@
-export type CommandKind = 'deploy' | 'destroy' | 'redeploy' | 'status' | 'help';
+export type CommandKind = 'deploy' | 'destroy' | 'redeploy' | 'wake' | 'status' | 'help';
 
 export type ParsedCommand =
   | { kind: CommandKind; tenants: string[]; line: string }
   | { kind: 'unknown'; word: string; line: string };
 
-const kinds: readonly CommandKind[] = ['deploy', 'destroy', 'redeploy', 'status', 'help'];
+const kinds: readonly CommandKind[] = ['deploy', 'destroy', 'redeploy', 'wake', 'status', 'help'];
 
-/** Commands that change the cluster, and so need write access. */
+/**
+ * Commands that change the cluster, and so need write access. `wake` does
+ * not: any request for a sleeping preview's host wakes it just the same.
+ */
 export const changingCommands: readonly CommandKind[] = ['deploy', 'destroy', 'redeploy'];
 
 const maxCommandsPerComment = 10;

@@ -15,6 +15,8 @@ export interface CommandContext {
 export type CommandPlan =
   | { action: 'deploy'; sha: string; targets: PreviewTarget[]; recreate: boolean }
   | { action: 'destroy'; selection: TenantSelection; reason: string }
+  /** Wake these tenants' previews, or keep them awake. */
+  | { action: 'wake'; tenants: (string | null)[] }
   | { action: 'status' }
   | { action: 'help' }
   /** Answered with a short reply; nothing is touched. */
@@ -60,6 +62,20 @@ export function planCommand(command: ParsedCommand, ctx: CommandContext): Comman
   );
   if (!tenants.ok) return { action: 'refuse', reply: tenants.reply };
 
+  if (command.kind === 'wake') {
+    const missing = tenants.tenants.filter((t) => !ctx.deployedTenants.includes(t));
+    if (tenants.tenants.length === 0 || missing.length > 0) {
+      const which = missing.filter((t) => t !== null).map((t) => `\`${t}\``);
+      return {
+        action: 'refuse',
+        reply:
+          which.length > 0
+            ? `No preview of ${which.join(', ')} to wake: \`/preview deploy\` makes one.`
+            : 'No previews to wake: `/preview deploy` makes one.',
+      };
+    }
+    return { action: 'wake', tenants: tenants.tenants };
+  }
   if (command.kind === 'destroy') {
     return {
       action: 'destroy',
@@ -114,5 +130,6 @@ function resolveTenants(
   if (asked.length > 0) return { ok: true, tenants: asked };
   if (kind === 'destroy') return { ok: true, tenants: known };
   if (kind === 'redeploy' && deployed.length > 0) return { ok: true, tenants: deployed };
+  if (kind === 'wake') return { ok: true, tenants: deployed };
   return { ok: true, tenants: defaults };
 }

@@ -2,6 +2,7 @@ import type { ObservedPreview } from '../ports.ts';
 import { retryDue, type FailureRecord } from './failure-memory.ts';
 import type { PreviewTarget } from './types.ts';
 import { isPreviewLabel } from './preview-labels.ts';
+import { sleepDue } from './sleep.ts';
 
 export interface OpenPull {
   number: number;
@@ -34,6 +35,14 @@ export type ReconcileAction =
         | 'pull request closed'
         | 'label removed'
         | 'expired';
+    }
+  /** Put these previews to sleep: idle for their `sleepAfter`, or asleep yet scaled up by hand. */
+  | {
+      kind: 'sleep';
+      repository: KnownRepository;
+      pullRequest: number;
+      namespaces: string[];
+      tenants: (string | null)[];
     };
 
 export interface ReconcileInput {
@@ -49,6 +58,8 @@ export interface ReconcileInput {
   failures?: FailureRecord[];
   /** The app's settings now: a failure under other settings is tried again at once. */
   settings?: string;
+  /** Namespaces in which some Deployment or StatefulSet has replicas: asleep, they must have none. */
+  running?: ReadonlySet<string>;
 }
 
 /**
@@ -110,7 +121,22 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
     if (unwanted.length > 0) destroy('label removed', unwanted, repository);
     const live = current.filter((p) => !expired.includes(p) && !unwanted.includes(p));
     if (live.some((p) => p.deployingSha || p.sha !== pull.headSha) && due(repository, pull)) {
+      // The deploy wakes what sleeps, and starts the idle time again.
       actions.push({ kind: 'sync', repository, pull });
+      continue;
+    }
+    // Never a wake: only a request, a command or a push wakes a preview.
+    const sleepy = live.filter(
+      (p) => sleepDue(p, input.now) || (p.sleepingSince && input.running?.has(p.namespace)),
+    );
+    if (sleepy.length > 0) {
+      actions.push({
+        kind: 'sleep',
+        repository,
+        pullRequest: first.pullRequest,
+        namespaces: sleepy.map((p) => p.namespace),
+        tenants: sleepy.map((p) => p.tenant),
+      });
     }
   }
 

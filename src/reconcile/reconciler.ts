@@ -1,12 +1,13 @@
 import type { Probot } from 'probot';
 import { enqueueForPullRequest } from '../execute/enqueue.ts';
-import { queueKeyOf, scopeFor } from '../execute/job-scope.ts';
+import { queueKeyOf } from '../execute/job-scope.ts';
 import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
-import { destroyDeps } from '../execute/job-deps.ts';
+import { destroyDeps, sleepDeps } from '../execute/job-deps.ts';
 import { destroyPreviews } from '../execute/destroy-previews.ts';
 import { tearDown } from '../execute/tear-down.ts';
+import { backgroundScope } from '../execute/background-scope.ts';
+import { sleepPreviews } from '../execute/sleep-previews.ts';
 import { listInstalledRepositories } from '../github/installed-repositories.ts';
-import { readRepositoryConfig } from '../github/repository-config.ts';
 import {
   planReconcile,
   staleFailures,
@@ -120,12 +121,17 @@ export class Reconciler {
       this.services.metrics.reconcileError('list');
       logger.warn({ err: error, where }, 'could not list for the reconciler; its previews wait');
     }
+    // Only a sleeping preview's workloads matter: asleep, they must have no replicas.
+    const running = previews.some((p) => p.sleepingSince)
+      ? await this.services.cluster.runningNamespaces()
+      : new Set<string>();
     const input = {
       now: Date.now(),
       ...installed,
       previews,
       failures,
       settings: this.services.settingsFingerprint,
+      running,
     };
     const actions = planReconcile(input);
     for (const stale of staleFailures(input)) {
@@ -158,6 +164,9 @@ export class Reconciler {
       return;
     }
     const number = action.kind === 'sync' ? action.pull.number : action.pullRequest;
+    const { wake } = services.settings.sleep;
+    // Sleep was switched off since: what sleeps stays asleep until woken, but nothing new sleeps.
+    if (action.kind === 'sleep' && !wake) return;
     const repositoryId = (action.repository as KnownRepository).id;
     // Work under way shows as behind or half-deployed; it is not lost, so it is left alone.
     if (
@@ -166,7 +175,13 @@ export class Reconciler {
     ) {
       return;
     }
-    const scope = await this.scope(action.repository as KnownRepository, number);
+    const scope = await backgroundScope(
+      this.app,
+      services,
+      action.repository as KnownRepository,
+      number,
+      'reconciler',
+    );
     if (action.kind === 'sync') {
       const { pull } = action;
       void enqueueForPullRequest(services, scope, 'reconcile sync', () =>
@@ -183,6 +198,19 @@ export class Reconciler {
       );
       return;
     }
+    if (action.kind === 'sleep') {
+      void enqueueForPullRequest(services, scope, 'sleep', async () => {
+        const observed = await services.cluster.listPreviews(previewSelector(scope.pr));
+        await sleepPreviews(
+          { ...sleepDeps(services, scope), wake: wake as NonNullable<typeof wake> },
+          {
+            previews: observed.filter((p) => action.namespaces.includes(p.namespace)),
+            now: Date.now(),
+          },
+        );
+      });
+      return;
+    }
     void enqueueForPullRequest(services, scope, 'reconcile destroy', async () => {
       const observed = await services.cluster.listPreviews(previewSelector(scope.pr));
       await destroyPreviews(destroyDeps(services, scope), {
@@ -194,25 +222,6 @@ export class Reconciler {
       });
     });
   }
-
-  private async scope(repository: KnownRepository, number: number) {
-    const octokit = await this.app.auth(repository.installationId);
-    const repo = { owner: repository.owner, repo: repository.name };
-    return scopeFor({
-      octokit,
-      ...repo,
-      repositoryId: repository.id,
-      installationId: repository.installationId,
-      number,
-      logger: this.services.logger.child({
-        repo: `${repo.owner}/${repo.repo}`,
-        pr: number,
-        component: 'reconciler',
-      }),
-      services: this.services,
-      readConfig: () => readRepositoryConfig(octokit, repo),
-    });
-  }
 }
 
 const expiredNote = 'no push or command within the ttl; `/preview deploy` brings it back';
@@ -220,5 +229,6 @@ const expiredNote = 'no push or command within the ttl; `/preview deploy` brings
 function describeAction(action: ReconcileAction): string {
   if (action.kind === 'sync')
     return `sync ${action.repository.owner}/${action.repository.name}#${action.pull.number}`;
+  if (action.kind === 'sleep') return `sleep ${action.namespaces.join(', ')}`;
   return `destroy ${action.namespaces.join(', ')} (${action.reason})`;
 }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubernetesCluster } from '../../src/deploy/kubernetes-cluster.ts';
 import { installDefinition, serviceMonitorDefinition } from './support/definitions.ts';
 import { kubeConfigAs } from './support/kube.ts';
+import { freePort } from './support/app-process.ts';
 import { PreviewWorld, sha } from './support/preview-world.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -110,6 +111,8 @@ describe("the app's own chart", () => {
         'redis.existingSecret=pr-preview-redis',
         'github.deployments=false',
         'github.writesPerHour=300',
+        'previews.sleep.after=2h',
+        'previews.sleep.maxAfter=1d',
       ]),
     );
     expect(stderr).toBe('');
@@ -128,8 +131,22 @@ describe("the app's own chart", () => {
           name: 'REDIS_URL',
           valueFrom: { secretKeyRef: { name: 'pr-preview-redis', key: 'REDIS_URL' } },
         },
+        { name: 'PREVIEW_WAKE_PORT', value: '3001' },
+        {
+          name: 'PREVIEW_WAKE_SERVICE',
+          value: 'pr-preview.chart-check.svc.cluster.local:8080',
+        },
+        { name: 'PREVIEW_SLEEP_AFTER', value: '2h' },
+        { name: 'PREVIEW_SLEEP_AFTER_MAX', value: '1d' },
       ]),
     );
+    const service = objects.find((o) => o.kind === 'Service') as {
+      spec: { ports: { name: string; port: number; targetPort: string }[] };
+    };
+    expect(service.spec.ports).toEqual([
+      expect.objectContaining({ name: 'http', port: 80, targetPort: 'http' }),
+      expect.objectContaining({ name: 'wake', port: 8080, targetPort: 'wake' }),
+    ]);
     expect(objects.map((o) => o.kind).sort()).toEqual([
       'ClusterRole',
       'ClusterRoleBinding',
@@ -197,9 +214,12 @@ describe("the app's own chart", () => {
     await world.start({
       KUBECONFIG: serviceAccountConfig,
       PREVIEW_LEASE_NAMESPACE: releaseNamespace,
+      PREVIEW_RECONCILE_INTERVAL: '2s',
+      PREVIEW_WAKE_SERVICE: `pr-preview.${releaseNamespace}.svc.cluster.local:8080`,
+      PREVIEW_WAKE_PORT: String(await freePort()),
     });
     const pr = { owner: 'acme', repo: 'charted', repositoryId: 9101, number: 3 };
-    world.github.setConfig('acme', 'charted', 'app: charted\n');
+    world.github.setConfig('acme', 'charted', 'app: charted\nsleepAfter: 8s\n');
     world.commit(pr, sha(3), 'foo', 'charted');
     await world.send('labeled', {
       ...pr,
@@ -234,6 +254,15 @@ describe("the app's own chart", () => {
     expect(
       events.items.filter((e) => e.involvedObject.name === 'migrate').map((e) => e.reason),
     ).toContain('Completed');
+    // Asleep and awake again, with nothing but the chart's RBAC.
+    await world.waitForComment(pr, /😴 sleeping \| `4444444`/);
+    await world.sendComment({ ...pr, body: '/preview wake', user: 'visitor', commentId: 91_001 });
+    await world.waitForComment(pr, /✅ ready \| `4444444`/);
+    const woken = await world.k8s.apps.readNamespacedDeployment({
+      name: 'charted',
+      namespace: 'charted-pr-3',
+    });
+    expect(woken.spec?.replicas).toBe(3);
     await world.send('closed', { ...pr, sha: sha(4), labels: ['cd/preview'] });
     await world.waitForComment(pr, /🗑️ destroyed/);
 

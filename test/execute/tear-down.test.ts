@@ -26,6 +26,11 @@ class ClusterWithHooks extends FakeCluster {
     return { name, data: secret.data };
   }
 
+  override async restoreReplicas(namespace: string): Promise<ObjectRef[]> {
+    this.ran.push(`${namespace}: replicas back`);
+    return super.restoreReplicas(namespace);
+  }
+
   override async waitForCompletion(namespace: string, ref: ObjectRef): Promise<RolloutResult> {
     this.ran.push(`${namespace}/${ref.name}`);
     return this.hookResult;
@@ -63,6 +68,23 @@ describe('tearDown', () => {
     expect(problems.get('foo-pr-7')).toBe(
       'pre-delete hook Job `drain` failed: BackoffLimitExceeded: Job has reached the specified backoff limit',
     );
+    expect(cluster.deleted).toEqual(['foo-pr-7']);
+  });
+
+  it('gives a sleeping preview its replicas back before its pre-delete hooks run', async () => {
+    const cluster = new ClusterWithHooks();
+    cluster.namespaces.set('foo-pr-7', {
+      target: { releaseName: 'foo' } as PreviewTarget,
+      objects: [],
+      sleepingSince: '2026-11-30T00:00:00Z',
+      scaledDown: true,
+    });
+    await tearDown({
+      cluster,
+      logger: silentLogger,
+      previews: [{ ...preview('foo-pr-7'), sleepingSince: '2026-11-30T00:00:00Z' }],
+    });
+    expect(cluster.ran).toEqual(['foo-pr-7: replicas back', 'foo-pr-7/drain']);
     expect(cluster.deleted).toEqual(['foo-pr-7']);
   });
 

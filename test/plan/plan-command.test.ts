@@ -43,6 +43,37 @@ describe('planCommand', () => {
     expect(result).toMatchObject({ recreate: true });
   });
 
+  it('wakes the named tenants, or every deployed one, and refuses what is not deployed', () => {
+    expect(plan('/preview wake HR', { deployedTenants: ['fr', 'hr'] })).toEqual({
+      action: 'wake',
+      tenants: ['hr'],
+    });
+    expect(plan('/preview wake', { deployedTenants: ['fr', 'hr'] })).toEqual({
+      action: 'wake',
+      tenants: ['fr', 'hr'],
+    });
+    expect(plan('/preview wake be', { deployedTenants: ['fr'] })).toEqual({
+      action: 'refuse',
+      reply: 'No preview of `be` to wake: `/preview deploy` makes one.',
+    });
+    expect(plan('/preview wake')).toEqual({
+      action: 'refuse',
+      reply: 'No previews to wake: `/preview deploy` makes one.',
+    });
+    expect(plan('/preview wake xx', { deployedTenants: ['fr'] })).toMatchObject({
+      action: 'refuse',
+      reply: expect.stringMatching(/Unknown tenant `xx`/),
+    });
+  });
+
+  it('wakes the single preview of a repository without tenants', () => {
+    const single = parseConfig({}, 'foo');
+    expect(plan('/preview wake', { config: single, deployedTenants: [null] })).toEqual({
+      action: 'wake',
+      tenants: [null],
+    });
+  });
+
   it('destroys the named tenants, or all', () => {
     expect(plan('/preview destroy hr')).toEqual({
       action: 'destroy',

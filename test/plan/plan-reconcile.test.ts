@@ -243,6 +243,53 @@ describe('planReconcile with what it could not see and what failed before', () =
   });
 });
 
+describe('planReconcile and sleep', () => {
+  const idle = {
+    sleepAfterMs: 3_600_000,
+    activeAt: new Date(now - 2 * 3_600_000).toISOString(),
+  };
+  const plan = (previews: ObservedPreview[], running: string[] = [], pull = labelled) =>
+    planReconcile({
+      now,
+      installationIds: [100],
+      repositories: [repo([pull])],
+      previews,
+      running: new Set(running),
+    });
+
+  it('puts to sleep the idle previews of a pull request, and only those', () => {
+    expect(
+      plan([
+        preview({ ...idle }),
+        preview({ namespace: 'foo-pr-1-be', tenant: 'be', sleepAfterMs: 3_600_000 }),
+      ]),
+    ).toEqual([
+      {
+        kind: 'sleep',
+        repository: repo([labelled]),
+        pullRequest: 1,
+        namespaces: ['foo-pr-1-fr'],
+        tenants: ['fr'],
+      },
+    ]);
+  });
+
+  it('puts a sleeping preview to sleep again when its workloads run, and never wakes one', () => {
+    const asleep = preview({ ...idle, sleepingSince: new Date(now - 60_000).toISOString() });
+    expect(plan([asleep], ['foo-pr-1-fr'])).toEqual([
+      expect.objectContaining({ kind: 'sleep', namespaces: ['foo-pr-1-fr'] }),
+    ]);
+    expect(plan([asleep], ['other-namespace'])).toEqual([]);
+  });
+
+  it('deploys a preview behind its head rather than put it to sleep: the deploy wakes it', () => {
+    const behind = preview({ ...idle, sha: 'a'.repeat(40), sleepingSince: 'x' });
+    expect(plan([behind], ['foo-pr-1-fr'])).toEqual([
+      { kind: 'sync', repository: repo([labelled]), pull: labelled },
+    ]);
+  });
+});
+
 describe('recordFailure', () => {
   const base = {
     pr: { repositoryId: 10, number: 1 },

@@ -58,6 +58,12 @@ export class FakeCluster implements Cluster {
       record?: DeployRecord;
       deploying?: string;
       objects: KubernetesObject[];
+      /** When the deploy was recorded (ISO time). */
+      activeAt?: string;
+      sleepingSince?: string;
+      wokenAt?: string;
+      /** Whether its workloads are at zero, as sleep leaves them. */
+      scaledDown?: boolean;
     }
   >();
   readonly deleted: string[] = [];
@@ -78,6 +84,13 @@ export class FakeCluster implements Cluster {
       host: entry.target.host,
       inventory: entry.record?.inventory ?? [],
       terminating: false,
+      ...(entry.activeAt ? { activeAt: entry.activeAt } : {}),
+      ...(entry.record?.sleepAfterMs !== undefined
+        ? { sleepAfterMs: entry.record.sleepAfterMs }
+        : {}),
+      ...(entry.record ? { rolloutTimeoutMs: entry.record.rolloutTimeoutMs } : {}),
+      ...(entry.sleepingSince ? { sleepingSince: entry.sleepingSince } : {}),
+      ...(entry.wokenAt ? { wokenAt: entry.wokenAt } : {}),
     }));
   }
 
@@ -107,7 +120,34 @@ export class FakeCluster implements Cluster {
 
   async recordDeployed(target: PreviewTarget, record: DeployRecord): Promise<void> {
     const entry = this.namespaces.get(target.namespace);
-    if (entry) this.namespaces.set(target.namespace, { ...entry, record, deploying: undefined });
+    if (!entry) return;
+    this.namespaces.set(target.namespace, {
+      ...entry,
+      record,
+      deploying: undefined,
+      activeAt: new Date().toISOString(),
+    });
+  }
+
+  async sleep(namespace: string, since: string): Promise<void> {
+    const entry = this.namespaces.get(namespace);
+    if (entry) Object.assign(entry, { sleepingSince: since, scaledDown: true });
+  }
+
+  async restoreReplicas(namespace: string): Promise<ObjectRef[]> {
+    const entry = this.namespaces.get(namespace);
+    if (!entry?.scaledDown) return [];
+    entry.scaledDown = false;
+    return [{ apiVersion: 'apps/v1', kind: 'Deployment', name: entry.target.releaseName }];
+  }
+
+  async restoreRoutes(namespace: string, wokenAt: string): Promise<void> {
+    const entry = this.namespaces.get(namespace);
+    if (entry) Object.assign(entry, { sleepingSince: undefined, wokenAt });
+  }
+
+  async runningNamespaces(): Promise<Set<string>> {
+    return new Set([...this.namespaces].filter(([, e]) => !e.scaledDown).map(([name]) => name));
   }
 
   async deleteNamespaces(names: string[]): Promise<void> {
@@ -227,6 +267,7 @@ export const noMetrics: Metrics = {
   destroyFinished() {},
   githubRateLimit() {},
   reconcileError() {},
+  woke() {},
 };
 
 export interface FakeWorld {

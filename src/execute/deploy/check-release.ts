@@ -12,6 +12,7 @@ import {
   type NamespacePolicy,
 } from '../../deploy/namespace-policies.ts';
 import { prepareObjects } from '../../deploy/prepare-objects.ts';
+import { wakeServiceName } from '../../plan/sleep.ts';
 import {
   deployEvents,
   hooksFor,
@@ -88,7 +89,12 @@ export function checkRelease(params: CheckParams): Release {
     guardrails: params.guardrails,
     namespaced: (object) =>
       params.facts.namespaced(object.apiVersion as string, object.kind as string),
-    reserved: [...fences, hookRecordSecret(target, { timeoutMs: 0, hooks: [] })],
+    reserved: [
+      ...fences,
+      hookRecordSecret(target, { timeoutMs: 0, hooks: [] }),
+      // Made by sleep: the Service that sends a sleeping preview's requests to the app.
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: wakeServiceName } },
+    ],
   });
   if (refusals.length > 0) throw refusalError(refusals);
 

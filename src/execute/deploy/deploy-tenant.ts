@@ -7,13 +7,16 @@ import {
 } from '../../deploy/namespace-policies.ts';
 import { refOf, refsToPrune } from '../../deploy/prepare-objects.ts';
 import { releaseAction } from '../../plan/helm-hooks.ts';
+import { sleepAfterMs, type SleepPolicy } from '../../plan/sleep.ts';
 import type { PreviewTarget } from '../../plan/types.ts';
 import type {
   ApplyResult,
   ChartRenderer,
   Cluster,
   ClusterDiscovery,
+  DeployRecord,
   Logger,
+  Metrics,
   ObservedPreview,
   SecretCopy,
   SmokeProbe,
@@ -33,6 +36,9 @@ export interface TenantDeps {
   smoke?: SmokeProbe;
   guardrails: Guardrails;
   namespacePolicy: NamespacePolicy;
+  /** The operator's bounds on how long a preview idles before it sleeps. */
+  sleepPolicy: SleepPolicy;
+  metrics: Metrics;
 }
 
 export interface TenantDeploy {
@@ -73,11 +79,14 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
         inventory: previous.inventory,
         origin,
         ...(previous.expiresAt ? { expiresAt: previous.expiresAt } : {}),
+        ...lifetime(params),
       });
     }
   };
   try {
     await dryRun(deps, logger, release);
+    // A push wakes a sleeping preview first: its pre-hooks may need its database.
+    if (previous?.sleepingSince) await wakeForDeploy(params);
     await runHooks({ ...hookParams(params), step: release.hooks.pre });
   } catch (error) {
     await giveUp();
@@ -115,8 +124,29 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
       inventory,
       origin,
       ...(config.ttlMs ? { expiresAt: new Date(Date.now() + config.ttlMs).toISOString() } : {}),
+      ...lifetime(params),
     });
   }
+}
+
+/** How long the preview may idle before it sleeps, and how long a wake may take to come up. */
+function lifetime(
+  params: TenantDeploy,
+): Pick<DeployRecord, 'rolloutTimeoutMs'> & Partial<Pick<DeployRecord, 'sleepAfterMs'>> {
+  const sleepAfter = sleepAfterMs(params.config.sleepAfter, params.deps.sleepPolicy);
+  return {
+    rolloutTimeoutMs: params.config.rolloutTimeoutMs,
+    ...(sleepAfter !== undefined ? { sleepAfterMs: sleepAfter } : {}),
+  };
+}
+
+/** Replicas and routes as they were before sleep; the deploy's rollout then waits for them. */
+async function wakeForDeploy(params: TenantDeploy): Promise<void> {
+  const { deps, target, logger } = params;
+  await deps.cluster.restoreReplicas(target.namespace);
+  await deps.cluster.restoreRoutes(target.namespace, new Date().toISOString());
+  deps.metrics.woke('push');
+  logger.info('woken by a deploy');
 }
 
 /**

@@ -1,0 +1,92 @@
+import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startWakeServer, wakeEndpoint } from '../../src/operations/wake-endpoint.ts';
+import type { ObservedPreview } from '../../src/ports.ts';
+import { silentLogger } from '../support/fake-ports.ts';
+
+const preview = (host: string, sleeping: boolean): ObservedPreview => ({
+  namespace: host.split('.')[0] as string,
+  repositoryId: 1,
+  pullRequest: 1,
+  installationId: 1,
+  tenant: null,
+  origin: 'label',
+  inventory: [],
+  terminating: false,
+  host,
+  ...(sleeping ? { sleepingSince: '2026-11-30T00:00:00Z' } : {}),
+});
+
+let server: Server | undefined;
+afterEach(() => server?.close());
+
+async function serve(previews: ObservedPreview[]) {
+  const woken: string[] = [];
+  server = await startWakeServer({
+    port: 0,
+    host: '127.0.0.1',
+    handle: wakeEndpoint({
+      previews: async () => previews,
+      wake: (p) => void woken.push(p.namespace),
+      logger: silentLogger,
+      wakeIntervalMs: 60_000,
+    }),
+    logger: silentLogger,
+  });
+  const { port } = server.address() as AddressInfo;
+  // fetch sends its own Host header; a visitor's comes through the ingress controller.
+  const request = (host: string, path = '/') =>
+    new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>(
+      (resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      },
+    );
+  return { request, woken };
+}
+
+describe('wakeEndpoint', () => {
+  it('answers a sleeping preview with a self-refreshing page and queues one wake per interval', async () => {
+    const { request, woken } = await serve([preview('foo-1.preview.bar.com', true)]);
+    const first = await request('FOO-1.preview.bar.com:443', '/products/7?x=1');
+    expect(first.status).toBe(503);
+    expect(first.headers['retry-after']).toBe('5');
+    expect(first.headers['cache-control']).toBe('no-store');
+    expect(first.body).toContain('<meta http-equiv="refresh" content="5">');
+    expect(first.body).toContain('Waking up this preview');
+    await request('foo-1.preview.bar.com');
+    expect(woken).toEqual(['foo-1']);
+  });
+
+  it('serves the page without a wake for an awake preview that the Ingress has yet to switch back', async () => {
+    const { request, woken } = await serve([preview('foo-2.preview.bar.com', false)]);
+    expect((await request('foo-2.preview.bar.com')).status).toBe(503);
+    expect(woken).toEqual([]);
+  });
+
+  it('answers 404 for a host under the preview domain that no preview recorded', async () => {
+    const { request, woken } = await serve([preview('foo-1.preview.bar.com', true)]);
+    const answer = await request('foo-9.preview.bar.com');
+    expect(answer).toMatchObject({ status: 404, body: 'No preview has this host.\n' });
+    expect(woken).toEqual([]);
+  });
+
+  it('serves nothing of the app: any other host is unknown, whatever the path', async () => {
+    const { request, woken } = await serve([preview('foo-1.preview.bar.com', true)]);
+    for (const [host, path] of [
+      ['pr-preview.bar.com', '/metrics'],
+      ['preview.bar.com', '/api/github/webhooks'],
+      ['foo-1.preview.bar.com.evil.com', '/'],
+    ] as const) {
+      expect((await request(host, path)).status).toBe(404);
+    }
+    expect(woken).toEqual([]);
+  });
+});

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import {
+  awakeReplicas,
+  lastActive,
+  replicasToRecord,
+  sleepAfterMs,
+  sleepDue,
+  sleepingRoutes,
+} from '../../src/plan/sleep.ts';
+import type { ObservedPreview } from '../../src/ports.ts';
+
+const wake = { host: 'pr-preview.apps.svc.cluster.local', port: 80 };
+const hour = 3_600_000;
+
+describe('sleepAfterMs', () => {
+  it.each([
+    ['nothing set: never', undefined, {}, undefined],
+    ['the repository alone', 2 * hour, {}, 2 * hour],
+    ['the operator default', undefined, { defaultMs: hour }, hour],
+    ['the repository over the default', 3 * hour, { defaultMs: hour }, 3 * hour],
+    ['the maximum bounds the repository', 9 * hour, { maxMs: 4 * hour }, 4 * hour],
+    ['the maximum alone', undefined, { maxMs: 4 * hour }, 4 * hour],
+    ['off without a maximum', 'off' as const, { defaultMs: hour }, undefined],
+    ['off under a maximum', 'off' as const, { defaultMs: hour, maxMs: 4 * hour }, 4 * hour],
+  ])('%s', (_, repository, bounds, expected) => {
+    expect(sleepAfterMs(repository, { ...bounds, wake })).toBe(expected);
+  });
+
+  it('never without a wake Service: nothing could wake it', () => {
+    expect(sleepAfterMs(hour, { defaultMs: hour, maxMs: hour })).toBeUndefined();
+  });
+});
+
+describe('sleepDue', () => {
+  const now = Date.parse('2026-11-30T12:00:00Z');
+  const preview = (overrides: Partial<ObservedPreview>): ObservedPreview => ({
+    namespace: 'foo-pr-1',
+    repositoryId: 1,
+    pullRequest: 1,
+    installationId: 1,
+    tenant: null,
+    sha: 'a'.repeat(40),
+    origin: 'label',
+    inventory: [],
+    terminating: false,
+    sleepAfterMs: hour,
+    activeAt: new Date(now - 2 * hour).toISOString(),
+    ...overrides,
+  });
+
+  it('counts idle time from the later of the last deploy and the last wake', () => {
+    expect(sleepDue(preview({}), now)).toBe(true);
+    expect(sleepDue(preview({ wokenAt: new Date(now - hour / 2).toISOString() }), now)).toBe(false);
+    expect(lastActive({ activeAt: 'garbage', wokenAt: '2026-11-30T10:00:00Z' })).toBe(
+      Date.parse('2026-11-30T10:00:00Z'),
+    );
+  });
+
+  it.each([
+    ['asleep already', { sleepingSince: '2026-11-30T11:00:00Z' }],
+    ['deploying', { deployingSha: 'b'.repeat(40) }],
+    ['terminating', { terminating: true }],
+    ['without sleepAfter', { sleepAfterMs: undefined }],
+    ['recently deployed', { activeAt: new Date(now - 1000).toISOString() }],
+  ])('not when %s', (_, overrides) => {
+    expect(sleepDue(preview(overrides), now)).toBe(false);
+  });
+});
+
+describe('replicas', () => {
+  it('records what a workload had, keeps an earlier record, and leaves a chart zero alone', () => {
+    expect(replicasToRecord({ replicas: 3 })).toBe('3');
+    expect(replicasToRecord({})).toBe('1');
+    expect(replicasToRecord({ replicas: 2, recorded: '4' })).toBe('4');
+    expect(replicasToRecord({ replicas: 0 })).toBeUndefined();
+    expect(replicasToRecord({ replicas: 2, recorded: 'x' })).toBe('2');
+  });
+
+  it('reads only whole numbers back', () => {
+    expect(awakeReplicas('2')).toBe(2);
+    expect(awakeReplicas('0')).toBe(0);
+    expect(awakeReplicas('-1')).toBeUndefined();
+    expect(awakeReplicas(undefined)).toBeUndefined();
+  });
+});
+
+describe('sleepingRoutes', () => {
+  it('sends every path and the default backend to the wake Service, hosts unchanged', () => {
+    const routes = {
+      rules: [
+        {
+          host: 'foo-1.preview.bar.com',
+          http: {
+            paths: [
+              { path: '/', backend: { service: { name: 'web', port: { name: 'http' } } } },
+              { path: '/api', backend: { service: { name: 'api', port: { number: 8080 } } } },
+            ],
+          },
+        },
+        { host: 'bare.preview.bar.com' },
+      ],
+      defaultBackend: { service: { name: 'web', port: { number: 80 } } },
+    };
+    const wakeBackend = { service: { name: 'pr-preview-wake', port: { number: 80 } } };
+    expect(sleepingRoutes(routes, wake)).toEqual({
+      rules: [
+        {
+          host: 'foo-1.preview.bar.com',
+          http: {
+            paths: [
+              { path: '/', backend: wakeBackend },
+              { path: '/api', backend: wakeBackend },
+            ],
+          },
+        },
+        { host: 'bare.preview.bar.com' },
+      ],
+      defaultBackend: wakeBackend,
+    });
+  });
+});
