@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { KubernetesCluster } from './deploy/kubernetes-cluster.ts';
+import { reuseConnections } from './deploy/kubernetes-connections.ts';
 import { KubernetesDiscovery } from './deploy/kubernetes-discovery.ts';
 import { podSecurityLabels } from './deploy/pod-security.ts';
 import { KubernetesLeases } from './deploy/kubernetes-lease.ts';
@@ -76,7 +77,7 @@ export function createServices(
   logger: Logger,
   identity: AppIdentity,
 ): Services {
-  const kubeConfig = new KubeConfig();
+  const kubeConfig = reuseConnections(new KubeConfig());
   kubeConfig.loadFromDefault();
   const cluster = new KubernetesCluster(kubeConfig, {
     namespaceLabels: podSecurityLabels(settings.namespacePolicy.podSecurity),

@@ -8,28 +8,30 @@ import { extractChart } from './chart-archive.ts';
 import type { FetchRequest, FetchAnswer } from './chart-fetch.ts';
 
 /**
- * Run as a child process by `fetchChartApart`: downloads a commit's archive
- * to a file (with a size cap), unpacks its chart folder, removes the
- * archive, and says over IPC where the chart is or why not.
+ * Run as a long-lived child process by `fetchChartApart`: for each request
+ * (by id, several at once), downloads a commit's archive to a file (with a
+ * size cap), unpacks its chart folder, removes the archive, and says over IPC
+ * where the chart is or why not. It exits when the app does.
  */
-process.once('message', (request: FetchRequest) => {
-  fetchChart(request).then(
-    (answer) => process.send?.(answer, () => process.exit(0)),
-    (error: unknown) =>
-      process.send?.(
-        {
-          error: {
-            message: error instanceof Error ? error.message : String(error),
-            userFacing: error instanceof UserFacingError,
-          },
-        } satisfies FetchAnswer,
-        () => process.exit(0),
-      ),
+process.on('message', ({ id, request }: { id: number; request: FetchRequest }) => {
+  const answer = (body: FetchAnswer) => process.send?.({ id, answer: body });
+  fetchChart(request).then(answer, (error: unknown) =>
+    answer({
+      error: {
+        message: error instanceof Error ? error.message : String(error),
+        userFacing: error instanceof UserFacingError,
+      },
+    }),
   );
 });
+process.on('disconnect', () => process.exit(0));
 
 async function fetchChart(request: FetchRequest): Promise<FetchAnswer> {
-  const response = await fetch(request.url, { headers: request.headers, redirect: 'follow' });
+  const response = await fetch(request.url, {
+    headers: request.headers,
+    redirect: 'follow',
+    signal: AbortSignal.timeout(request.timeoutMs),
+  });
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     return { status: response.status };

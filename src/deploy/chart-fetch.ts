@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserFacingError } from '../errors.ts';
@@ -16,6 +16,8 @@ export interface FetchRequest extends ArchiveLocation {
   maxBytes: number;
   chartPath: string;
   dest: string;
+  /** The whole download may take this long. */
+  timeoutMs: number;
 }
 
 export type FetchAnswer =
@@ -45,10 +47,11 @@ export async function fetchChartApart(params: {
     maxBytes: params.maxBytes ?? archiveLimits.maxArchiveBytes,
     chartPath: params.chartPath,
     dest: join(params.workDir, 'repository'),
+    timeoutMs: fetchTimeoutMs,
   };
   // Up to three attempts, a second, then two, apart: GitHub's archive service has bad moments.
-  // `inChild` throws only what is worth another attempt.
-  const answer = await withRetry(() => inChild(request), {
+  // The fetcher throws only what is worth another attempt.
+  const answer = await withRetry(() => fetcher.fetch(request), {
     attempts: 3,
     firstDelayMs: 1000,
     retriable: () => true,
@@ -66,36 +69,84 @@ export async function fetchChartApart(params: {
   throw new Error(answer.error.message);
 }
 
-/** One attempt; a server error, a dropped connection or a crash is thrown, to be tried again. */
-function inChild(request: FetchRequest): Promise<FetchAnswer> {
-  const script = fileURLToPath(import.meta.url).replace(
-    /chart-fetch(\.\w+)$/,
-    'chart-fetch-child$1',
-  );
-  const child = fork(script, [], {
-    // Plain node: not the flags of whatever runs the app (a test runner's loaders).
-    execArgv: [],
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    timeout: fetchTimeoutMs,
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  return new Promise((resolve, reject) => {
-    let answered = false;
-    child.once('message', (answer: FetchAnswer) => {
-      answered = true;
+/**
+ * One child process for every fetch, started on first use and again after it
+ * ends: a process per fetch cost a Node start-up each (a quarter of a second
+ * of CPU, which a burst of pull requests pays a hundred times). A server
+ * error, a dropped connection or a crash is thrown, to be tried again; a
+ * crash fails the fetches it had, which their retries send to a new child.
+ */
+class ChartFetcher {
+  private child: ChildProcess | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<
+    number,
+    { resolve: (answer: FetchAnswer) => void; reject: (error: Error) => void }
+  >();
+
+  fetch(request: FetchRequest): Promise<FetchAnswer> {
+    const child = this.running();
+    const id = this.nextId++;
+    return new Promise<FetchAnswer>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // While a fetch is under way the child keeps the app alive; idle, it does not.
+      child.channel?.ref();
+      child.send({ id, request }, (error) => {
+        if (error) this.settle(id, () => reject(error));
+      });
+    }).then((answer) => {
       if ('status' in answer && answer.status >= 500) {
-        reject(new Error(`downloading the archive answered HTTP ${answer.status}`));
-      } else if ('error' in answer && !answer.error.userFacing) {
-        reject(new Error(answer.error.message));
-      } else resolve(answer);
+        throw new Error(`downloading the archive answered HTTP ${answer.status}`);
+      }
+      if ('error' in answer && !answer.error.userFacing) throw new Error(answer.error.message);
+      return answer;
     });
-    child.once('error', reject);
+  }
+
+  private running(): ChildProcess {
+    if (this.child) return this.child;
+    const script = fileURLToPath(import.meta.url).replace(
+      /chart-fetch(\.\w+)$/,
+      'chart-fetch-child$1',
+    );
+    const child = fork(script, [], {
+      // Plain node: not the flags of whatever runs the app (a test runner's loaders).
+      execArgv: [],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-2000);
+    });
+    child.on('message', ({ id, answer }: { id: number; answer: FetchAnswer }) =>
+      this.settle(id, (entry) => entry.resolve(answer)),
+    );
     child.once('exit', (code, signal) => {
-      if (answered) return;
+      if (this.child === child) this.child = undefined;
       const how = signal ? `was stopped (${signal})` : `ended with ${code}`;
-      reject(new Error(`fetching the chart ${how}: ${stderr.trim().slice(-500)}`));
+      const error = new Error(`fetching the chart ${how}: ${stderr.trim().slice(-500)}`);
+      for (const id of [...this.pending.keys()]) this.settle(id, (entry) => entry.reject(error));
     });
-    child.send(request);
-  });
+    child.once('error', () => child.kill('SIGKILL'));
+    child.unref();
+    child.channel?.unref();
+    this.child = child;
+    return child;
+  }
+
+  private settle(
+    id: number,
+    done: (entry: {
+      resolve: (answer: FetchAnswer) => void;
+      reject: (error: Error) => void;
+    }) => void,
+  ): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.child?.channel?.unref();
+    done(entry);
+  }
 }
+
+const fetcher = new ChartFetcher();

@@ -47,17 +47,17 @@ export async function waitForRollout(
     items.filter((item) => names.has(item.metadata?.name ?? ''));
   const started = Date.now();
   const deadline = started + timeoutMs;
+  // Only the kinds the release has are asked for: in a burst, every list counts.
+  const none = { items: [] };
   for (;;) {
-    const [deployments, statefulSets, jobs, refusedPods] = await withRetry(() =>
+    const [deployments, statefulSets, jobs] = await withRetry(() =>
       Promise.all([
-        clients.apps.listNamespacedDeployment({ namespace }),
-        clients.apps.listNamespacedStatefulSet({ namespace }),
-        clients.batch.listNamespacedJob({ namespace }),
-        podsRefused(clients, { namespace, since: started }),
+        wanted.deployments.size > 0 ? clients.apps.listNamespacedDeployment({ namespace }) : none,
+        wanted.statefulSets.size > 0 ? clients.apps.listNamespacedStatefulSet({ namespace }) : none,
+        wanted.jobs.size > 0 ? clients.batch.listNamespacedJob({ namespace }) : none,
       ]),
     );
     const ourJobs = ours(jobs.items, wanted.jobs);
-    const failedJob = refusedPods[0] ?? ourJobs.map(jobFailure).find(Boolean);
     const waiting = [
       ...ours(deployments.items, wanted.deployments)
         .filter((d) => !deploymentReady(d))
@@ -68,6 +68,9 @@ export async function waitForRollout(
       ...ourJobs.filter((j) => !jobComplete(j)).map((j) => `Job ${j.metadata?.name}`),
     ];
     if (waiting.length === 0) return { ready: true };
+    // Still waiting: pods that Pod Security refused will never come.
+    const refusedPods = await podsRefused(clients, { namespace, since: started });
+    const failedJob = refusedPods[0] ?? ourJobs.map(jobFailure).find(Boolean);
     if (failedJob || Date.now() >= deadline) {
       const headline =
         failedJob ?? `${waiting.join(', ')} not ready after ${Math.round(timeoutMs / 1000)} s`;

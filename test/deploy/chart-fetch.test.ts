@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -97,5 +98,33 @@ describe('fetchChartApart', () => {
     await expect(linked).rejects.toThrow(
       'the chart folder holds links, which previews do not follow',
     );
+  });
+
+  it('fetches through one child process at a time, and starts another when it dies', async () => {
+    const children = () =>
+      execFileSync('pgrep', ['-P', String(process.pid), '-f', 'chart-fetch-child'], {
+        encoding: 'utf8',
+      })
+        .split('\n')
+        .filter(Boolean);
+    const dirs = await Promise.all([1, 2, 3].map(() => mkdtemp(join(tmpdir(), 'chart-fetch-'))));
+    const charts = await Promise.all(
+      dirs.map((dir) =>
+        fetchChartApart({
+          location: { url: `${base}/good`, headers: {} },
+          chartPath: '.cloud/charts/foo',
+          workDir: dir,
+          sha: 'abcdef1234',
+        }),
+      ),
+    );
+    expect(charts).toEqual(dirs.map((dir) => join(dir, 'repository', '.cloud/charts/foo')));
+    const [child] = children();
+    expect(children()).toHaveLength(1);
+    process.kill(Number(child), 'SIGKILL');
+    await expect(fetchFrom('/good')).resolves.toContain('repository');
+    expect(children()).toHaveLength(1);
+    expect(children()).not.toContain(child);
+    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 });

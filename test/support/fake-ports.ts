@@ -107,7 +107,11 @@ export class FakeCluster implements Cluster {
     return { created: existing === undefined, origin } as const;
   }
 
+  /** `Kind/name` of every object a dry run asked about, in order. */
+  readonly dryRuns: string[] = [];
+
   async apply(objects: KubernetesObject[], options: { dryRun: boolean }): Promise<ApplyResult> {
+    if (options.dryRun) this.dryRuns.push(...objects.map((o) => `${o.kind}/${o.metadata?.name}`));
     if (!options.dryRun) {
       for (const object of objects) {
         this.namespaces.get(object.metadata?.namespace ?? '')?.objects.push(object);

@@ -39,6 +39,8 @@ export interface Release {
    * chart's own objects, the preview Ingress and the record of `pre-delete` hooks.
    */
   objects: KubernetesObject[];
+  /** The chart's own objects among them (and the preview Ingress): what the app did not write itself. */
+  chartObjects: KubernetesObject[];
   /** Before the objects are applied, after their rollout, and before the namespace goes. */
   hooks: { pre: HookStep; post: HookStep; preDelete: HookStep };
   /** Hooks no preview runs: `post-delete`, rollbacks, tests. */
@@ -118,6 +120,7 @@ export function checkRelease(params: CheckParams): Release {
   return {
     action: params.action,
     objects: [...fences, ...main.objects, ...record],
+    chartObjects: main.objects,
     hooks: {
       pre: { event: events.pre, hooks: hooksFor(hooks, events.pre) },
       post: { event: events.post, hooks: hooksFor(hooks, events.post) },

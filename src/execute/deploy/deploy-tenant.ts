@@ -84,7 +84,7 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
     }
   };
   try {
-    await dryRun(deps, logger, release);
+    await dryRun(deps, logger, release, { created });
     // A push wakes a sleeping preview first: its pre-hooks may need its database.
     if (previous?.sleepingSince) await wakeForDeploy(params);
     await runHooks({ ...hookParams(params), step: release.hooks.pre });
@@ -197,13 +197,23 @@ async function namespaceReader(cluster: Cluster, target: PreviewTarget) {
 
 /**
  * Asks the API server about everything the deploy will create, changing
- * nothing: the release as it will be applied, and every hook as it will be
- * created, afresh. A workload whose pod template breaks the Pod Security
- * level of previews is admitted with a warning only, and its pods would then
- * fail one by one: such templates refuse the deploy here, naming each object.
+ * nothing: the chart's objects as they will be applied, and every hook as it
+ * will be created, afresh. A workload whose pod template breaks the Pod
+ * Security level of previews is admitted with a warning only, and its pods
+ * would then fail one by one: such templates refuse the deploy here, naming
+ * each object. The app's own objects need no asking. Nor does the release of
+ * a new namespace without pre-install hooks: nothing runs before its apply,
+ * whose refusal removes the namespace whole, so the dry run would only double
+ * the API server's work (a burst of first deploys is mostly that).
  */
-async function dryRun(deps: TenantDeps, logger: Logger, release: Release): Promise<void> {
-  const main = await deps.cluster.apply(release.objects, { dryRun: true });
+async function dryRun(
+  deps: TenantDeps,
+  logger: Logger,
+  release: Release,
+  { created }: { created: boolean },
+): Promise<void> {
+  const asked = created && release.hooks.pre.hooks.length === 0 ? [] : release.chartObjects;
+  const main = await deps.cluster.apply(asked, { dryRun: true });
   logReplaced(logger, main, true);
   const { pre, post, preDelete } = release.hooks;
   const hooks = [...new Set([...pre.hooks, ...post.hooks, ...preDelete.hooks])].map(
