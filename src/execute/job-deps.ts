@@ -6,18 +6,7 @@ import { enqueueForPullRequest } from './enqueue.ts';
 import type { PullRequestScope } from './job-scope.ts';
 import { runChecksJob } from './run-checks-job.ts';
 
-/** What a destroy needs, from the long-lived services and one pull request's scope. */
-export function destroyDeps(services: Services, scope: PullRequestScope): DestroyDeps {
-  return {
-    cluster: services.cluster,
-    comment: scope.comment,
-    deployments: scope.deployments,
-    metrics: services.metrics,
-    logger: scope.logger,
-  };
-}
-
-/** What sleep and wake need. */
+/** What sleep and wake need, from the long-lived services and one pull request's scope. */
 export function sleepDeps(services: Services, scope: PullRequestScope): SleepDeps {
   return {
     cluster: services.cluster,
@@ -25,6 +14,11 @@ export function sleepDeps(services: Services, scope: PullRequestScope): SleepDep
     metrics: services.metrics,
     logger: scope.logger,
   };
+}
+
+/** What a destroy needs: the same, and the GitHub Deployments it marks inactive. */
+export function destroyDeps(services: Services, scope: PullRequestScope): DestroyDeps {
+  return { ...sleepDeps(services, scope), deployments: scope.deployments };
 }
 
 /** What a deploy needs, from the long-lived services and one pull request's scope. */

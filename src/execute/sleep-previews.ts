@@ -9,6 +9,7 @@ import type {
   PreviewComment,
   WakeTrigger,
 } from '../ports.ts';
+import { upsertRows } from './comment-rows.ts';
 import { failureReason } from './deploy/failure-text.ts';
 
 export interface SleepDeps {
@@ -119,20 +120,15 @@ function withStatus(
   status: CommentRow['status'],
   reason?: string,
 ): CommentState {
-  const rows = [...state.rows];
-  for (const preview of previews) {
-    const index = rows.findIndex((r) => r.tenant === preview.tenant);
-    const current = rows[index];
-    const row: CommentRow = {
+  const rows = previews.map((preview): CommentRow => {
+    const current = state.rows.find((r) => r.tenant === preview.tenant);
+    return {
       tenant: preview.tenant,
       url: current?.url ?? `https://${preview.host ?? ''}`,
       sha: preview.sha ?? current?.sha ?? '',
       status,
       ...(reason ? { reason } : {}),
     };
-    if (index >= 0) rows[index] = row;
-    else rows.push(row);
-  }
-  rows.sort((a, b) => (a.tenant ?? '').localeCompare(b.tenant ?? ''));
-  return { ...state, rows };
+  });
+  return upsertRows(state, rows);
 }
