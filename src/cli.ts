@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { defaultKubeVersion } from './cli/offline-facts.ts';
 import { renderPreview } from './cli/render-preview.ts';
 import { messageOf, UserFacingError } from './errors.ts';
-import { readSettings } from './settings.ts';
+import { readSettings } from './settings/read-settings.ts';
 
 const usage = `Usage: pr-preview render --pr <number> --sha <commit> [--tenant <tenant>] [--repo-dir <dir>]
          [--repository <owner/name>] [--upgrade]

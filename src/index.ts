@@ -13,7 +13,7 @@ import type { Logger } from './ports.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { Readiness } from './operations/readiness.ts';
 import { clusterSource, createServices, type Services } from './services.ts';
-import { readSettings } from './settings.ts';
+import { readSettings } from './settings/read-settings.ts';
 
 export default function prPreview(app: Probot, options: ApplicationFunctionOptions): void {
   const identity = new AppIdentity(Number(process.env.APP_ID), () => app.auth());
@@ -31,6 +31,7 @@ export default function prPreview(app: Probot, options: ApplicationFunctionOptio
   const clusterConfigured = clusterSource(process.env) !== undefined;
   const readiness = new Readiness({
     cluster: services.cluster,
+    fences: services.fences,
     clusterConfigured,
     helmBin: services.settings.helmBin,
     shuttingDown: stopping,

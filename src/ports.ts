@@ -4,7 +4,8 @@ import type { PreviewOrigin } from './plan/labels.ts';
 import type { ArchiveLocation } from './deploy/chart-fetch.ts';
 import type { PodSecurityLevel } from './deploy/pod-security.ts';
 import type { FailureRecord } from './plan/failure-memory.ts';
-import type { WakeBackend } from './plan/sleep.ts';
+import type { Hook } from './plan/helm-hooks.ts';
+import type { IngressRoutes, WakeBackend } from './plan/sleep.ts';
 import type { PreviewTarget, PullRequestRef } from './plan/types.ts';
 
 /** Identity of an applied object, kept on the namespace so a redeploy can prune. */
@@ -80,8 +81,6 @@ export interface Cluster {
   reachable(): Promise<boolean>;
   /** The named Secrets of a namespace; names that do not exist are errors. */
   readSecrets(namespace: string, names: string[]): Promise<SecretCopy[]>;
-  /** One Secret, or undefined when it does not exist. */
-  readSecret(namespace: string, name: string): Promise<SecretCopy | undefined>;
   /** Waits for the named Deployments, StatefulSets and Jobs; says why not on timeout. */
   waitForRollout(namespace: string, refs: ObjectRef[], timeoutMs: number): Promise<RolloutResult>;
   /** Waits until a Job completes or a Pod succeeds; says why when it fails or times out. */
@@ -144,6 +143,44 @@ export interface ClusterFacts {
 export interface ClusterDiscovery {
   /** Cached; `refresh` asks the API server again unless it was asked moments ago. */
   facts(options?: { refresh?: boolean }): Promise<ClusterFacts>;
+}
+
+/** The `pre-delete` hooks a deploy left for the destroy that may come much later. */
+export interface HookRecord {
+  /** How long each hook may take: the repository's `rolloutTimeout` at the deploy. */
+  timeoutMs: number;
+  hooks: Hook[];
+}
+
+/** What a sleeping preview had, to be given back by a wake. */
+export interface SleepRecord {
+  /** Replicas by `Kind/name` of each Deployment and StatefulSet put to sleep. */
+  replicas: Record<string, number>;
+  /** Rules and default backend by Ingress name, as they were. */
+  routes: Record<string, IngressRoutes>;
+}
+
+/**
+ * What the app keeps about each preview where no preview can write (the
+ * app's own namespace): whatever the app later acts on is read from here.
+ */
+export interface PreviewRecords {
+  /** Records the hooks (none removes the record). */
+  putHooks(preview: string, record: HookRecord): Promise<void>;
+  hooks(preview: string): Promise<HookRecord | undefined>;
+  putSleep(preview: string, record: SleepRecord): Promise<void>;
+  sleep(preview: string): Promise<SleepRecord | undefined>;
+  forgetSleep(preview: string): Promise<void>;
+  /** Removes every record of the preview namespace. */
+  forget(preview: string): Promise<void>;
+  /** Preview namespaces that have records, to find those left by namespaces gone. */
+  previews(): Promise<string[]>;
+}
+
+/** The admission policies that fence previews in the API server. */
+export interface Fences {
+  /** What of them the cluster lacks (installed where the app may); empty when all are in place. */
+  missing(): Promise<string[]>;
 }
 
 /** Failed commits, kept in the cluster so that a restart forgets nothing. */

@@ -4,7 +4,11 @@ import pLimit from 'p-limit';
 import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import { instanceLabel } from './deploy/admission-policies.ts';
 import { KubernetesCluster } from './deploy/kubernetes-cluster.ts';
+import { KubernetesFences } from './deploy/kubernetes-fences.ts';
+import { KubernetesIdentity } from './deploy/kubernetes-identity.ts';
+import { KubernetesRecords } from './deploy/kubernetes-records.ts';
 import { reuseConnections } from './deploy/kubernetes-connections.ts';
 import { KubernetesDiscovery } from './deploy/kubernetes-discovery.ts';
 import { podSecurityLabels } from './deploy/pod-security.ts';
@@ -22,14 +26,16 @@ import type {
   Cluster,
   ClusterDiscovery,
   FailureMemory,
+  Fences,
   Logger,
+  PreviewRecords,
   SmokeProbe,
 } from './ports.ts';
 import { KubernetesFailureMemory } from './deploy/kubernetes-failure-memory.ts';
 import { DeliveryLog } from './queue/delivery-log.ts';
 import { KeyedQueue } from './queue/keyed-queue.ts';
 import { WaitTimers } from './queue/wait-timers.ts';
-import { settingsFingerprint, type Settings } from './settings.ts';
+import { settingsFingerprint, type Settings } from './settings/read-settings.ts';
 
 /** Long-lived parts shared by every handler. */
 export interface Services {
@@ -55,6 +61,10 @@ export interface Services {
   commentSlots: CommentSlots;
   /** Failed commits, so that the reconciler backs off from them. */
   failures: FailureMemory;
+  /** What the app keeps about each preview in its own namespace: hooks, sleep. */
+  records: PreviewRecords;
+  /** The admission policies that fence previews, checked (and installed where the app may). */
+  fences: Fences;
   /** Digest of the settings that decide a deploy. */
   settingsFingerprint: string;
   logger: Logger;
@@ -79,8 +89,30 @@ export function createServices(
 ): Services {
   const kubeConfig = reuseConnections(new KubeConfig());
   kubeConfig.loadFromDefault();
+  const clusterUser = new KubernetesIdentity(kubeConfig);
+  const records = new KubernetesRecords(kubeConfig, {
+    namespace: settings.leaseNamespace,
+    instance: settings.instance,
+  });
+  const { namespaceRole } = settings.admission;
   const cluster = new KubernetesCluster(kubeConfig, {
-    namespaceLabels: podSecurityLabels(settings.namespacePolicy.podSecurity),
+    namespaceLabels: {
+      ...podSecurityLabels(settings.namespacePolicy.podSecurity),
+      [instanceLabel]: settings.instance,
+    },
+    records,
+    ...(namespaceRole ? { namespaceRole: { name: namespaceRole, identity: clusterUser } } : {}),
+  });
+  const fences = new KubernetesFences(kubeConfig, clusterUser, {
+    instance: settings.instance,
+    namespace: settings.leaseNamespace,
+    guardrails: settings.guardrails,
+    copiedSecrets: settings.secrets?.names ?? [],
+    podSecurity: settings.namespacePolicy.podSecurity,
+    mode: settings.admission.policies,
+    readerRole: settings.namespacePolicy.readerRole,
+    ...(namespaceRole ? { namespaceRole } : {}),
+    logger: logger.child({ component: 'fences' }),
   });
   const queue = new KeyedQueue(settings.concurrency);
   const outboxes = new Outboxes(
@@ -112,6 +144,8 @@ export function createServices(
     locks: new PullRequestLocks(leases, logger),
     identity,
     failures: new KubernetesFailureMemory(kubeConfig, settings.leaseNamespace),
+    records,
+    fences,
     settingsFingerprint: settingsFingerprint(settings),
     logger,
   };

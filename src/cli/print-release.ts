@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { describe } from '../deploy/guardrails.ts';
+import { describe } from '../plan/object-identity.ts';
 import { stringifyKubernetesYaml } from '../deploy/kubernetes-yaml.ts';
 import { servedKinds } from '../deploy/custom-resource-definitions.ts';
 import type { HookStep, Release } from '../execute/deploy/check-release.ts';

@@ -14,7 +14,7 @@ import { checkRelease } from '../execute/deploy/check-release.ts';
 import { renderChart } from '../execute/deploy/render-chart.ts';
 import { buildTargets } from '../plan/targets.ts';
 import type { ClusterFacts } from '../ports.ts';
-import type { Settings } from '../settings.ts';
+import type { Settings } from '../settings/read-settings.ts';
 import { offlineFacts } from './offline-facts.ts';
 import { printRelease } from './print-release.ts';
 

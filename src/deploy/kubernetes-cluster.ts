@@ -20,9 +20,12 @@ import type {
   DeployRecord,
   ObjectRef,
   ObservedPreview,
+  PreviewRecords,
   RolloutResult,
   SecretCopy,
 } from '../ports.ts';
+import type { KubernetesIdentity } from './kubernetes-identity.ts';
+import { NamespaceAccess } from './kubernetes-namespace-access.ts';
 import { applyObjects, deleteObjects, ObjectApi } from './kubernetes-objects.ts';
 import { waitForCompletion, waitForRollout, type WaitClients } from './kubernetes-waits.ts';
 import { namespaceReaderName } from './namespace-policies.ts';
@@ -39,8 +42,16 @@ const readerTokenSeconds = 600;
 export interface KubernetesClusterOptions {
   /** How long a destroy waits for its namespaces to disappear. */
   namespaceDeleteTimeoutMs?: number;
-  /** Labels of the app's own on every preview namespace, such as its Pod Security level. */
+  /** Labels of the app's own on every preview namespace: its instance, its Pod Security level. */
   namespaceLabels?: Record<string, string>;
+  /** Where sleep keeps what a preview had; the app's own namespace. */
+  records: PreviewRecords;
+  /**
+   * The ClusterRole that gives the app its rights in each preview namespace
+   * (RoleBinding `pr-preview-app`), so that it needs no cluster-wide rights
+   * over what charts create, nor `escalate` for their Roles.
+   */
+  namespaceRole?: { name: string; identity: KubernetesIdentity };
 }
 
 export class KubernetesCluster implements Cluster {
@@ -53,13 +64,17 @@ export class KubernetesCluster implements Cluster {
   private readonly namespaceLabels: Record<string, string>;
   private readonly podSecurity: PodSecurityCheck;
   private readonly sleeping: KubernetesSleep;
+  private readonly access: NamespaceAccess | undefined;
 
-  constructor(kubeConfig: KubeConfig, options: KubernetesClusterOptions = {}) {
+  constructor(kubeConfig: KubeConfig, options: KubernetesClusterOptions) {
     this.namespaceLabels = options.namespaceLabels ?? {};
     this.kubeConfig = kubeConfig;
     this.objects = kubeConfig.makeApiClient(ObjectApi);
-    this.podSecurity = new PodSecurityCheck(this.objects);
-    this.sleeping = new KubernetesSleep(kubeConfig);
+    this.access = options.namespaceRole
+      ? new NamespaceAccess(this.objects, options.namespaceRole)
+      : undefined;
+    this.podSecurity = new PodSecurityCheck(this.objects, this.access);
+    this.sleeping = new KubernetesSleep(kubeConfig, options.records);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.waits = {
       core: this.core,
@@ -113,6 +128,7 @@ export class KubernetesCluster implements Cluster {
       [annotationKeys.origin]: origin,
       [annotationKeys.deployingSha]: sha ?? '',
     });
+    await this.access?.bind(target.namespace, existing === undefined);
     return { created: existing === undefined, origin };
   }
 
@@ -196,16 +212,6 @@ export class KubernetesCluster implements Cluster {
         }
       }),
     );
-  }
-
-  async readSecret(namespace: string, name: string): Promise<SecretCopy | undefined> {
-    try {
-      const secret = await withRetry(() => this.core.readNamespacedSecret({ name, namespace }));
-      return { name, ...(secret.type ? { type: secret.type } : {}), data: secret.data ?? {} };
-    } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
-      throw error;
-    }
   }
 
   /** Whether the API server answers at all: the app's readiness. */

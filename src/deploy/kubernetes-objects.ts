@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ObjectRejectedError } from '../errors.ts';
 import { managerName } from '../plan/labels.ts';
 import type { ApplyResult, ObjectRef } from '../ports.ts';
-import { describe } from './guardrails.ts';
+import { describe, refOf } from '../plan/object-identity.ts';
 import { parseWarnings } from './pod-security.ts';
 import { withRetry } from './retry.ts';
 
@@ -107,7 +107,7 @@ export async function applyObjects(
   const result: ApplyResult = { replaced: [], warnings: [] };
   const noteWarnings = (object: KubernetesObject, answer: WriteAnswer) => {
     if (answer.warnings.length > 0) {
-      result.warnings.push({ ref: refOfObject(object), messages: answer.warnings });
+      result.warnings.push({ ref: refOf(object), messages: answer.warnings });
     }
   };
   for (const object of objects) {
@@ -120,7 +120,7 @@ export async function applyObjects(
     } catch (error) {
       const reason = error instanceof ApiException ? immutableFieldReason(error) : undefined;
       if (reason === undefined) throw rejection(object, error);
-      result.replaced.push({ ref: refOfObject(object), reason });
+      result.replaced.push({ ref: refOf(object), reason });
       if (options.dryRun) continue;
       await deleteObject(api, object, 'Foreground');
       await waitGone(api, object, replaceTimeoutMs);
@@ -171,7 +171,7 @@ export async function deleteObjects(
 export function immutableFieldReason(error: ApiException<unknown>): string | undefined {
   if (error.code !== 422) return undefined;
   const message = apiMessage(error);
-  return /field is immutable|may not change once set|updates to .* are forbidden|is immutable after creation/i.test(
+  return /field is immutable|may not change once set|updates to .* are forbidden|is immutable after creation|cannot change roleRef/i.test(
     message,
   )
     ? message
@@ -214,12 +214,17 @@ async function deleteObject(
   }
 }
 
+/**
+ * Waits until the object is gone, asking by deleting it again until the API
+ * server answers 404: deleting needs only the right to delete, never to read
+ * (the app may not read Secrets where it writes them).
+ */
 async function waitGone(api: ObjectApi, object: KubernetesObject, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   let pause = 100;
   for (;;) {
     try {
-      await withRetry(() => api.read(object as KubernetesObject & { metadata: { name: string } }));
+      await withRetry(() => api.delete(object));
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) return;
       throw error;
@@ -230,14 +235,6 @@ async function waitGone(api: ObjectApi, object: KubernetesObject, timeoutMs: num
     await sleep(pause);
     pause = Math.min(pause * 1.5, 2_000);
   }
-}
-
-function refOfObject(object: KubernetesObject): ObjectRef {
-  return {
-    apiVersion: object.apiVersion as string,
-    kind: object.kind as string,
-    name: object.metadata?.name as string,
-  };
 }
 
 function safeJson(text: string): unknown {

@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { managerName } from '../plan/labels.ts';
 import type { ApplyResult } from '../ports.ts';
+import type { NamespaceAccess } from './kubernetes-namespace-access.ts';
 import { applyObjects, type ObjectApi } from './kubernetes-objects.ts';
 import { bearsPods, type PodSecurityLevel } from './pod-security.ts';
 
@@ -13,10 +14,12 @@ import { bearsPods, type PodSecurityLevel } from './pod-security.ts';
  */
 export class PodSecurityCheck {
   private readonly objects: ObjectApi;
+  private readonly access: NamespaceAccess | undefined;
   private readonly namespaces = new Map<PodSecurityLevel, Promise<string>>();
 
-  constructor(objects: ObjectApi) {
+  constructor(objects: ObjectApi, access: NamespaceAccess | undefined) {
     this.objects = objects;
+    this.access = access;
   }
 
   async warnings(
@@ -51,14 +54,16 @@ export class PodSecurityCheck {
           },
         },
       };
-      ready = applyObjects(this.objects, [namespace], { dryRun: false }).then(
-        () => name,
-        (error: unknown) => {
-          // Asked again next time: a passing failure must not stick.
-          this.namespaces.delete(level);
-          throw error;
-        },
-      );
+      ready = applyObjects(this.objects, [namespace], { dryRun: false })
+        .then(() => this.access?.bind(name, true))
+        .then(
+          () => name,
+          (error: unknown) => {
+            // Asked again next time: a passing failure must not stick.
+            this.namespaces.delete(level);
+            throw error;
+          },
+        );
       this.namespaces.set(level, ready);
     }
     return ready;

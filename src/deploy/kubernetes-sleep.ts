@@ -10,77 +10,82 @@ import {
 } from '@kubernetes/client-node';
 import { annotationKeys, labelKeys, managerName, sleepManagerName } from '../plan/labels.ts';
 import {
-  awakeReplicas,
-  replicasToRecord,
+  routesToRestore,
   sleepingRoutes,
+  sleepRecordFor,
   wakeServiceName,
   type IngressRoutes,
   type WakeBackend,
 } from '../plan/sleep.ts';
 import { allPreviewsSelector } from '../plan/targets.ts';
-import type { ObjectRef } from '../ports.ts';
+import type { ObjectRef, PreviewRecords } from '../ports.ts';
 import { ObjectApi } from './kubernetes-objects.ts';
 import { withRetry } from './retry.ts';
 
 type Workload = V1Deployment | V1StatefulSet;
 
 /**
- * Sleep and wake in the cluster. Every write is a server-side apply by a
- * field manager of its own (`pr-preview-sleep`): the replicas, routes and
- * marks it sets are its fields, which a deploy's apply takes back where the
- * chart sets them and otherwise leaves alone. Each step can be run again,
- * so a crash part-way is finished by the next sleep or wake.
+ * Sleep and wake in the cluster. What a preview had (replicas, routes) is
+ * recorded in the app's own namespace before anything changes, never on the
+ * preview's objects, which its pods could rewrite. Every write is a
+ * server-side apply by a field manager of its own (`pr-preview-sleep`): the
+ * replicas, routes and marks it sets are its fields, which a deploy's apply
+ * takes back where the chart sets them and otherwise leaves alone. Each step
+ * can be run again, so a crash part-way is finished by the next sleep or wake.
  */
 export class KubernetesSleep {
   private readonly objects: ObjectApi;
   private readonly core: CoreV1Api;
   private readonly apps: AppsV1Api;
   private readonly networking: NetworkingV1Api;
+  private readonly records: PreviewRecords;
 
-  constructor(kubeConfig: KubeConfig) {
+  constructor(kubeConfig: KubeConfig, records: PreviewRecords) {
     this.objects = kubeConfig.makeApiClient(ObjectApi);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.networking = kubeConfig.makeApiClient(NetworkingV1Api);
+    this.records = records;
   }
 
   /**
    * Marks the namespace sleeping (keeping the first mark of a sleep that is
-   * repeated), sends its Ingresses to the wake Service, and scales every
-   * Deployment and StatefulSet to zero with the replicas it had recorded.
+   * repeated), records what it has, sends its Ingresses to the wake Service,
+   * and scales every recorded Deployment and StatefulSet to zero.
    */
   async sleep(namespace: string, since: string, wake: WakeBackend): Promise<void> {
     await this.mark(namespace, { [annotationKeys.sleepingSince]: since });
+    const [ingresses, workloads, previous] = await Promise.all([
+      this.ingresses(namespace),
+      this.workloads(namespace),
+      this.records.sleep(namespace),
+    ]);
+    const record = sleepRecordFor(previous, {
+      workloads: workloads.map((workload) => ({
+        key: keyOf(workload),
+        ...(workload.spec?.replicas !== undefined ? { replicas: workload.spec.replicas } : {}),
+      })),
+      ingresses: ingresses.map((ingress) => ({
+        name: ingress.metadata?.name ?? '',
+        routes: { ...(ingress.spec?.rules ? { rules: ingress.spec.rules } : {}) } as IngressRoutes,
+      })),
+    });
+    await this.records.putSleep(namespace, record);
     await this.apply(wakeService(namespace, wake));
-    for (const ingress of await this.ingresses(namespace)) {
-      const annotations = ingress.metadata?.annotations ?? {};
-      const recorded = annotations[annotationKeys.awakeRoutes];
-      const routes = recorded ? parseRoutes(recorded, ingress) : routesOf(ingress);
+    for (const [name, routes] of Object.entries(record.routes)) {
       await this.apply({
         apiVersion: 'networking.k8s.io/v1',
         kind: 'Ingress',
-        metadata: {
-          name: ingress.metadata?.name,
-          namespace,
-          annotations: { [annotationKeys.awakeRoutes]: JSON.stringify(routes) },
-        },
+        metadata: { name, namespace },
         spec: sleepingRoutes(routes, wake),
       } as KubernetesObject);
     }
-    for (const workload of await this.workloads(namespace)) {
-      const record = replicasToRecord({
-        ...(workload.spec?.replicas !== undefined ? { replicas: workload.spec.replicas } : {}),
-        ...recordedOf(workload),
-      });
-      if (record === undefined) continue;
+    for (const workload of workloads) {
+      if (record.replicas[keyOf(workload)] === undefined) continue;
       await this.apply({
         apiVersion: 'apps/v1',
         kind: workload.kind as string,
-        metadata: {
-          name: workload.metadata?.name,
-          namespace,
-          annotations: { [annotationKeys.awakeReplicas]: record },
-        },
+        metadata: { name: workload.metadata?.name, namespace },
         spec: { replicas: 0 },
       } as KubernetesObject);
     }
@@ -88,11 +93,12 @@ export class KubernetesSleep {
 
   /** Gives every sleeping workload its recorded replicas back; returns those it scaled up. */
   async restoreReplicas(namespace: string): Promise<ObjectRef[]> {
+    const record = await this.records.sleep(namespace);
+    if (!record) return [];
     const restored: ObjectRef[] = [];
     for (const workload of await this.workloads(namespace)) {
-      const replicas = awakeReplicas(recordedOf(workload).recorded);
+      const replicas = record.replicas[keyOf(workload)];
       if (replicas === undefined) continue;
-      // Sent without the annotation, which server-side apply then removes.
       await this.apply({
         apiVersion: 'apps/v1',
         kind: workload.kind as string,
@@ -108,16 +114,30 @@ export class KubernetesSleep {
     return restored;
   }
 
-  /** Gives every Ingress its routes back, removes the wake Service, and marks the namespace awake. */
+  /**
+   * Gives every Ingress its recorded routes back (only routes for the
+   * preview's own host, to its own Services), removes the wake Service,
+   * marks the namespace awake, and forgets the record.
+   */
   async restoreRoutes(namespace: string, wokenAt: string): Promise<void> {
-    for (const ingress of await this.ingresses(namespace)) {
-      const recorded = ingress.metadata?.annotations?.[annotationKeys.awakeRoutes];
-      if (!recorded) continue;
+    const [record, host] = await Promise.all([
+      this.records.sleep(namespace),
+      this.hostOf(namespace),
+    ]);
+    const present = new Set((await this.ingresses(namespace)).map((i) => i.metadata?.name));
+    for (const [name, recorded] of Object.entries(record?.routes ?? {})) {
+      if (!present.has(name)) continue;
+      const routes = routesToRestore(recorded, host);
+      if (!routes) {
+        throw new Error(
+          `Ingress ${name}: its recorded routes are not for the preview's host \`${host}\`; they were not given back`,
+        );
+      }
       await this.apply({
         apiVersion: 'networking.k8s.io/v1',
         kind: 'Ingress',
-        metadata: { name: ingress.metadata?.name, namespace },
-        spec: parseRoutes(recorded, ingress),
+        metadata: { name, namespace },
+        spec: routes,
       } as KubernetesObject);
     }
     try {
@@ -128,6 +148,7 @@ export class KubernetesSleep {
       if (!(error instanceof ApiException && error.code === 404)) throw error;
     }
     await this.mark(namespace, { [annotationKeys.wokenAt]: wokenAt });
+    await this.records.forgetSleep(namespace);
   }
 
   /** Namespaces of previews in which some Deployment or StatefulSet has replicas. */
@@ -154,6 +175,12 @@ export class KubernetesSleep {
       kind: 'Namespace',
       metadata: { name: namespace, annotations },
     });
+  }
+
+  /** The preview's host, as the app recorded it on the namespace (which no preview can write). */
+  private async hostOf(namespace: string): Promise<string> {
+    const object = await withRetry(() => this.core.readNamespace({ name: namespace }));
+    return object.metadata?.annotations?.[annotationKeys.host] ?? '';
   }
 
   private apply(object: KubernetesObject): Promise<unknown> {
@@ -194,25 +221,6 @@ export function wakeService(namespace: string, wake: WakeBackend): KubernetesObj
   } as KubernetesObject;
 }
 
-function recordedOf(workload: Workload): { recorded?: string } {
-  const recorded = workload.metadata?.annotations?.[annotationKeys.awakeReplicas];
-  return recorded !== undefined ? { recorded } : {};
-}
-
-function routesOf(ingress: { spec?: unknown }): IngressRoutes {
-  const spec = (ingress.spec ?? {}) as IngressRoutes;
-  return {
-    ...(spec.rules ? { rules: spec.rules } : {}),
-    ...(spec.defaultBackend ? { defaultBackend: spec.defaultBackend } : {}),
-  };
-}
-
-function parseRoutes(recorded: string, ingress: { metadata?: { name?: string } }): IngressRoutes {
-  try {
-    return JSON.parse(recorded) as IngressRoutes;
-  } catch {
-    throw new Error(
-      `Ingress ${ingress.metadata?.name ?? ''}: its recorded routes (${annotationKeys.awakeRoutes}) cannot be read`,
-    );
-  }
+function keyOf(workload: Workload): string {
+  return `${workload.kind}/${workload.metadata?.name}`;
 }

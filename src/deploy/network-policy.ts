@@ -11,6 +11,8 @@ export interface NetworkFence {
   egressCidrs: string[];
   /** The cluster's pod and service ranges, kept out of `egressCidrs` so addresses cannot reach what namespaces may not. */
   clusterCidrs: string[];
+  /** The cluster's DNS servers: their namespace and pod labels (CoreDNS keeps kube-dns's). */
+  dns: { namespace: string; podLabels: Record<string, string> };
 }
 
 /** Cloud metadata services and other link-local addresses: never reachable from a preview. */
@@ -18,9 +20,9 @@ export const linkLocal = { ipv4: '169.254.0.0/16', ipv6: 'fe80::/10' };
 
 /**
  * The NetworkPolicy `spec` of every preview namespace. In: its own pods and
- * the ingress controller. Out: its own pods, DNS, every namespace but other
- * previews and the app's own, and `egressCidrs` without link-local addresses
- * and the cluster's own ranges.
+ * the ingress controller. Out: its own pods, the cluster's DNS servers,
+ * every namespace but other previews and the app's own, and `egressCidrs`
+ * without link-local addresses and the cluster's own ranges.
  */
 export function isolationPolicySpec(fence: NetworkFence): Record<string, unknown> {
   const dnsPorts = [
@@ -44,7 +46,17 @@ export function isolationPolicySpec(fence: NetworkFence): Record<string, unknown
     ],
     egress: [
       { to: [{ podSelector: {} }] },
-      { ports: dnsPorts },
+      {
+        to: [
+          {
+            namespaceSelector: {
+              matchLabels: { 'kubernetes.io/metadata.name': fence.dns.namespace },
+            },
+            podSelector: { matchLabels: fence.dns.podLabels },
+          },
+        ],
+        ports: dnsPorts,
+      },
       {
         to: [
           {

@@ -3,13 +3,14 @@ import type { PreviewConfig } from '../config/resolve-config.ts';
 import { UserFacingError } from '../errors.ts';
 import type { PreviewTarget } from '../plan/types.ts';
 import type { ObjectRef } from '../ports.ts';
-import { describe, withinSizeBound } from './guardrails.ts';
+import { describe, identityOf, isKind } from '../plan/object-identity.ts';
+import { legacyClassAnnotation } from './guardrails/ingress-rules.ts';
+import { withinSizeBound } from './guardrails/size-rules.ts';
 import { KubernetesYamlError, parseKubernetesYaml } from './kubernetes-yaml.ts';
 
 type IngressConfig = PreviewConfig['ingress'];
 
 const ingressApiVersion = 'networking.k8s.io/v1';
-const legacyClassAnnotation = 'kubernetes.io/ingress.class';
 
 const aliasBomb =
   'the chart rendered YAML that is too large once its aliases are expanded; previews refuse alias bombs';
@@ -123,27 +124,14 @@ function makeServiceInternal(object: KubernetesObject): string | undefined {
   return type;
 }
 
-export function refOf(object: KubernetesObject): ObjectRef {
-  return {
-    apiVersion: object.apiVersion as string,
-    kind: object.kind as string,
-    name: object.metadata?.name as string,
-  };
-}
-
 /** Objects of the old inventory that the new render no longer has. Group, kind and name make identity. */
 export function refsToPrune(previous: ObjectRef[], current: ObjectRef[]): ObjectRef[] {
-  const key = (ref: ObjectRef) => `${groupOf(ref.apiVersion)}/${ref.kind}/${ref.name}`;
-  const kept = new Set(current.map(key));
-  return previous.filter((ref) => !kept.has(key(ref)));
-}
-
-function groupOf(apiVersion: string): string {
-  return apiVersion.includes('/') ? (apiVersion.split('/')[0] as string) : '';
+  const kept = new Set(current.map(identityOf));
+  return previous.filter((ref) => !kept.has(identityOf(ref)));
 }
 
 function isIngress(object: KubernetesObject): boolean {
-  return object.kind === 'Ingress' && groupOf(object.apiVersion ?? '') === 'networking.k8s.io';
+  return isKind(object, 'networking.k8s.io/Ingress');
 }
 
 interface IngressSpec {

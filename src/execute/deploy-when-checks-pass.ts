@@ -90,6 +90,6 @@ async function recreated(deps: GatedDeployDeps, params: GatedDeployParams): Prom
   if (!params.recreate) return params;
   const names = new Set(params.targets.map((t) => t.namespace));
   const doomed = params.observed.filter((p) => names.has(p.namespace));
-  await tearDown({ cluster: deps.cluster, logger: deps.logger, previews: doomed });
+  await tearDown(deps, doomed);
   return { ...params, observed: params.observed.filter((p) => !names.has(p.namespace)) };
 }

@@ -2,9 +2,7 @@ import { environmentName } from '../plan/names.ts';
 import type { TenantSelection } from '../plan/types.ts';
 import type {
   CommentState,
-  Cluster,
   DeploymentLog,
-  Logger,
   Metrics,
   ObservedPreview,
   PreviewComment,
@@ -12,14 +10,12 @@ import type {
 } from '../ports.ts';
 import { markDestroyed } from './comment-rows.ts';
 import { failureReason } from './deploy/failure-text.ts';
-import { tearDown } from './tear-down.ts';
+import { tearDown, type TearDownDeps } from './tear-down.ts';
 
-export interface DestroyDeps {
-  cluster: Cluster;
+export interface DestroyDeps extends TearDownDeps {
   comment: PreviewComment;
   deployments: DeploymentLog;
   metrics: Metrics;
-  logger: Logger;
 }
 
 /**
@@ -44,11 +40,7 @@ export async function destroyPreviews(
   const notes = new Map<string | null, string>();
   if (doomed.length > 0) {
     try {
-      const problems = await tearDown({
-        cluster: deps.cluster,
-        logger: deps.logger,
-        previews: doomed,
-      });
+      const problems = await tearDown(deps, doomed);
       for (const preview of doomed) {
         const problem = problems.get(preview.namespace);
         if (problem) notes.set(preview.tenant, problem);

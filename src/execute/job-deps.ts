@@ -18,7 +18,12 @@ export function sleepDeps(services: Services, scope: PullRequestScope): SleepDep
 
 /** What a destroy needs: the same, and the GitHub Deployments it marks inactive. */
 export function destroyDeps(services: Services, scope: PullRequestScope): DestroyDeps {
-  return { ...sleepDeps(services, scope), deployments: scope.deployments };
+  return {
+    ...sleepDeps(services, scope),
+    deployments: scope.deployments,
+    records: services.records,
+    guardrails: services.settings.guardrails,
+  };
 }
 
 /** What a deploy needs, from the long-lived services and one pull request's scope. */
@@ -30,6 +35,8 @@ export function gatedDeployDeps(services: Services, scope: PullRequestScope): Ga
     guardrails: services.settings.guardrails,
     namespacePolicy: services.settings.namespacePolicy,
     sleepPolicy: services.settings.sleep,
+    records: services.records,
+    fences: services.fences,
     caps: services.settings.caps,
     failures: services.failures,
     failureBackoff: services.settings.failureBackoff,

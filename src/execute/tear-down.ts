@@ -1,41 +1,52 @@
-import { hookRecordName, parseHookRecord } from '../deploy/hook-record.ts';
-import type { Cluster, Logger, ObservedPreview } from '../ports.ts';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { refusedContent, type Guardrails } from '../deploy/guardrails/guardrails.ts';
+import { UserFacingError } from '../errors.ts';
+import { kindOf } from '../plan/object-identity.ts';
+import type { Hook } from '../plan/helm-hooks.ts';
+import type { Cluster, Logger, ObservedPreview, PreviewRecords } from '../ports.ts';
 import { failureReason } from './deploy/failure-text.ts';
 import { runHooks } from './deploy/run-hooks.ts';
+
+export interface TearDownDeps {
+  cluster: Cluster;
+  records: PreviewRecords;
+  guardrails: Guardrails;
+  logger: Logger;
+}
 
 /**
  * Deletes preview namespaces as `helm uninstall` would remove a release:
  * each namespace's `pre-delete` hooks run first, from the record its last
- * deploy left, each within that deploy's `rolloutTimeout`. A failed hook is
- * reported (returned by namespace) and the namespace goes all the same:
- * a destroy always completes. A sleeping preview with such hooks gets its
- * replicas back first: the hooks run against the release as it was deployed.
+ * deploy left in the app's own namespace, each within that deploy's
+ * `rolloutTimeout`. A failed hook is reported (returned by namespace) and
+ * the namespace goes all the same: a destroy always completes. A sleeping
+ * preview with such hooks gets its replicas back first: the hooks run
+ * against the release as it was deployed. The records go with the namespace.
  */
-export async function tearDown(params: {
-  cluster: Cluster;
-  logger: Logger;
-  previews: Pick<ObservedPreview, 'namespace' | 'terminating' | 'sleepingSince'>[];
-}): Promise<Map<string, string>> {
+export async function tearDown(
+  deps: TearDownDeps,
+  previews: Pick<ObservedPreview, 'namespace' | 'terminating' | 'sleepingSince' | 'host'>[],
+): Promise<Map<string, string>> {
   const problems = new Map<string, string>();
   // A namespace already terminating has nothing left to run hooks in.
-  const live = params.previews.filter((preview) => !preview.terminating);
+  const live = previews.filter((preview) => !preview.terminating);
   await Promise.all(
-    live.map(async ({ namespace, sleepingSince }) => {
-      const logger = params.logger.child({ namespace });
+    live.map(async ({ namespace, sleepingSince, host }) => {
+      const logger = deps.logger.child({ namespace });
       try {
-        const secret = await params.cluster.readSecret(namespace, hookRecordName);
-        const record = secret && parseHookRecord(secret);
+        const record = await deps.records.hooks(namespace);
         if (!record || record.hooks.length === 0) return;
+        const hooks = checkedAgain(record.hooks, { namespace, host: host ?? '', deps });
         if (sleepingSince) {
-          const workloads = await params.cluster.restoreReplicas(namespace);
+          const workloads = await deps.cluster.restoreReplicas(namespace);
           // Not ready in time: the hooks run all the same, and say why they fail.
-          await params.cluster.waitForRollout(namespace, workloads, record.timeoutMs);
+          await deps.cluster.waitForRollout(namespace, workloads, record.timeoutMs);
         }
         await runHooks({
-          cluster: params.cluster,
+          cluster: deps.cluster,
           logger,
           namespace,
-          step: { event: 'pre-delete', hooks: record.hooks },
+          step: { event: 'pre-delete', hooks },
           timeoutMs: record.timeoutMs,
         });
       } catch (error) {
@@ -45,6 +56,43 @@ export async function tearDown(params: {
       }
     }),
   );
-  await params.cluster.deleteNamespaces(params.previews.map((preview) => preview.namespace));
+  const names = previews.map((preview) => preview.namespace);
+  await deps.cluster.deleteNamespaces(names);
+  await Promise.all(names.map((name) => deps.records.forget(name)));
   return problems;
+}
+
+/**
+ * A record is applied only after the checks a deploy makes, again: into the
+ * preview's own namespace, of an allowed kind, within the fences.
+ */
+function checkedAgain(
+  hooks: Hook[],
+  params: { namespace: string; host: string; deps: TearDownDeps },
+): Hook[] {
+  const placed = hooks.map((hook) => ({
+    ...hook,
+    object: {
+      ...hook.object,
+      metadata: { ...hook.object.metadata, namespace: params.namespace },
+    } as KubernetesObject,
+  }));
+  const { guardrails } = params.deps;
+  const refusals = [
+    ...placed
+      .filter((hook) => !guardrails.allowedKinds.includes(kindOf(hook.object)))
+      .map((hook) => `${kindOf(hook.object)} is not on the app's list of allowed kinds`),
+    ...refusedContent({
+      objects: placed.map((hook) => hook.object),
+      namespace: params.namespace,
+      host: params.host,
+      guardrails,
+    }),
+  ];
+  if (refusals.length > 0) {
+    throw new UserFacingError(
+      `the recorded pre-delete hooks no longer pass the app's checks; none was run:\n${refusals.map((r) => `- ${r}`).join('\n')}`,
+    );
+  }
+  return placed;
 }

@@ -1,13 +1,17 @@
 import { checkHelm, helmAdvice, type HelmStatus } from '../deploy/helm-binary.ts';
-import type { Cluster, Logger } from '../ports.ts';
+import type { Cluster, Fences, Logger } from '../ports.ts';
 
 const reachableCacheMs = 2_000;
 const helmRetryMs = 10_000;
 
-/** Whether the app can do its work: a cluster it reaches, a helm that runs, and not stopping. */
+/**
+ * Whether the app can do its work: a cluster it reaches, with the app's
+ * admission policies in place, a helm that runs, and not stopping.
+ */
 export class Readiness {
   private readonly params: {
     cluster: Cluster;
+    fences: Fences;
     clusterConfigured: boolean;
     helmBin: string;
     shuttingDown: () => boolean;
@@ -31,21 +35,28 @@ export class Readiness {
     const helm = await this.helmStatus();
     if (helm.ok) logger.info({ helm: helm.version, helmBin: this.params.helmBin }, 'helm found');
     else logger.error({ problem: helm.problem }, `helm does not run: ${helmAdvice}`);
+    // Looked at once now, so that the log says at start what is missing.
+    if (this.params.clusterConfigured) await this.params.fences.missing();
   }
 
+  /** Ready, or everything that is missing, each named. */
   async check(): Promise<{ ready: boolean; reason: string }> {
     if (this.params.shuttingDown()) return { ready: false, reason: 'the app is stopping' };
-    if (!this.params.clusterConfigured) {
-      return { ready: false, reason: 'no Kubernetes cluster configured (set KUBECONFIG)' };
-    }
+    const missing: string[] = [];
     const helm = await this.helmStatus();
-    if (!helm.ok) return { ready: false, reason: `${helm.problem}; ${helmAdvice}` };
-    if (Date.now() - this.reachable.at > reachableCacheMs) {
-      this.reachable = { at: Date.now(), ok: await this.params.cluster.reachable() };
+    if (!helm.ok) missing.push(`${helm.problem}; ${helmAdvice}`);
+    if (!this.params.clusterConfigured) {
+      missing.push('no Kubernetes cluster configured (set KUBECONFIG)');
+    } else {
+      if (Date.now() - this.reachable.at > reachableCacheMs) {
+        this.reachable = { at: Date.now(), ok: await this.params.cluster.reachable() };
+      }
+      if (!this.reachable.ok) missing.push('the Kubernetes API server does not answer');
+      else missing.push(...(await this.params.fences.missing()).map((m) => `missing: ${m}`));
     }
-    return this.reachable.ok
+    return missing.length === 0
       ? { ready: true, reason: 'ready' }
-      : { ready: false, reason: 'the Kubernetes API server does not answer' };
+      : { ready: false, reason: missing.join('\n') };
   }
 
   /** Asked once when it works; while it does not, asked again now and then, so a fix is seen. */

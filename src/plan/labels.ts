@@ -29,10 +29,6 @@ export const annotationKeys = {
   sleepingSince: 'pr-preview.dev/sleeping-since',
   /** On the namespace: when the preview last woke (ISO time); idle time counts from it too. */
   wokenAt: 'pr-preview.dev/woken-at',
-  /** On a sleeping Deployment or StatefulSet: the replicas it had, restored by a wake. */
-  awakeReplicas: 'pr-preview.dev/awake-replicas',
-  /** On a sleeping Ingress: its rules and default backend as they were (JSON), restored by a wake. */
-  awakeRoutes: 'pr-preview.dev/awake-routes',
 } as const;
 
 /**

@@ -1,4 +1,5 @@
-import type { ObservedPreview } from '../ports.ts';
+import type { ObservedPreview, SleepRecord } from '../ports.ts';
+import { appObjects } from './app-objects.ts';
 
 /** The operator's bounds on sleep, from the app's settings. */
 export interface SleepPolicy {
@@ -18,7 +19,7 @@ export interface WakeBackend {
 }
 
 /** The Service through which a sleeping preview's Ingress reaches the app. */
-export const wakeServiceName = 'pr-preview-wake';
+export const wakeServiceName = appObjects.wakeService;
 
 /**
  * How long a preview may be idle before it sleeps: the repository's
@@ -53,26 +54,45 @@ export function sleepDue(preview: ObservedPreview, now: number): boolean {
   return active + preview.sleepAfterMs <= now;
 }
 
-/**
- * What a workload records when it goes to sleep: the replicas it had, or
- * what it recorded before when it was scaled up by hand while asleep.
- * Undefined for a workload the chart itself keeps at zero: a wake leaves it so.
- */
-export function replicasToRecord(current: {
-  replicas?: number;
-  recorded?: string;
-}): string | undefined {
-  if (current.recorded !== undefined && awakeReplicas(current.recorded) !== undefined) {
-    return current.recorded;
-  }
-  const replicas = current.replicas ?? 1;
-  return replicas > 0 ? String(replicas) : undefined;
+/** A workload or Ingress as sleep sees it. */
+export interface SleepingParts {
+  /** `Kind/name` of each Deployment and StatefulSet, with its replicas now (absent: 1). */
+  workloads: { key: string; replicas?: number }[];
+  ingresses: { name: string; routes: IngressRoutes }[];
 }
 
-/** The replicas a sleeping workload recorded; undefined when unreadable. */
-export function awakeReplicas(recorded: string | undefined): number | undefined {
-  if (recorded === undefined || !/^\d{1,6}$/.test(recorded)) return undefined;
-  return Number(recorded);
+/**
+ * What a sleep records: what a sleep recorded before (one repeated after a
+ * hand scale-up keeps the first), then what is there now. A workload the
+ * chart itself keeps at zero is not recorded: a wake leaves it so.
+ */
+export function sleepRecordFor(previous: SleepRecord | undefined, now: SleepingParts): SleepRecord {
+  const replicas: Record<string, number> = {};
+  for (const workload of now.workloads) {
+    const recorded = previous?.replicas[workload.key];
+    const current = workload.replicas ?? 1;
+    if (recorded !== undefined) replicas[workload.key] = recorded;
+    else if (current > 0) replicas[workload.key] = current;
+  }
+  const routes: Record<string, IngressRoutes> = {};
+  for (const ingress of now.ingresses) {
+    routes[ingress.name] = previous?.routes[ingress.name] ?? ingress.routes;
+  }
+  return { replicas, routes };
+}
+
+/**
+ * The routes of a record that a wake may give back: every rule for the
+ * preview's own host, every backend one of its Services (the admission
+ * policy refuses the rest anyway). Undefined when they do not pass.
+ */
+export function routesToRestore(routes: IngressRoutes, host: string): IngressRoutes | undefined {
+  const rules = routes.rules ?? [];
+  const fits = rules.every(
+    (rule) =>
+      rule.host === host && (rule.http?.paths ?? []).every((path) => path.backend?.service?.name),
+  );
+  return fits ? { rules } : undefined;
 }
 
 interface Backend {
@@ -83,7 +103,6 @@ interface Backend {
 /** The routing part of an Ingress spec: what sleep changes and a wake restores. */
 export interface IngressRoutes {
   rules?: { host?: string; http?: { paths?: { backend?: Backend }[] } }[];
-  defaultBackend?: Backend;
 }
 
 /**
@@ -104,6 +123,5 @@ export function sleepingRoutes(routes: IngressRoutes, wake: WakeBackend): Ingres
           }
         : rule,
     ),
-    ...(routes.defaultBackend ? { defaultBackend: backend } : {}),
   };
 }

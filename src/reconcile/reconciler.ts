@@ -154,7 +154,13 @@ export class Reconciler {
       // Without the repository, GitHub cannot be told; the cluster is cleaned all the same.
       const logger = services.logger.child({ pr: action.pullRequest, reason: action.reason });
       const doomed = previews.filter((p) => action.namespaces.includes(p.namespace));
-      await tearDown({ cluster: services.cluster, logger, previews: doomed }).then(
+      const deps = {
+        cluster: services.cluster,
+        records: services.records,
+        guardrails: services.settings.guardrails,
+        logger,
+      };
+      await tearDown(deps, doomed).then(
         () => {
           services.metrics.destroyFinished('success', action.namespaces.length);
           logger.info({ namespaces: action.namespaces }, 'orphaned previews destroyed');

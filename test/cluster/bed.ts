@@ -134,6 +134,9 @@ export async function up(log: Log = console.log): Promise<Bed> {
     kubeconfigFlag,
     `--service-account-private-key-file=${join(pkiDir, 'sa.key')}`,
     `--root-ca-file=${join(pkiDir, 'ca.crt')}`,
+    // Each controller acts as its own ServiceAccount in kube-system, as kubeadm starts it:
+    // admission policies tell the cluster's controllers from everyone else by that name.
+    '--use-service-account-credentials=true',
     '--leader-elect=false',
     '--secure-port=0',
   ]);
@@ -352,6 +355,8 @@ function coreApi(): CoreV1Api {
   return kc.makeApiClient(CoreV1Api);
 }
 
+const nodeResources = { cpu: '1000', memory: '4Ti', pods: '1000', 'ephemeral-storage': '10Ti' };
+
 async function createFakeNodes(): Promise<void> {
   const api = coreApi();
   for (let i = 0; i < fakeNodeCount; i++) {
@@ -369,9 +374,10 @@ async function createFakeNodes(): Promise<void> {
           type: 'kwok',
         },
       },
+      // Like a real node, with local storage: pods that request ephemeral storage fit.
       status: {
-        allocatable: { cpu: '1000', memory: '4Ti', pods: '1000' },
-        capacity: { cpu: '1000', memory: '4Ti', pods: '1000' },
+        allocatable: nodeResources,
+        capacity: nodeResources,
       },
     };
     await api.createNode({ body: node });

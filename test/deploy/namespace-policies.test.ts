@@ -34,10 +34,19 @@ describe('namespacePolicies', () => {
       metadata: { namespace: 'foo-pr-3-fr', labels: target.labels },
       spec: { hard: defaultNamespacePolicy.quota },
     });
+    // Storage and object counts as well as compute: a preview's size is bounded whole.
+    expect(quota?.spec.hard).toMatchObject({
+      'requests.storage': '20Gi',
+      persistentvolumeclaims: '10',
+      'requests.ephemeral-storage': '10Gi',
+      'count/configmaps': '10',
+      'count/secrets': '10',
+      'count/rolebindings.rbac.authorization.k8s.io': '20',
+    });
     expect(limits?.spec.limits[0]).toEqual({
       type: 'Container',
-      defaultRequest: { cpu: '100m', memory: '128Mi' },
-      default: { cpu: '1', memory: '1Gi' },
+      defaultRequest: { cpu: '100m', memory: '128Mi', 'ephemeral-storage': '50Mi' },
+      default: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '1Gi' },
     });
     expect(network?.metadata.name).toBe('pr-preview-isolation');
     expect(network?.spec.policyTypes).toEqual(['Ingress', 'Egress']);

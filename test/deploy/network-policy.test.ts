@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { contains, isCidr, isolationPolicySpec } from '../../src/deploy/network-policy.ts';
 
 describe('isolationPolicySpec', () => {
-  it('lets in only the own namespace and the ingress controller; lets out all but link-local, other previews and the app', () => {
+  it('lets in only the own namespace and the ingress controller; lets out all but link-local, other previews and the app, and DNS only to the cluster servers', () => {
     expect(
       isolationPolicySpec({
         ingressNamespace: 'haproxy',
         appNamespace: 'pr-preview',
         egressCidrs: ['0.0.0.0/0', '::/0'],
         clusterCidrs: ['10.0.0.0/16', '10.96.0.0/12', 'fd00::/48'],
+        dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } },
       }),
     ).toEqual({
       podSelector: {},
@@ -23,7 +24,14 @@ describe('isolationPolicySpec', () => {
       ],
       egress: [
         { to: [{ podSelector: {} }] },
+        // DNS: the cluster's own servers, not port 53 anywhere.
         {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+              podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+            },
+          ],
           ports: [
             { protocol: 'UDP', port: 53 },
             { protocol: 'TCP', port: 53 },
@@ -66,6 +74,7 @@ describe('isolationPolicySpec', () => {
       appNamespace: 'default',
       egressCidrs: ['203.0.113.0/24', '169.254.0.0/16'],
       clusterCidrs: [],
+      dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } },
     });
     expect((narrow.egress as unknown[]).at(-1)).toEqual({
       to: [{ ipBlock: { cidr: '203.0.113.0/24' } }, { ipBlock: { cidr: '169.254.0.0/16' } }],
@@ -75,6 +84,7 @@ describe('isolationPolicySpec', () => {
       appNamespace: 'default',
       egressCidrs: [],
       clusterCidrs: [],
+      dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } },
     });
     expect(closed.egress).toHaveLength(3);
   });

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubernetesCluster } from '../../src/deploy/kubernetes-cluster.ts';
+import { KubernetesRecords } from '../../src/deploy/kubernetes-records.ts';
 import { installDefinition, serviceMonitorDefinition } from './support/definitions.ts';
 import { kubeConfigAs } from './support/kube.ts';
 import { freePort } from './support/app-process.ts';
@@ -83,7 +84,12 @@ describe("the app's own chart", () => {
   });
 
   it('renders objects that the API server accepts, with every option on', async () => {
-    const cluster = new KubernetesCluster(world.k8s.kc);
+    const cluster = new KubernetesCluster(world.k8s.kc, {
+      records: new KubernetesRecords(world.k8s.kc, {
+        namespace: 'default',
+        instance: 'chart-check',
+      }),
+    });
     for (const name of ['chart-check', 'platform-secrets']) {
       await world.k8s.core.createNamespace({ body: { metadata: { name } } });
     }

@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseKubernetesYaml } from '../../src/deploy/kubernetes-yaml.ts';
-import { defaultGuardrails } from '../../src/deploy/guardrails.ts';
+import { defaultGuardrails } from '../../src/deploy/guardrails/guardrails.ts';
 import { eventually, namespaceGone } from './support/kube.ts';
 import { PreviewWorld, sha } from './support/preview-world.ts';
 import { checkoutOf, renderCommandWith } from './support/render-command.ts';

@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '../../src/deploy/kubernetes-cluster.ts';
+import { KubernetesRecords } from '../../src/deploy/kubernetes-records.ts';
 import { podSecurityLabels } from '../../src/deploy/pod-security.ts';
 import { clients, eventually } from './support/kube.ts';
 
@@ -9,7 +10,9 @@ import { clients, eventually } from './support/kube.ts';
  * app's adapter makes of pods that a namespace's level refuses.
  */
 const k8s = clients();
-const cluster = new KubernetesCluster(k8s.kc);
+const cluster = new KubernetesCluster(k8s.kc, {
+  records: new KubernetesRecords(k8s.kc, { namespace: 'default', instance: 'psa-check' }),
+});
 const open = 'psa-open';
 const fenced = 'psa-fenced';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoscalingV2Api, VersionApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultGuardrails } from '../../src/deploy/guardrails.ts';
+import { defaultGuardrails } from '../../src/deploy/guardrails/guardrails.ts';
 import {
   customResourceDefinition,
   installDefinition,

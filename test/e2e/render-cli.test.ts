@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultKubeVersion } from '../../src/cli/offline-facts.ts';
-import { defaultGuardrails } from '../../src/deploy/guardrails.ts';
+import { defaultGuardrails } from '../../src/deploy/guardrails/guardrails.ts';
 import { KubernetesCluster } from '../../src/deploy/kubernetes-cluster.ts';
+import { KubernetesRecords } from '../../src/deploy/kubernetes-records.ts';
 import { parseKubernetesYaml } from '../../src/deploy/kubernetes-yaml.ts';
 import { clients } from './support/kube.ts';
 import { checkoutOf, renderCommand, renderCommandWith } from './support/render-command.ts';
@@ -58,7 +59,8 @@ describe('npx pr-preview render', () => {
     const { core, kc } = clients();
     await core.createNamespace({ body: { metadata: { name: 'foo-pr-241-fr' } } });
     try {
-      await new KubernetesCluster(kc).apply(objects, { dryRun: true });
+      const records = new KubernetesRecords(kc, { namespace: 'default', instance: 'render-check' });
+      await new KubernetesCluster(kc, { records }).apply(objects, { dryRun: true });
     } finally {
       await core.deleteNamespace({ name: 'foo-pr-241-fr' });
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { locateHelm } from '../../src/deploy/helm-binary.ts';
 import { Readiness } from '../../src/operations/readiness.ts';
-import { FakeCluster, silentLogger } from '../support/fake-ports.ts';
+import { FakeCluster, FakeFences, silentLogger } from '../support/fake-ports.ts';
 
 let dir: string;
 
@@ -24,9 +24,10 @@ async function fakeHelm(path: string, version = 'v3.22.0') {
   await chmod(path, 0o755);
 }
 
-function readiness(params: { helmBin: string; clusterConfigured?: boolean }) {
+function readiness(params: { helmBin: string; clusterConfigured?: boolean; fences?: FakeFences }) {
   return new Readiness({
     cluster: new FakeCluster(),
+    fences: params.fences ?? new FakeFences(),
     clusterConfigured: params.clusterConfigured ?? true,
     helmBin: params.helmBin,
     shuttingDown: () => false,
@@ -43,6 +44,19 @@ describe('Readiness', () => {
       ready: false,
       reason: 'no Kubernetes cluster configured (set KUBECONFIG)',
     });
+  });
+
+  it('names everything that is missing at once: helm, and the fences the cluster lacks', async () => {
+    const fences = new FakeFences();
+    fences.lacking = [
+      'ValidatingAdmissionPolicy `pr-preview-app-1-pods` (the app may not install it)',
+    ];
+    const status = await readiness({ helmBin: join(dir, 'missing-helm'), fences }).check();
+    expect(status.ready).toBe(false);
+    expect(status.reason.split('\n')).toEqual([
+      expect.stringContaining('cannot run helm'),
+      'missing: ValidatingAdmissionPolicy `pr-preview-app-1-pods` (the app may not install it)',
+    ]);
   });
 
   it('is not ready while helm does not run, says how to get one, and sees it once it does', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  awakeReplicas,
   lastActive,
-  replicasToRecord,
+  routesToRestore,
+  sleepRecordFor,
   sleepAfterMs,
   sleepDue,
   sleepingRoutes,
@@ -67,25 +67,59 @@ describe('sleepDue', () => {
   });
 });
 
-describe('replicas', () => {
-  it('records what a workload had, keeps an earlier record, and leaves a chart zero alone', () => {
-    expect(replicasToRecord({ replicas: 3 })).toBe('3');
-    expect(replicasToRecord({})).toBe('1');
-    expect(replicasToRecord({ replicas: 2, recorded: '4' })).toBe('4');
-    expect(replicasToRecord({ replicas: 0 })).toBeUndefined();
-    expect(replicasToRecord({ replicas: 2, recorded: 'x' })).toBe('2');
+describe('sleepRecordFor', () => {
+  const routes = { rules: [{ host: 'foo-1.preview.bar.com' }] };
+
+  it('records what each workload and Ingress had, and leaves a chart zero alone', () => {
+    expect(
+      sleepRecordFor(undefined, {
+        workloads: [
+          { key: 'Deployment/web', replicas: 3 },
+          { key: 'Deployment/worker' },
+          { key: 'StatefulSet/batch', replicas: 0 },
+        ],
+        ingresses: [{ name: 'web', routes }],
+      }),
+    ).toEqual({
+      replicas: { 'Deployment/web': 3, 'Deployment/worker': 1 },
+      routes: { web: routes },
+    });
   });
 
-  it('reads only whole numbers back', () => {
-    expect(awakeReplicas('2')).toBe(2);
-    expect(awakeReplicas('0')).toBe(0);
-    expect(awakeReplicas('-1')).toBeUndefined();
-    expect(awakeReplicas(undefined)).toBeUndefined();
+  it('keeps what an earlier sleep recorded, as a hand scale-up while asleep is undone', () => {
+    const asleep = { rules: [{ host: 'foo-1.preview.bar.com', http: { paths: [] } }] };
+    expect(
+      sleepRecordFor(
+        { replicas: { 'Deployment/web': 4 }, routes: { web: routes } },
+        {
+          workloads: [{ key: 'Deployment/web', replicas: 1 }],
+          ingresses: [{ name: 'web', routes: asleep }],
+        },
+      ),
+    ).toEqual({ replicas: { 'Deployment/web': 4 }, routes: { web: routes } });
+  });
+});
+
+describe('routesToRestore', () => {
+  const host = 'foo-1.preview.bar.com';
+  const path = (service: string) => ({ path: '/', backend: { service: { name: service } } });
+
+  it.each([
+    [
+      'routes of the preview host to its Services',
+      [{ host, http: { paths: [path('web')] } }],
+      true,
+    ],
+    ['a rule for another host', [{ host: 'shop.bar.com', http: { paths: [path('web')] } }], false],
+    ['a rule for every host', [{ http: { paths: [path('web')] } }], false],
+    ['a resource backend', [{ host, http: { paths: [{ path: '/', backend: {} }] } }], false],
+  ])('gives back %s: %s', (_what, rules, given) => {
+    expect(routesToRestore({ rules }, host) !== undefined).toBe(given);
   });
 });
 
 describe('sleepingRoutes', () => {
-  it('sends every path and the default backend to the wake Service, hosts unchanged', () => {
+  it('sends every path to the wake Service, hosts unchanged', () => {
     const routes = {
       rules: [
         {
@@ -99,7 +133,6 @@ describe('sleepingRoutes', () => {
         },
         { host: 'bare.preview.bar.com' },
       ],
-      defaultBackend: { service: { name: 'web', port: { number: 80 } } },
     };
     const wakeBackend = { service: { name: 'pr-preview-wake', port: { number: 80 } } };
     expect(sleepingRoutes(routes, wake)).toEqual({
@@ -115,7 +148,6 @@ describe('sleepingRoutes', () => {
         },
         { host: 'bare.preview.bar.com' },
       ],
-      defaultBackend: wakeBackend,
     });
   });
 });

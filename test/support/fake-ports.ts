@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { defaultGuardrails } from '../../src/deploy/guardrails.ts';
+import { defaultGuardrails } from '../../src/deploy/guardrails/guardrails.ts';
 import { factsFrom } from '../../src/deploy/kubernetes-discovery.ts';
 import { defaultNamespacePolicy } from '../../src/deploy/namespace-policies.ts';
 import type { PullRequestScope } from '../../src/execute/job-scope.ts';
@@ -20,19 +20,22 @@ import type {
   DeploymentLog,
   DeploymentRecord,
   FailureMemory,
+  Fences,
+  HookRecord,
   Logger,
   Metrics,
   ObjectRef,
   ObservedPreview,
   PreviewComment,
+  PreviewRecords,
   RolloutResult,
-  SecretCopy,
+  SleepRecord,
 } from '../../src/ports.ts';
 import { DeliveryLog } from '../../src/queue/delivery-log.ts';
 import { KeyedQueue } from '../../src/queue/keyed-queue.ts';
 import { WaitTimers } from '../../src/queue/wait-timers.ts';
 import type { Services } from '../../src/services.ts';
-import { readSettings } from '../../src/settings.ts';
+import { readSettings } from '../../src/settings/read-settings.ts';
 import { tarball } from './tarball.ts';
 
 /**
@@ -169,10 +172,6 @@ export class FakeCluster implements Cluster {
     return [];
   }
 
-  async readSecret(_namespace: string, _name: string): Promise<SecretCopy | undefined> {
-    return undefined;
-  }
-
   async waitForRollout(): Promise<RolloutResult> {
     return this.rollout;
   }
@@ -187,6 +186,44 @@ export class FakeCluster implements Cluster {
 
   async namespaceReader() {
     return undefined;
+  }
+}
+
+/** The app's records of each preview, in memory. */
+export class FakeRecords implements PreviewRecords {
+  readonly hookRecords = new Map<string, HookRecord>();
+  readonly sleepRecords = new Map<string, SleepRecord>();
+
+  async putHooks(preview: string, record: HookRecord): Promise<void> {
+    if (record.hooks.length === 0) this.hookRecords.delete(preview);
+    else this.hookRecords.set(preview, record);
+  }
+  async hooks(preview: string) {
+    return this.hookRecords.get(preview);
+  }
+  async putSleep(preview: string, record: SleepRecord): Promise<void> {
+    this.sleepRecords.set(preview, record);
+  }
+  async sleep(preview: string) {
+    return this.sleepRecords.get(preview);
+  }
+  async forgetSleep(preview: string): Promise<void> {
+    this.sleepRecords.delete(preview);
+  }
+  async forget(preview: string): Promise<void> {
+    this.hookRecords.delete(preview);
+    this.sleepRecords.delete(preview);
+  }
+  async previews(): Promise<string[]> {
+    return [...new Set([...this.hookRecords.keys(), ...this.sleepRecords.keys()])].sort();
+  }
+}
+
+/** Fences that are in place, or missing what a test says. */
+export class FakeFences implements Fences {
+  lacking: string[] = [];
+  async missing(): Promise<string[]> {
+    return this.lacking;
   }
 }
 
@@ -277,6 +314,8 @@ export const noMetrics: Metrics = {
 export interface FakeWorld {
   services: Services;
   cluster: FakeCluster;
+  records: FakeRecords;
+  fences: FakeFences;
   failures: FakeFailureMemory;
   renderer: ReturnType<typeof fakeRenderer>;
 }
@@ -284,6 +323,8 @@ export interface FakeWorld {
 /** The long-lived services, with the fakes above in place of Kubernetes and helm. */
 export function fakeServices(env: Record<string, string> = {}): FakeWorld {
   const cluster = new FakeCluster();
+  const records = new FakeRecords();
+  const fences = new FakeFences();
   const failures = new FakeFailureMemory();
   const renderer = fakeRenderer();
   const settings = readSettings({
@@ -337,10 +378,12 @@ export function fakeServices(env: Record<string, string> = {}): FakeWorld {
     outboxes: new Outboxes(unpacedBudget, silentLogger),
     commentSlots: new CommentSlots(),
     failures,
+    records,
+    fences,
     settingsFingerprint: 'settings-1',
     logger: silentLogger,
   };
-  return { services, cluster, failures, renderer };
+  return { services, cluster, records, fences, failures, renderer };
 }
 
 export interface FakeScope extends PullRequestScope {

@@ -4,6 +4,5 @@ export const previewFences = [
   'LimitRange/pr-preview-limits',
   'NetworkPolicy/pr-preview-isolation',
   'ServiceAccount/pr-preview-lookup',
-  'Role/pr-preview-lookup',
   'RoleBinding/pr-preview-lookup',
 ];

@@ -50,3 +50,23 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- $n := int (trimSuffix "s" (trimSuffix "m" (trimSuffix "h" $d))) -}}
 {{- if hasSuffix "h" $d }}{{ mul $n 3600 }}{{ else if hasSuffix "m" $d }}{{ mul $n 60 }}{{ else }}{{ $n }}{{ end -}}
 {{- end -}}
+
+{{/* This installation among others on the cluster (PREVIEW_INSTANCE): its previews and fences carry it. */}}
+{{- define "pr-preview.instance" -}}
+{{- default (printf "%s-%s" .Release.Namespace (include "pr-preview.fullname" .)) .Values.previews.instance | trunc 63 | trimSuffix "-" | trimSuffix "." -}}
+{{- end -}}
+
+{{/* The names of the instance's admission objects, as the app's fenceNames makes them. */}}
+{{- define "pr-preview.fencePrefix" -}}
+{{- printf "pr-preview-%s" (include "pr-preview.instance" .) -}}
+{{- end -}}
+
+{{/* The ServiceAccount's name as the API server knows it. */}}
+{{- define "pr-preview.user" -}}
+{{- printf "system:serviceaccount:%s:%s" .Release.Namespace (include "pr-preview.serviceAccountName" .) -}}
+{{- end -}}
+
+{{/* A list as the app's settings take it: comma-separated, or "none" when empty. */}}
+{{- define "pr-preview.list" -}}
+{{- if . }}{{ join "," . }}{{ else }}none{{ end -}}
+{{- end -}}

@@ -4,15 +4,20 @@ import {
   missingDefinitions,
   missingDefinitionsError,
 } from '../../deploy/custom-resource-definitions.ts';
-import { refusalError, refusedObjects, type Guardrails } from '../../deploy/guardrails.ts';
-import { hookRecordSecret } from '../../deploy/hook-record.ts';
+import {
+  refusalError,
+  refusedContent,
+  refusedObjects,
+  type Guardrails,
+} from '../../deploy/guardrails/guardrails.ts';
+import { annotationAllowed } from '../../deploy/guardrails/ingress-rules.ts';
 import {
   copiedSecrets,
   namespacePolicies,
   type NamespacePolicy,
 } from '../../deploy/namespace-policies.ts';
 import { prepareObjects } from '../../deploy/prepare-objects.ts';
-import { wakeServiceName } from '../../plan/sleep.ts';
+import { appObjects } from '../../plan/app-objects.ts';
 import {
   deployEvents,
   hooksFor,
@@ -23,7 +28,7 @@ import {
   type ReleaseAction,
 } from '../../plan/helm-hooks.ts';
 import type { PreviewTarget } from '../../plan/types.ts';
-import type { ClusterFacts, SecretCopy } from '../../ports.ts';
+import type { ClusterFacts, HookRecord, SecretCopy } from '../../ports.ts';
 
 /** A hook of one moment of the deploy, its object prepared like the release's own. */
 export interface HookStep {
@@ -36,13 +41,15 @@ export interface Release {
   action: ReleaseAction;
   /**
    * Applied together, in this order: the app's fences, copied Secrets, the
-   * chart's own objects, the preview Ingress and the record of `pre-delete` hooks.
+   * chart's own objects and the preview Ingress.
    */
   objects: KubernetesObject[];
   /** The chart's own objects among them (and the preview Ingress): what the app did not write itself. */
   chartObjects: KubernetesObject[];
   /** Before the objects are applied, after their rollout, and before the namespace goes. */
   hooks: { pre: HookStep; post: HookStep; preDelete: HookStep };
+  /** What the app keeps, in its own namespace, for the destroy: the `pre-delete` hooks. */
+  preDeleteRecord: HookRecord;
   /** Hooks no preview runs: `post-delete`, rollbacks, tests. */
   neverRun: Hook[];
   /** The chart's CRDs, all served by the cluster. */
@@ -93,12 +100,21 @@ export function checkRelease(params: CheckParams): Release {
       params.facts.namespaced(object.apiVersion as string, object.kind as string),
     reserved: [
       ...fences,
-      hookRecordSecret(target, { timeoutMs: 0, hooks: [] }),
       // Made by sleep: the Service that sends a sleeping preview's requests to the app.
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: wakeServiceName } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: appObjects.wakeService } },
+      // The app's own rights in the namespace.
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: appObjects.appBinding },
+      },
     ],
   });
-  if (refusals.length > 0) throw refusalError(refusals);
+  // Past the count, nothing else is worth reading.
+  if (parts.main.length + runnable.length > params.guardrails.maxObjects) {
+    throw refusalError(refusals);
+  }
+  refusals.push(...ingressConfigRefusals(config.ingress, params.guardrails));
 
   const main = prepareObjects({ objects: parts.main, target, ingress: config.ingress });
   const hookObjects = prepareObjects({
@@ -111,27 +127,60 @@ export function checkRelease(params: CheckParams): Release {
     ...hook,
     object: hookObjects.objects[index] as KubernetesObject,
   }));
+  // The same rules as the admission policies, on what will be applied.
+  refusals.push(
+    ...refusedContent({
+      objects: [...main.objects, ...hookObjects.objects],
+      namespace: target.namespace,
+      host: target.host,
+      guardrails: params.guardrails,
+    }),
+  );
+  if (refusals.length > 0) throw refusalError(refusals);
   const events = deployEvents(params.action);
   const preDelete = hooksFor(hooks, 'pre-delete');
-  const record =
-    preDelete.length > 0
-      ? [hookRecordSecret(target, { timeoutMs: config.rolloutTimeoutMs, hooks: preDelete })]
-      : [];
   return {
     action: params.action,
-    objects: [...fences, ...main.objects, ...record],
+    objects: [...fences, ...main.objects],
     chartObjects: main.objects,
     hooks: {
       pre: { event: events.pre, hooks: hooksFor(hooks, events.pre) },
       post: { event: events.post, hooks: hooksFor(hooks, events.post) },
       preDelete: { event: 'pre-delete', hooks: preDelete },
     },
+    preDeleteRecord: { timeoutMs: config.rolloutTimeoutMs, hooks: preDelete },
     neverRun,
     crds: parts.crds,
     skipped: parts.unknownHooks.map((unknown) => unknown.object),
     notes: [...main.notes, ...hookObjects.notes],
     secretValues: secretValuesIn([...parts.main, ...runnable.map((hook) => hook.object)]),
   };
+}
+
+/**
+ * What `.github/preview.yml` asks of the shared controller that the platform
+ * does not give previews: another class (production's), or annotations off
+ * the platform's list.
+ */
+function ingressConfigRefusals(
+  ingress: PreviewConfig['ingress'],
+  guardrails: Guardrails,
+): string[] {
+  const refusals: string[] = [];
+  if (!guardrails.ingress.classes.includes(ingress.className)) {
+    refusals.push(
+      `.github/preview.yml sets \`ingress.className: ${ingress.className}\`; previews may use ${guardrails.ingress.classes.map((c) => `\`${c}\``).join(', ') || 'none'} (PREVIEW_INGRESS_CLASSES)`,
+    );
+  }
+  const unlisted = Object.keys(ingress.annotations).filter(
+    (key) => !annotationAllowed(key, guardrails.ingress.annotations),
+  );
+  if (unlisted.length > 0) {
+    refusals.push(
+      `.github/preview.yml sets \`ingress.annotations\` ${unlisted.map((k) => `\`${k}\``).join(', ')}, not on the platform's list (PREVIEW_INGRESS_ANNOTATIONS)`,
+    );
+  }
+  return refusals;
 }
 
 /**

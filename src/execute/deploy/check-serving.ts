@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { PreviewConfig } from '../../config/resolve-config.ts';
-import { refOf } from '../../deploy/prepare-objects.ts';
+import { refOf } from '../../plan/object-identity.ts';
 import { UserFacingError } from '../../errors.ts';
 import type { PreviewTarget } from '../../plan/types.ts';
 import type { Cluster, SmokeProbe } from '../../ports.ts';

@@ -21,6 +21,7 @@ import type {
   ChartSource,
   DeploymentLog,
   FailureMemory,
+  Fences,
   Logger,
   Metrics,
   ObservedPreview,
@@ -33,6 +34,8 @@ import { failureReason, secretValues } from './failure-text.ts';
 import { recordDeployments } from './record-deployments.ts';
 
 export interface DeployDeps extends TenantDeps {
+  /** The admission policies that keep previews in their fences: no deploy without them. */
+  fences: Fences;
   chartSource: ChartSource;
   comment: PreviewComment;
   deployments: DeploymentLog;
@@ -227,13 +230,19 @@ async function rememberFailures(
 }
 
 /**
- * Targets the platform refuses, with the reason the comment shows: new
- * previews beyond the app's caps, and hosts another preview already serves.
+ * Targets the platform refuses, with the reason the comment shows: all of
+ * them while the cluster lacks the app's admission policies, new previews
+ * beyond the app's caps, and hosts another preview already serves.
  */
 async function platformRefusals(
   deps: DeployDeps,
   params: DeployParams,
 ): Promise<Map<string, string>> {
+  const missing = await deps.fences.missing();
+  if (missing.length > 0) {
+    const reason = `the cluster lacks the fences that keep previews apart, so nothing is deployed until the platform team installs them (the app's chart does): ${missing.join('; ')}`;
+    return new Map(params.targets.map((target) => [target.namespace, reason]));
+  }
   const all = (await deps.cluster.listPreviews(allPreviewsSelector)).filter((p) => !p.terminating);
   const existing = new Set(params.observed.map((p) => p.namespace));
   const newNamespaces = params.targets.map((t) => t.namespace).filter((n) => !existing.has(n));

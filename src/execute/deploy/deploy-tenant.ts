@@ -1,11 +1,12 @@
 import type { PreviewConfig } from '../../config/resolve-config.ts';
-import { refusalError, type Guardrails } from '../../deploy/guardrails.ts';
+import { refusalError, type Guardrails } from '../../deploy/guardrails/guardrails.ts';
 import { podSecurityRefusals } from '../../deploy/pod-security.ts';
 import {
   namespaceReader as namespaceReaderObjects,
   type NamespacePolicy,
 } from '../../deploy/namespace-policies.ts';
-import { refOf, refsToPrune } from '../../deploy/prepare-objects.ts';
+import { refsToPrune } from '../../deploy/prepare-objects.ts';
+import { refOf } from '../../plan/object-identity.ts';
 import { releaseAction } from '../../plan/helm-hooks.ts';
 import { sleepAfterMs, type SleepPolicy } from '../../plan/sleep.ts';
 import type { PreviewTarget } from '../../plan/types.ts';
@@ -18,6 +19,7 @@ import type {
   Logger,
   Metrics,
   ObservedPreview,
+  PreviewRecords,
   SecretCopy,
   SmokeProbe,
 } from '../../ports.ts';
@@ -38,6 +40,8 @@ export interface TenantDeps {
   namespacePolicy: NamespacePolicy;
   /** The operator's bounds on how long a preview idles before it sleeps. */
   sleepPolicy: SleepPolicy;
+  /** Where the `pre-delete` hooks are kept for the destroy, out of the preview's reach. */
+  records: PreviewRecords;
   metrics: Metrics;
 }
 
@@ -101,6 +105,7 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
     if (created) await removeNamespace(deps.cluster, logger, target);
     throw error;
   }
+  await deps.records.putHooks(target.namespace, release.preDeleteRecord);
   const inventory = release.objects.map(refOf);
   await deps.cluster.deleteObjects(
     target.namespace,
@@ -158,7 +163,10 @@ async function renderAndCheck(params: TenantDeploy): Promise<Release> {
   const { deps, target, previous } = params;
   const action = releaseAction(previous);
   let facts = await deps.discovery.facts();
-  const lookup = action === 'upgrade' ? await namespaceReader(deps.cluster, target) : undefined;
+  const lookup =
+    action === 'upgrade'
+      ? await namespaceReader(deps.cluster, target, deps.namespacePolicy.readerRole)
+      : undefined;
   return deps.renderSlots(async () => {
     const objects = await renderChart({
       renderer: deps.renderer,
@@ -188,10 +196,10 @@ async function renderAndCheck(params: TenantDeploy): Promise<Release> {
  * existed gets its reader first: an upgrade rendered without `lookup` would
  * regenerate every password a chart keeps.
  */
-async function namespaceReader(cluster: Cluster, target: PreviewTarget) {
+async function namespaceReader(cluster: Cluster, target: PreviewTarget, readerRole: string) {
   const reader = await cluster.namespaceReader(target.namespace);
   if (reader) return reader;
-  await cluster.apply(namespaceReaderObjects(target), { dryRun: false });
+  await cluster.apply(namespaceReaderObjects(target, readerRole), { dryRun: false });
   return cluster.namespaceReader(target.namespace);
 }
 

@@ -1,5 +1,5 @@
-import { describe } from '../../deploy/guardrails.ts';
-import { refOf } from '../../deploy/prepare-objects.ts';
+import { describe } from '../../plan/object-identity.ts';
+import { refOf } from '../../plan/object-identity.ts';
 import { UserFacingError, messageOf } from '../../errors.ts';
 import { hasDeletePolicy, runsToCompletion, type Hook } from '../../plan/helm-hooks.ts';
 import type { Cluster, Logger } from '../../ports.ts';

@@ -1,9 +1,9 @@
+import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { offlineFacts } from '../../../src/cli/offline-facts.ts';
 import { parseConfig } from '../../../src/config/load-config.ts';
 import { factsFrom } from '../../../src/deploy/kubernetes-discovery.ts';
-import { defaultGuardrails } from '../../../src/deploy/guardrails.ts';
-import { parseHookRecord } from '../../../src/deploy/hook-record.ts';
+import { defaultGuardrails } from '../../../src/deploy/guardrails/guardrails.ts';
 import { defaultNamespacePolicy } from '../../../src/deploy/namespace-policies.ts';
 import { parseManifests } from '../../../src/deploy/prepare-objects.ts';
 import { checkRelease, needsFreshFacts } from '../../../src/execute/deploy/check-release.ts';
@@ -141,6 +141,22 @@ function check(facts: ClusterFacts, action: 'install' | 'upgrade' = 'install', t
   });
 }
 
+/** A release checked under another `.github/preview.yml`. */
+function checkWith(yaml: string) {
+  const other = parseConfig(load(yaml), 'foo');
+  if (!other.ok) throw new Error(other.problems.join('; '));
+  return checkRelease({
+    objects: parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n'),
+    target,
+    config: other.config,
+    facts: cluster(),
+    action: 'install',
+    guardrails: defaultGuardrails,
+    namespacePolicy: defaultNamespacePolicy,
+    secrets: [],
+  });
+}
+
 const named = (objects: { kind?: string; metadata?: { name?: string } }[]) =>
   objects.map((o) => `${o.kind}/${o.metadata?.name}`);
 
@@ -151,14 +167,13 @@ describe('checkRelease', () => {
     );
   });
 
-  it('splits an install into fences, the release, hooks by moment and a record of pre-delete hooks', () => {
+  it('splits an install into fences, the release, hooks by moment and the pre-delete hooks to keep', () => {
     const release = check(cluster(true));
     expect(named(release.objects)).toEqual([
       ...previewFences,
       'Service/foo-service',
       'Deployment/foo',
       'Ingress/foo-preview',
-      'Secret/pr-preview-hooks',
     ]);
     expect(release.hooks.pre.event).toBe('pre-install');
     expect(named(release.hooks.pre.hooks.map((h) => h.object))).toEqual([
@@ -179,13 +194,9 @@ describe('checkRelease', () => {
     }
     expect(release.notes).toEqual(['Service `foo-service` made ClusterIP (was LoadBalancer)']);
     expect(release.secretValues).toContain(Buffer.from('hunter2-generated').toString('base64'));
-    const record = release.objects.at(-1)!;
-    const stored = parseHookRecord({
-      name: 'pr-preview-hooks',
-      data: (record as { data: Record<string, string> }).data,
-    });
-    expect(stored?.timeoutMs).toBe(120_000);
-    expect(stored?.hooks.map((h) => h.object.metadata?.name)).toEqual(['drain']);
+    // Kept by the app in its own namespace, never in the preview's.
+    expect(release.preDeleteRecord.timeoutMs).toBe(120_000);
+    expect(release.preDeleteRecord.hooks.map((h) => h.object.metadata?.name)).toEqual(['drain']);
   });
 
   it('runs upgrade hooks on an upgrade', () => {
@@ -195,13 +206,13 @@ describe('checkRelease', () => {
     expect(named(release.hooks.post.hooks.map((h) => h.object))).toEqual(['Job/warm-cache']);
   });
 
-  it('keeps no hook record when the chart has no pre-delete hook', () => {
+  it('keeps no hooks when the chart has no pre-delete hook', () => {
     const release = check(
       cluster(),
       'install',
       'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n',
     );
-    expect(named(release.objects)).not.toContain('Secret/pr-preview-hooks');
+    expect(release.preDeleteRecord.hooks).toEqual([]);
   });
 
   it('checks hooks with the guardrails too, but not hooks that never run', () => {
@@ -226,10 +237,23 @@ describe('checkRelease', () => {
       check(
         cluster(),
         'install',
-        'apiVersion: v1\nkind: Secret\nmetadata: { name: pr-preview-hooks }\n',
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: { name: pr-preview-app }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin }\n',
       ),
     ).toThrow(
-      '- Secret `pr-preview-hooks` has the name of an object the app puts into every preview',
+      '- RoleBinding `pr-preview-app` has the name of an object the app puts into every preview',
+    );
+  });
+
+  it("refuses, with the chart's own words, what .github/preview.yml asks of the shared controller", () => {
+    expect(() =>
+      checkWith(
+        'app: foo\ningress:\n  className: nginx-production\n  annotations: { haproxy.org/backend-config-snippet: x }\n',
+      ),
+    ).toThrow(
+      [
+        '- .github/preview.yml sets `ingress.className: nginx-production`; previews may use `haproxy-v1` (PREVIEW_INGRESS_CLASSES)',
+        "- .github/preview.yml sets `ingress.annotations` `haproxy.org/backend-config-snippet`, not on the platform's list (PREVIEW_INGRESS_ANNOTATIONS)",
+      ].join('\n'),
     );
   });
 

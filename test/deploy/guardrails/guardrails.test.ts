@@ -1,7 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { defaultGuardrails, refusedObjects, withinSizeBound } from '../../src/deploy/guardrails.ts';
+import { defaultGuardrails, refusedObjects } from '../../../src/deploy/guardrails/guardrails.ts';
+import { withinSizeBound } from '../../../src/deploy/guardrails/size-rules.ts';
 
 const clusterScoped = new Set([
   'ClusterRole',
@@ -24,6 +25,7 @@ const known = new Set([
   'Service',
   'ResourceQuota',
   'Ingress',
+  'Endpoints',
 ]);
 
 function check(objects: KubernetesObject[]) {
@@ -84,65 +86,23 @@ describe('refusedObjects', () => {
       'ConfigMap `x` asks for namespace `kube-system`; a preview may only use its own namespace',
     ],
     [
-      obj('rbac.authorization.k8s.io/v1', 'RoleBinding', {
-        roleRef: { kind: 'ClusterRole', name: 'cluster-admin' },
-      }),
-      "RoleBinding `rolebinding` binds ClusterRole `cluster-admin`, which is not on the app's allowlist",
-    ],
-    [
-      obj('v1', 'Service', { spec: { externalIPs: ['10.0.0.1'] } }),
-      'Service `service` sets externalIPs, which would capture traffic meant for those addresses',
-    ],
-    [
-      {
-        ...obj('networking.k8s.io/v1', 'Ingress'),
-        metadata: {
-          name: 'web',
-          annotations: { 'haproxy.org/backend-config-snippet': 'http-request deny' },
-        },
-      },
-      "Ingress `web` carries annotation `haproxy.org/backend-config-snippet`, which would write into the shared ingress controller's configuration",
-    ],
-    [
-      {
-        ...obj('networking.k8s.io/v1', 'Ingress'),
-        metadata: { name: 'web', annotations: { 'haproxy-ingress.github.io/config-backend': 'x' } },
-      },
-      "Ingress `web` carries annotation `haproxy-ingress.github.io/config-backend`, which would write into the shared ingress controller's configuration",
-    ],
-    [
-      obj('v1', 'ConfigMap', { data: { big: 'x'.repeat(2 * 1024 * 1024) } }),
-      'ConfigMap `configmap` is 2.0 MiB; a preview object may be at most 1 MiB',
+      obj('v1', 'Endpoints'),
+      "Endpoints `endpoints`: only the cluster's controllers write Endpoints in a preview",
     ],
   ])('refuses %j', (object, reason) => {
     expect(check([object])).toEqual([reason]);
   });
 
-  it('allows a RoleBinding to an allowed ClusterRole or to a Role of its own', () => {
-    expect(
-      check([
-        obj('rbac.authorization.k8s.io/v1', 'RoleBinding', {
-          roleRef: { kind: 'ClusterRole', name: 'view' },
-        }),
-        obj('rbac.authorization.k8s.io/v1', 'RoleBinding', {
-          roleRef: { kind: 'Role', name: 'mine' },
-        }),
-      ]),
-    ).toEqual([]);
-  });
-
-  it('lets ordinary Services and Ingress annotations through, and exposed Services, which are made ClusterIP later', () => {
-    expect(
-      check([
-        obj('v1', 'Service', { spec: { type: 'ClusterIP' } }),
-        { ...obj('v1', 'Service', { spec: { type: 'NodePort' } }), metadata: { name: 'np' } },
-        { ...obj('v1', 'Service', { spec: { type: 'LoadBalancer' } }), metadata: { name: 'lb' } },
-        {
-          ...obj('networking.k8s.io/v1', 'Ingress'),
-          metadata: { name: 'web', annotations: { 'haproxy.org/ssl-redirect': 'true' } },
-        },
-      ]),
-    ).toEqual([]);
+  it('refuses Endpoints even when the settings allow the kind', () => {
+    const refusals = refusedObjects({
+      objects: [obj('v1', 'Endpoints')],
+      namespace: 'foo-pr-1-fr',
+      guardrails: { ...defaultGuardrails, allowedKinds: ['Endpoints'] },
+      namespaced: () => true,
+    });
+    expect(refusals).toEqual([
+      "Endpoints `endpoints`: only the cluster's controllers write Endpoints in a preview",
+    ]);
   });
 
   it('refuses a chart with more objects than the app allows, in one line', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defaultGuardrails } from '../src/deploy/guardrails.ts';
-import { defaultNamespacePolicy } from '../src/deploy/namespace-policies.ts';
-import { readSettings } from '../src/settings.ts';
+import { defaultGuardrails } from '../../src/deploy/guardrails/guardrails.ts';
+import { defaultNamespacePolicy } from '../../src/deploy/namespace-policies.ts';
+import { readSettings } from '../../src/settings/read-settings.ts';
 
 describe('readSettings', () => {
   it('reads the defaults', () => {
@@ -20,8 +20,10 @@ describe('readSettings', () => {
       failureBackoff: { firstMs: 300_000, maxMs: 21_600_000 },
       shutdownGraceMs: 25_000,
       leaseNamespace: 'default',
+      instance: 'app-unknown',
       guardrails: defaultGuardrails,
       namespacePolicy: defaultNamespacePolicy,
+      admission: { policies: 'apply' },
       caps: { perRepository: 20, total: 300 },
       githubDeployments: true,
       githubWrites: { spacingMs: 1000, perMinute: 80, perHour: 500 },
@@ -65,6 +67,21 @@ describe('readSettings', () => {
         PREVIEW_SLEEP_AFTER_MAX: '1d',
         PREVIEW_WAKE_SERVICE: 'pr-preview.pr-preview.svc.cluster.local:8080',
         PREVIEW_WAKE_PORT: '8081',
+        APP_ID: '4242',
+        PREVIEW_ADMISSION_POLICIES: 'external',
+        PREVIEW_NAMESPACE_ROLE: 'pr-preview-namespace',
+        PREVIEW_READER_ROLE: 'pr-preview-lookup-2',
+        PREVIEW_DNS: 'dns-system/app=coredns,tier=node',
+        PREVIEW_MAX_DATA_BYTES: '65536',
+        PREVIEW_MAX_PREVIEW_BYTES: '1048576',
+        PREVIEW_INGRESS_CLASSES: 'haproxy-v1,haproxy-v2',
+        PREVIEW_INGRESS_ANNOTATIONS: 'pr-preview.dev/*,haproxy.org/timeout-*',
+        PREVIEW_CONTROLLER_ANNOTATION_PREFIXES: 'haproxy.org',
+        PREVIEW_TOLERATIONS: 'dedicated',
+        PREVIEW_NODE_SELECTOR_KEYS: 'pool',
+        PREVIEW_PRIORITY_CLASSES: 'preview-low',
+        PREVIEW_RUNTIME_CLASSES: 'none',
+        PREVIEW_STORAGE_CLASSES: 'fast,standard',
       }),
     ).toEqual({
       previewDomain: 'preview.bar.com',
@@ -76,10 +93,26 @@ describe('readSettings', () => {
       failureBackoff: { firstMs: 30_000, maxMs: 3_600_000 },
       shutdownGraceMs: 60_000,
       leaseNamespace: 'pr-preview',
+      instance: 'app-4242',
+      admission: { policies: 'external', namespaceRole: 'pr-preview-namespace' },
       guardrails: {
         allowedKinds: ['ConfigMap', 'apps/Deployment'],
         allowedClusterRoles: ['view', 'edit'],
         maxObjects: 100,
+        maxDataBytes: 65536,
+        maxPreviewBytes: 1048576,
+        ingress: {
+          classes: ['haproxy-v1', 'haproxy-v2'],
+          annotations: ['pr-preview.dev/*', 'haproxy.org/timeout-*'],
+          controllerPrefixes: ['haproxy.org'],
+        },
+        placement: {
+          tolerations: ['dedicated'],
+          nodeSelectorKeys: ['pool'],
+          priorityClasses: ['preview-low'],
+          runtimeClasses: [],
+        },
+        storageClasses: ['fast', 'standard'],
       },
       namespacePolicy: {
         quota: { 'requests.cpu': '2', pods: '10' },
@@ -89,7 +122,9 @@ describe('readSettings', () => {
         appNamespace: 'pr-preview',
         egressCidrs: ['203.0.113.0/24', '2001:db8::/32'],
         clusterCidrs: ['10.0.0.0/16', '10.96.0.0/12'],
+        dns: { namespace: 'dns-system', podLabels: { app: 'coredns', tier: 'node' } },
         podSecurity: 'restricted',
+        readerRole: 'pr-preview-lookup-2',
       },
       caps: { perRepository: 5, total: 50 },
       secrets: { namespace: 'platform', names: ['registry', 'tls'] },
@@ -166,7 +201,47 @@ describe('readSettings', () => {
       },
       /PREVIEW_SLEEP_AFTER may not be longer than PREVIEW_SLEEP_AFTER_MAX/,
     ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_QUOTA: 'requests.cpu=lots' },
+      /PREVIEW_QUOTA: `requests.cpu=lots`: lots is not a Kubernetes quantity/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_ALLOWED_KINDS: 'ConfigMap,Endpoints' },
+      /PREVIEW_ALLOWED_KINDS may not name Endpoints/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_INGRESS_NAMESPACE: 'Not_A_Namespace' },
+      /PREVIEW_INGRESS_NAMESPACE `Not_A_Namespace` is not a DNS label/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_DNS: 'kube-dns' },
+      /PREVIEW_DNS must be namespace\/label=value/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_ADMISSION_POLICIES: 'maybe' },
+      /PREVIEW_ADMISSION_POLICIES must be one of apply, external/,
+    ],
+    [{ PREVIEW_DOMAIN: 'a.b', PREVIEW_INSTANCE: 'Two Words' }, /PREVIEW_INSTANCE `Two Words`/],
   ])('refuses %j', (env, message) => {
     expect(() => readSettings(env)).toThrow(message);
+  });
+
+  it('names every bad setting at once', () => {
+    expect(() =>
+      readSettings({
+        PREVIEW_DOMAIN: 'a.b',
+        PREVIEW_QUOTA: 'requests.cpu=lots,bogus=1',
+        PREVIEW_DEFAULT_LIMIT: 'cpu=banana',
+        PREVIEW_CONCURRENCY: 'many',
+      }),
+    ).toThrow(
+      [
+        '4 settings are wrong:',
+        '- PREVIEW_QUOTA: `requests.cpu=lots`: lots is not a Kubernetes quantity such as 500m, 2 or 4Gi',
+        '- PREVIEW_QUOTA: `bogus` is not a resource a ResourceQuota counts, such as requests.cpu, pods or count/configmaps',
+        '- PREVIEW_DEFAULT_LIMIT: `cpu=banana`: banana is not a Kubernetes quantity such as 500m, 2 or 4Gi',
+        '- PREVIEW_CONCURRENCY must be a positive integer, got `many`',
+      ].join('\n'),
+    );
   });
 });
