@@ -46,6 +46,8 @@ WORKDIR /app
 COPY --from=helm /out/helm /usr/local/bin/helm
 COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/lib ./lib
+# The admission policies that fence previews: the app checks (and outside the chart installs) them.
+COPY charts/pr-preview/admission ./charts/pr-preview/admission
 COPY package.json app.yml ./
 # The node image's own unprivileged user; the chart runs it with a read-only
 # root filesystem and a writable /tmp.

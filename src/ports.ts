@@ -177,6 +177,20 @@ export interface PreviewRecords {
   previews(): Promise<string[]>;
 }
 
+/** When GitHub said each head of a fork's pull request was pushed. */
+export interface HeadLog {
+  record(
+    pr: Pick<PullRequestRef, 'repositoryId' | 'number'>,
+    sha: string,
+    atMs: number,
+  ): Promise<void>;
+  pushedAt(
+    pr: Pick<PullRequestRef, 'repositoryId' | 'number'>,
+    sha: string,
+  ): Promise<number | undefined>;
+  forget(pr: Pick<PullRequestRef, 'repositoryId' | 'number'>): Promise<void>;
+}
+
 /** The admission policies that fence previews in the API server. */
 export interface Fences {
   /** What of them the cluster lacks (installed where the app may); empty when all are in place. */

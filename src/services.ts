@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { instanceLabel } from './deploy/admission-policies.ts';
 import { KubernetesCluster } from './deploy/kubernetes-cluster.ts';
 import { KubernetesFences } from './deploy/kubernetes-fences.ts';
+import { KubernetesHeadLog } from './deploy/kubernetes-head-log.ts';
 import { KubernetesIdentity } from './deploy/kubernetes-identity.ts';
 import { KubernetesRecords } from './deploy/kubernetes-records.ts';
 import { reuseConnections } from './deploy/kubernetes-connections.ts';
@@ -14,6 +15,7 @@ import { KubernetesDiscovery } from './deploy/kubernetes-discovery.ts';
 import { podSecurityLabels } from './deploy/pod-security.ts';
 import { KubernetesLeases } from './deploy/kubernetes-lease.ts';
 import type { AppIdentity } from './github/app-identity.ts';
+import { ConversationBudget, defaultConversationLimits } from './github/conversation-budget.ts';
 import { Outboxes } from './github/outbox.ts';
 import { CommentSlots } from './github/sticky-comment.ts';
 import { BottleneckWriteBudget } from './github/write-budget.ts';
@@ -27,6 +29,7 @@ import type {
   ClusterDiscovery,
   FailureMemory,
   Fences,
+  HeadLog,
   Logger,
   PreviewRecords,
   SmokeProbe,
@@ -57,6 +60,8 @@ export interface Services {
   identity: AppIdentity;
   /** Every GitHub write, queued and paced per installation. */
   outboxes: Outboxes;
+  /** How many replies and reactions a user, and a pull request, may cause. */
+  conversations: ConversationBudget;
   /** Sticky comment states this replica still has to write. */
   commentSlots: CommentSlots;
   /** Failed commits, so that the reconciler backs off from them. */
@@ -65,6 +70,8 @@ export interface Services {
   records: PreviewRecords;
   /** The admission policies that fence previews, checked (and installed where the app may). */
   fences: Fences;
+  /** When each head of a fork's pull request was pushed, so approvals bind to what was seen. */
+  headLog: HeadLog;
   /** Digest of the settings that decide a deploy. */
   settingsFingerprint: string;
   logger: Logger;
@@ -136,6 +143,7 @@ export function createServices(
     queue,
     metrics: new PreviewMetrics({ queueDepth: () => queue.depth, cluster, outboxes }),
     outboxes,
+    conversations: new ConversationBudget(defaultConversationLimits),
     commentSlots: new CommentSlots(),
     deliveries: new DeliveryLog(),
     waits: new WaitTimers(),
@@ -146,6 +154,7 @@ export function createServices(
     failures: new KubernetesFailureMemory(kubeConfig, settings.leaseNamespace),
     records,
     fences,
+    headLog: new KubernetesHeadLog(kubeConfig, settings.leaseNamespace),
     settingsFingerprint: settingsFingerprint(settings),
     logger,
   };

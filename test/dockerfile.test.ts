@@ -42,6 +42,14 @@ describe('Dockerfile', () => {
     expect(finalStage).toContain(`NODE_OPTIONS=${flags}`);
   });
 
+  it('ships the admission policies where the app reads them (beside lib/)', () => {
+    const policies = readFileSync(join(repoRoot, 'src', 'deploy', 'admission-policies.ts'), 'utf8');
+    expect(policies).toContain("'../../charts/pr-preview/admission/'");
+    expect(finalStage).toContain('COPY charts/pr-preview/admission ./charts/pr-preview/admission');
+    // The build context leaves the chart out, but for these files.
+    expect(ignored).toContain('!charts/pr-preview/admission');
+  });
+
   it('starts the app as npm start does', () => {
     expect(finalStage).toContain(
       'CMD ["node", "node_modules/probot/bin/probot.js", "run", "./lib/index.js"]',

@@ -22,14 +22,35 @@ export function trimMessage(text: string, max = 1500): string {
   return `${lineEnd > max / 2 ? cut.slice(0, lineEnd) : cut}\n…`;
 }
 
-/** Replaces known secret values (base64 as stored, and decoded) wherever they appear. */
+/**
+ * Replaces known secret values wherever they appear, in the encodings a
+ * template or a program commonly gives them: as written, base64 (once and
+ * twice, with and without padding, URL-safe), hex, and URL-encoded.
+ */
 export function redactValues(text: string, encodedValues: string[]): string {
   let out = text;
+  const forms = new Set<string>();
   for (const encoded of encodedValues) {
-    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-    for (const value of [encoded, decoded]) {
-      if (value.length >= 4) out = out.replaceAll(value, '[redacted]');
+    const value = Buffer.from(encoded, 'base64');
+    if (value.length < 4) continue;
+    const once = value.toString('base64');
+    for (const form of [
+      value.toString('utf8'),
+      once,
+      once.replace(/=+$/, ''),
+      value.toString('base64url'),
+      Buffer.from(once).toString('base64'),
+      Buffer.from(once).toString('base64').replace(/=+$/, ''),
+      value.toString('hex'),
+      value.toString('hex').toUpperCase(),
+      encodeURIComponent(value.toString('utf8')),
+    ]) {
+      if (form.length >= 4) forms.add(form);
     }
+  }
+  // Longest first: a value inside one of its own encodings goes with it.
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+    out = out.replaceAll(form, '[redacted]');
   }
   return out;
 }

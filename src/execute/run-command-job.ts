@@ -12,6 +12,7 @@ import {
 } from '../github/permissions.ts';
 import type { PullRequestConversation } from '../github/pull-request-conversation.ts';
 import type { ParsedCommand } from '../plan/parse-commands.ts';
+import { forkApproval, type ForkApproval } from '../plan/fork-approval.ts';
 import { planCommand } from '../plan/plan-command.ts';
 import { previewSelector } from '../plan/targets.ts';
 import type { PullRequestScope } from './job-scope.ts';
@@ -25,38 +26,81 @@ export interface CommandJob extends PullRequestScope {
   commands: ParsedCommand[];
   author: string;
   commentId: number;
+  /** When GitHub says the comment was written (ms since the epoch). */
+  commentedAt: number;
+  /** The pull request as read when the comment arrived: a fork's approval covers that head. */
+  pullAtComment: PullRequestView | undefined;
   conversation: PullRequestConversation;
 }
 
-/** Runs the commands of one comment in order; reacts with the overall result. */
+type PullRequestView = Awaited<ReturnType<PullRequestConversation['pullRequest']>>;
+
+/** What the app answers to one comment: one reply at most, help once. */
+interface Answer {
+  lines: string[];
+  help: boolean;
+  /** The repository's tenants, for the help. */
+  tenants: string[];
+}
+
+/**
+ * Runs the commands of one comment in order, then answers once: one reply
+ * for all of them (help at most once), and a reaction with the overall
+ * result, both within the conversation budget of the author and the pull
+ * request.
+ */
 export async function runCommandJob(services: Services, job: CommandJob): Promise<void> {
+  const answer: Answer = { lines: [], help: false, tenants: [] };
   let succeeded = true;
   try {
-    succeeded = await runCommands(services, job);
+    succeeded = await runCommands(services, job, answer);
   } catch (error) {
     succeeded = false;
     throw error;
   } finally {
-    // Queued, never awaited: the outbox sends it after the replies and never drops it.
-    void job.conversation.react(job.commentId, succeeded ? 'rocket' : 'confused');
+    answerOnce(services, job, answer, succeeded);
   }
 }
 
-async function runCommands(services: Services, job: CommandJob): Promise<boolean> {
+function answerOnce(services: Services, job: CommandJob, answer: Answer, succeeded: boolean) {
+  const body = [...answer.lines, ...(answer.help ? [helpText(answer.tenants)] : [])].join('\n\n');
+  const writes = (body ? 1 : 0) + 1;
+  if (!services.conversations.take(job.author, job.queueKey, writes)) {
+    job.logger.warn(
+      { user: job.author },
+      'past the conversation budget of this user or pull request: the command is not answered',
+    );
+    return;
+  }
+  // Queued, never awaited: the outbox sends them in order and never drops them.
+  if (body) void job.conversation.reply(body);
+  void job.conversation.react(job.commentId, succeeded ? 'rocket' : 'confused');
+}
+
+async function runCommands(services: Services, job: CommandJob, answer: Answer): Promise<boolean> {
   const { pr, logger } = job;
   let access: CollaboratorPermission | undefined;
   if (job.commands.some(needsWriteAccess)) access = await job.conversation.permissionOf(job.author);
   const pull = await job.conversation.pullRequest();
   const config = await loadConfig(job.readConfig, pr.repo);
+  answer.tenants = config.ok ? config.config.tenants : [];
+  const approval = pull.fromFork ? await forkApprovalOf(services, job) : undefined;
   let succeeded = true;
 
   for (const command of job.commands) {
     const log = logger.child({ command: command.kind });
     if (needsWriteAccess(command) && access && !hasWriteAccess(access)) {
       log.info({ user: job.author, permission: access.permission }, 'command refused: permission');
-      void job.conversation.reply(
+      answer.lines.push(
         `${quoteCommand(command.line)}\n\n${refusedPermission({ user: job.author, command: command.line, permission: access.permission })}`,
       );
+      succeeded = false;
+      continue;
+    }
+    const deploys = command.kind === 'deploy' || command.kind === 'redeploy';
+    if (deploys && approval && !approval.approved) {
+      log.info({ user: job.author, reason: approval.reason }, 'fork approval refused');
+      answer.lines.push(`${quoteCommand(command.line)}\n\n${approval.reason}`);
       succeeded = false;
       continue;
     }
@@ -65,24 +109,24 @@ async function runCommands(services: Services, job: CommandJob): Promise<boolean
       pr,
       config,
       domain: services.settings.previewDomain,
-      headSha: pull.headSha,
+      // A fork's code: the commit the maintainer saw when writing the comment, and no other.
+      headSha: approval?.approved ? approval.sha : pull.headSha,
       state: pull.state,
       deployedTenants: observed.filter((p) => !p.terminating).map((p) => p.tenant),
     });
     log.info({ action: plan.action, sha: pull.headSha }, 'planned command');
     switch (plan.action) {
       case 'help':
-        void job.conversation.reply(helpText(config.ok ? config.config.tenants : []));
+        answer.help = true;
         break;
       case 'status':
-        void job.conversation.reply(statusText(observed));
+        answer.lines.push(statusText(observed));
         break;
-      case 'refuse': {
-        const help = plan.showHelp ? `\n\n${helpText(config.ok ? config.config.tenants : [])}` : '';
-        void job.conversation.reply(`${quoteCommand(command.line)}\n\n${plan.reply}${help}`);
+      case 'refuse':
+        answer.lines.push(`${quoteCommand(command.line)}\n\n${plan.reply}`);
+        if (plan.showHelp) answer.help = true;
         succeeded = false;
         break;
-      }
       case 'destroy':
         await destroyPreviews(
           { ...destroyDeps(services, job), logger: log },
@@ -123,4 +167,25 @@ async function runCommands(services: Services, job: CommandJob): Promise<boolean
     }
   }
   return succeeded;
+}
+
+/** Which commit of the fork the comment approves, if any (see `forkApproval`). */
+async function forkApprovalOf(services: Services, job: CommandJob): Promise<ForkApproval> {
+  const seen = job.pullAtComment;
+  if (!seen) {
+    return {
+      approved: false,
+      reason:
+        'The pull request could not be read when this comment arrived, so the app cannot tell which commit it approves; comment `/preview deploy` again.',
+    };
+  }
+  return forkApproval({
+    sha: seen.headSha,
+    commentedAt: job.commentedAt,
+    ...optionalPushedAt(await services.headLog.pushedAt(job.pr, seen.headSha)),
+  });
+}
+
+function optionalPushedAt(at: number | undefined): { pushedAt?: number } {
+  return at === undefined ? {} : { pushedAt: at };
 }

@@ -49,6 +49,7 @@ export function statusText(previews: ObservedPreview[]): string {
   ].join('\n');
 }
 
+/** The command the reply answers, as code: whatever else its line held cannot link or mention. */
 export function quoteCommand(line: string): string {
-  return `> ${line}`;
+  return `> \`${line.replaceAll('`', "'")}\``;
 }

@@ -65,10 +65,11 @@ function renderRow(row: CommentRow): string {
   const gone = row.status === 'destroyed' || row.status === 'expired';
   const url = gone ? `~~${host}~~` : `[${host}](${row.url})`;
   let status = statusText[row.status];
-  if (
-    (row.status === 'failed' || row.status === 'waiting' || row.status === 'expired') &&
-    row.reason
-  ) {
+  // A failure's reason may quote a chart, helm or the API server: as code, inert. Waiting and
+  // expired reasons, and notes, are the app's own words.
+  if (row.status === 'failed' && row.reason)
+    status += `: ${code(cell(firstLine(row.reason), 120))}`;
+  if ((row.status === 'waiting' || row.status === 'expired') && row.reason) {
     status += `: ${cell(firstLine(row.reason), 120)}`;
   }
   if (row.note) status += ` (${cell(row.note, 80)})`;
@@ -90,4 +91,13 @@ function cell(text: string, max: number): string {
 
 function oneLine(text: string): string {
   return text.replaceAll('\n', ' ');
+}
+
+/**
+ * Text that a chart, helm or the API server wrote, as inline code: inert in
+ * Markdown, so it can neither link nor mention anyone. Backticks inside
+ * become quotes, which is all a code span cannot hold.
+ */
+function code(text: string): string {
+  return `\`${text.replaceAll('`', "'")}\``;
 }

@@ -25,14 +25,24 @@ export function handleIssueComment(services: Services) {
       { owner: scope.pr.owner, repo: scope.pr.repo, number: scope.pr.number },
       services.outboxes.of(scope.pr.installationId),
     );
+    const author = payload.comment.user?.login ?? payload.sender.login;
     // Acknowledged before the job queue, so a busy pull request still shows that it was heard.
-    void conversation.react(payload.comment.id, 'eyes');
+    if (services.conversations.take(author, scope.queueKey)) {
+      void conversation.react(payload.comment.id, 'eyes');
+    }
+    // Read now, not when the job runs: a fork's approval covers the head the maintainer saw.
+    const pullAtComment = await conversation.pullRequest().catch((error: unknown) => {
+      scope.logger.warn({ err: error }, 'could not read the pull request when the comment came');
+      return undefined;
+    });
     void enqueueForPullRequest(services, scope, 'command job', () =>
       runCommandJob(services, {
         ...scope,
         commands,
-        author: payload.comment.user?.login ?? payload.sender.login,
+        author,
         commentId: payload.comment.id,
+        commentedAt: Date.parse(payload.comment.created_at),
+        pullAtComment,
         conversation,
       }),
     );

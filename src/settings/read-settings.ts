@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { locateHelm } from '../deploy/helm-binary.ts';
 import type { Backoff } from '../plan/failure-memory.ts';
+import { fenceNames } from '../plan/fence-params.ts';
 import type { SleepPolicy, WakeBackend } from '../plan/sleep.ts';
 import { podSecurityLevels } from '../deploy/pod-security.ts';
 import type { Guardrails } from '../deploy/guardrails/guardrails.ts';
@@ -85,9 +86,10 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
   if (!dnsLabel.test(leaseNamespace)) {
     read.problem(`PREVIEW_LEASE_NAMESPACE \`${leaseNamespace}\` is not ${dnsLabel.what}`);
   }
+  const instance = instanceSetting(read);
   const settings: Settings = {
     guardrails: readGuardrails(read),
-    namespacePolicy: readNamespacePolicy(read, leaseNamespace),
+    namespacePolicy: readNamespacePolicy(read, leaseNamespace, instance),
     admission: readAdmission(read),
     caps: {
       perRepository: read.count('PREVIEW_MAX_PER_REPOSITORY', 20),
@@ -111,7 +113,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     wakePort: read.port('PREVIEW_WAKE_PORT', 3001),
     leaseNamespace,
     previewDomain,
-    instance: instanceSetting(read),
+    instance,
     helmBin: read.raw('HELM_BIN') || locateHelm(env),
     concurrency: read.count('PREVIEW_CONCURRENCY', 4),
     renderConcurrency: read.count('PREVIEW_RENDER_CONCURRENCY', 2),
@@ -136,7 +138,11 @@ function instanceSetting(read: SettingReader): string {
   return instance;
 }
 
-function readNamespacePolicy(read: SettingReader, appNamespace: string): NamespacePolicy {
+function readNamespacePolicy(
+  read: SettingReader,
+  appNamespace: string,
+  instance: string,
+): NamespacePolicy {
   const defaults = defaultNamespacePolicy;
   return {
     quota: read.map('PREVIEW_QUOTA', quantity, quotaKey) ?? defaults.quota,
@@ -155,7 +161,8 @@ function readNamespacePolicy(read: SettingReader, appNamespace: string): Namespa
     clusterCidrs: read.cidrs('PREVIEW_CLUSTER_CIDRS') ?? defaults.clusterCidrs,
     dns: dnsSetting(read) ?? defaults.dns,
     podSecurity: read.choice('PREVIEW_POD_SECURITY', podSecurityLevels, defaults.podSecurity),
-    readerRole: read.raw('PREVIEW_READER_ROLE') ?? defaults.readerRole,
+    // The chart names its own; outside it, one per instance, which the app installs.
+    readerRole: read.raw('PREVIEW_READER_ROLE') ?? `${fenceNames(instance).prefix}-lookup`,
   };
 }
 

@@ -1,4 +1,5 @@
 import {
+  BatchV1Api,
   CoreV1Api,
   KubeConfig,
   RbacAuthorizationV1Api,
@@ -155,6 +156,8 @@ describe("the app's own chart", () => {
     ]);
     expect(objects.map((o) => o.kind).sort()).toEqual([
       'ClusterRole',
+      'ClusterRole',
+      'ClusterRole',
       'ClusterRoleBinding',
       'Deployment',
       'Role',
@@ -165,7 +168,14 @@ describe("the app's own chart", () => {
       'Service',
       'ServiceAccount',
       'ServiceMonitor',
+      ...Array(8).fill('ValidatingAdmissionPolicy'),
+      ...Array(8).fill('ValidatingAdmissionPolicyBinding'),
     ]);
+    // No right to raise rights: the app binds the ClusterRoles of its chart by name, and escalates nothing.
+    const rules = objects
+      .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+      .flatMap((o) => (o as { rules: { verbs: string[] }[] }).rules);
+    expect(rules.flatMap((r) => r.verbs)).not.toContain('escalate');
     const namespaced = objects.map((o) =>
       o.kind?.startsWith('Cluster') || o.metadata?.namespace
         ? o
@@ -219,6 +229,10 @@ describe("the app's own chart", () => {
     );
     await world.start({
       KUBECONFIG: serviceAccountConfig,
+      // As the chart's Deployment sets them.
+      PREVIEW_INSTANCE: `${releaseNamespace}-pr-preview`,
+      PREVIEW_NAMESPACE_ROLE: 'pr-preview-namespace',
+      PREVIEW_READER_ROLE: 'pr-preview-lookup',
       PREVIEW_LEASE_NAMESPACE: releaseNamespace,
       PREVIEW_RECONCILE_INTERVAL: '2s',
       PREVIEW_WAKE_SERVICE: `pr-preview.${releaseNamespace}.svc.cluster.local:8080`,
@@ -272,6 +286,9 @@ describe("the app's own chart", () => {
     await world.send('closed', { ...pr, sha: sha(4), labels: ['cd/preview'] });
     await world.waitForComment(pr, /🗑️ destroyed/);
 
+    // The app's own rights, tried as its ServiceAccount: nothing outside its namespace and its
+    // previews, whether RBAC (ConfigMaps, Jobs, Secrets) or the app-writes policy (RoleBindings,
+    // which it may create in new namespaces) refuses.
     const asApp = kubeConfigOf(serviceAccountConfig);
     const rbac = asApp.makeApiClient(RbacAuthorizationV1Api);
     await expect(
@@ -280,6 +297,56 @@ describe("the app's own chart", () => {
     await expect(
       asApp.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: 'kube-system' }),
     ).rejects.toMatchObject({ code: 403 });
+    await expect(
+      asApp.makeApiClient(CoreV1Api).readNamespacedSecret({ name: 'x', namespace: 'default' }),
+    ).rejects.toMatchObject({ code: 403 });
+    await expect(
+      asApp.makeApiClient(CoreV1Api).createNamespacedConfigMap({
+        namespace: 'kube-system',
+        body: { metadata: { name: 'from-the-app' } },
+      }),
+    ).rejects.toMatchObject({ code: 403 });
+    await expect(
+      asApp.makeApiClient(BatchV1Api).createNamespacedJob({
+        namespace: 'kube-system',
+        body: {
+          metadata: { name: 'from-the-app' },
+          spec: {
+            template: { spec: { restartPolicy: 'Never', containers: [{ name: 'x', image: 'x' }] } },
+          },
+        },
+      }),
+    ).rejects.toMatchObject({ code: 403 });
+    const binding = await rbac
+      .createNamespacedRoleBinding({
+        namespace: 'kube-system',
+        body: {
+          metadata: { name: 'from-the-app' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+          subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'kube-system' }],
+        },
+      })
+      .then(
+        () => 'created',
+        (error: { code?: number; body?: string }) => `${error.code} ${error.body}`,
+      );
+    expect(binding).toMatch(
+      /^(403|422) .*pr-preview writes only into its own namespace and its previews/,
+    );
+    const namespaces = await rbac
+      .createNamespacedRoleBinding({
+        namespace: 'default',
+        body: {
+          metadata: { name: 'from-the-app' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+          subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'default' }],
+        },
+      })
+      .then(
+        () => 'created',
+        (error: { code?: number }) => error.code,
+      );
+    expect(namespaces).not.toBe('created');
   });
 });
 

@@ -175,6 +175,7 @@ describe('every preview namespace is fenced in by the app', () => {
     expect(pods.items[0]?.spec?.containers[0]?.resources?.requests).toEqual({
       cpu: '100m',
       memory: '128Mi',
+      'ephemeral-storage': '50Mi',
     });
     const policy = await world.k8s.networking.readNamespacedNetworkPolicy({
       name: 'pr-preview-isolation',
@@ -189,12 +190,18 @@ describe('every preview namespace is fenced in by the app', () => {
       { podSelector: {} },
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'haproxy' } } },
     ]);
-    // Out: its own pods, DNS, other namespaces but previews and the app's, and the internet
-    // without cloud metadata addresses and the cluster's own ranges.
+    // Out: its own pods, the cluster's DNS, other namespaces but previews and the app's, and the
+    // internet without cloud metadata addresses and the cluster's own ranges.
     expect(policy.spec?.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(policy.spec?.egress).toEqual([
       { to: [{ podSelector: {} }] },
       {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          },
+        ],
         ports: [
           { protocol: 'UDP', port: 53 },
           { protocol: 'TCP', port: 53 },
@@ -307,6 +314,49 @@ describe('pull requests from forks', () => {
     expect(namespace.metadata?.annotations?.['pr-preview.dev/sha']).toBe(sha(1));
     await world.send('closed', { ...pr, sha: sha(2), labels: ['cd/preview'], fork });
     await world.waitForComment(pr, /🗑️ destroyed/);
+  });
+});
+
+describe('a fork approval binds to the commit the maintainer saw', () => {
+  const base = { owner: 'acme', repo: 'pushy', repositoryId: 9005 };
+  const fork = 'stranger/pushy';
+
+  it('refuses to approve a head that GitHub says was pushed after the comment', async () => {
+    const pr = { ...base, number: 71 };
+    world.github.setConfig('acme', 'pushy', 'app: pushy\n');
+    world.github.setPermission('acme', 'pushy', 'maintainer', 'maintain');
+    world.commit(base, sha(6), 'foo', 'pushy');
+    world.commit(base, sha(7), 'foo', 'pushy');
+    await world.send('labeled', {
+      ...pr,
+      sha: sha(6),
+      labels: ['cd/preview'],
+      label: 'cd/preview',
+      fork,
+    });
+    await world.waitForComment(pr, /approves commit `6666666`/);
+    // The maintainer writes at 12:00:00; the fork pushes at 12:00:01, before the comment is handled.
+    await world.send('synchronize', {
+      ...pr,
+      sha: sha(7),
+      labels: ['cd/preview'],
+      fork,
+      updatedAt: '2026-12-01T12:00:01Z',
+    });
+    await world.sendComment({
+      ...pr,
+      body: '/preview deploy',
+      user: 'maintainer',
+      commentId: 99_071,
+      createdAt: '2026-12-01T12:00:00Z',
+    });
+    const reply = await eventually('a reply', async () => world.replies(pr)[0]);
+    expect(reply).toContain(
+      'commit `7777777` was pushed after this comment was written, so it is not the one approved',
+    );
+    expect(await world.namespacesOf(base.repositoryId, 71)).toEqual([]);
+    expect(world.github.callsMatching('GET', /^\/repos\/acme\/pushy\/tarball\//)).toHaveLength(0);
+    await world.send('closed', { ...pr, sha: sha(7), labels: ['cd/preview'], fork });
   });
 });
 

@@ -159,7 +159,6 @@ describe('helm hooks, as helm upgrade --install runs them', () => {
       'Deployment/ledger',
       'Job/ledger-reindex',
       'Ingress/ledger-preview',
-      'Secret/pr-preview-hooks',
     ]);
   });
 
@@ -227,7 +226,7 @@ describe('helm hooks, as helm upgrade --install runs them', () => {
     await world.send('synchronize', { ...pr, sha: sha(3), labels: ['cd/preview'] });
     const body = await world.waitForComment(
       pr,
-      /\| — \| .* \| ❌ failed: pre-upgrade hook Job `ledger-migrate` failed: BackoffLimitExceeded/,
+      /\| — \| .* \| ❌ failed: `pre-upgrade hook Job 'ledger-migrate' failed: BackoffLimitExceeded/,
     );
     expect(body).toMatch(/container migrate of pod ledger-migrate-\w+ exited with code 3/);
 
@@ -338,7 +337,7 @@ describe('a pre-install hook that fails', () => {
     });
     const body = await world.waitForComment(
       pr,
-      /\| — \| .* \| ❌ failed: pre-install hook Job `ledger-migrate` failed: BackoffLimitExceeded/,
+      /\| — \| .* \| ❌ failed: `pre-install hook Job 'ledger-migrate' failed: BackoffLimitExceeded/,
     );
     expect(body).toMatch(/exited with code 3/);
     expect(await world.namespacesOf(repo.repositoryId, 2)).toEqual([]);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { tarball, type TarEntry } from '../support/tarball.ts';
+import { fenceAttacks } from './fence-attacks.ts';
 
 /**
  * What a pull request, its repository or a stranger on the network can send
@@ -54,7 +55,6 @@ function repeated(block: Buffer, length: number): Buffer {
 }
 
 const rbac = 'apiVersion: rbac.authorization.k8s.io/v1';
-const controllerConfig = "which would write into the shared ingress controller's configuration";
 
 /** A Deployment `evil` whose pod has `pod` in its spec and `container` in its one container. */
 const evilDeployment = (pod: string, container = '') =>
@@ -211,7 +211,8 @@ export const hostileCorpus: HostileCase[] = [
     files: template(
       'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations: { haproxy.org/backend-config-snippet: "http-request return status 200" }\nspec: { rules: [{ host: x.bar.com }] }\n',
     ),
-    refusal: `Ingress \`web\` carries annotation \`haproxy.org/backend-config-snippet\`, ${controllerConfig}`,
+    refusal:
+      "Ingress `web` carries `haproxy.org/backend-config-snippet`, not on the platform's list of Ingress annotations",
   },
   {
     what: 'an object the API server rejects, quoting a Secret of the chart',
@@ -220,6 +221,32 @@ export const hostileCorpus: HostileCase[] = [
     ),
     refusal: 'Invalid value: "[redacted]"',
     secret: 'Sup3r S3cret!',
+  },
+  // Out of the fence: each also tried at run time by the preview's own pods (fences.test.ts).
+  ...fenceAttacks.map((attack) => ({
+    what: attack.what,
+    files: template(attack.manifest),
+    refusal: attack.rendered,
+  })),
+  {
+    what: "an Ingress annotation that is not on the platform's list",
+    files: template(
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: alias\n  annotations: { haproxy.org/server-alias: shop.bar.com }\nspec: { rules: [{ host: x.bar.com }] }\n',
+    ),
+    refusal:
+      "Ingress `alias` carries `haproxy.org/server-alias`, not on the platform's list of Ingress annotations",
+  },
+  {
+    what: "production's ingress class in the repository's configuration",
+    config: 'app: hostile\ningress: { className: nginx-production }\n',
+    refusal: '.github/preview.yml sets `ingress.className: nginx-production`',
+  },
+  {
+    what: "ten ConfigMaps of a hundred KiB, over a preview's whole size",
+    files: template(
+      `{{- range until 22 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: "part-{{ . }}" }\ndata: { a: {{ repeat ${100 * 1024} "x" | quote }} }\n{{- end }}\n`,
+    ),
+    refusal: 'of objects; a preview may have at most 2 MiB (PREVIEW_MAX_PREVIEW_BYTES)',
   },
   // Renders that would hurt the API server or the app.
   {

@@ -205,9 +205,12 @@ describe('failures are explicit and leave nothing behind', () => {
       labels: ['cd/preview:fr'],
       label: 'cd/preview:fr',
     });
-    const body = await world.waitForComment(pr, /\| FR \| .* \| ❌ failed: helm template failed: /);
+    const body = await world.waitForComment(
+      pr,
+      /\| FR \| .* \| ❌ failed: `helm template failed: /,
+    );
     expect(body).toContain(
-      '❌ failed: helm template failed: parse error at (foo/templates/deployment.yaml:5): unclosed action',
+      '❌ failed: `helm template failed: parse error at (foo/templates/deployment.yaml:5): unclosed action',
     );
     expect(body).not.toContain('--debug');
     expect(body).not.toContain('/tmp/');
@@ -228,7 +231,7 @@ describe('failures are explicit and leave nothing behind', () => {
     });
     const body = await world.waitForComment(
       pr,
-      /\| BE \| .* \| ❌ failed: the API server rejected ConfigMap `bad`: /,
+      /\| BE \| .* \| ❌ failed: `the API server rejected ConfigMap 'bad': /,
     );
     expect(body).toContain('ConfigMap "bad" is invalid');
     expect(await world.namespacesOf(repo.repositoryId, 244)).toEqual([]);

@@ -103,7 +103,7 @@ describe('waiting for CI before a deploy', () => {
     await checkRun(602, sha(2), 'failure');
     await world.waitForComment(
       pr,
-      /\| — \| .* \| ❌ failed: not deployed: build-image failure on 2222222 \|/,
+      /\| — \| .* \| ❌ failed: `not deployed: build-image failure on 2222222` \|/,
     );
     expect(await world.namespacesOf(gated.repositoryId, 602)).toEqual([]);
     expect(world.github.deploymentsOf('acme', 'gated', 'preview-pr-602')).toEqual([]);
@@ -178,7 +178,7 @@ describe('watching the rollout', () => {
     world.github.setConfig('acme', 'stuck', 'app: stuck\ntenants: [fr, be]\nrolloutTimeout: 8s\n');
     world.commit(stuck, sha(6), 'foo', 'stuck', {
       '.cloud/charts/stuck/values-fr.yaml': 'podLabels:\n  stage.pr-preview.dev/image-pull: fail\n',
-      '.cloud/charts/stuck/values-be.yaml': 'nodeSelector:\n  disktype: ssd\n',
+      '.cloud/charts/stuck/values-be.yaml': 'nodeSelector:\n  kubernetes.io/arch: s390x\n',
       '.cloud/charts/stuck/values-preview.yaml': 'replicaCount: 1\n',
     });
     await world.send('labeled', {
@@ -189,8 +189,8 @@ describe('watching the rollout', () => {
     });
     const body = await world.waitForComment(
       stuck,
-      /\| FR \| .* \| ❌ failed: rollout failed: Deployment stuck not ready after 8 s \|/,
-      /\| BE \| .* \| ❌ failed: rollout failed: Deployment stuck not ready after 8 s \|/,
+      /\| FR \| .* \| ❌ failed: `rollout failed: Deployment stuck not ready after 8 s` \|/,
+      /\| BE \| .* \| ❌ failed: `rollout failed: Deployment stuck not ready after 8 s` \|/,
     );
     expect(body).toMatch(
       new RegExp(
@@ -245,7 +245,7 @@ describe('the smoke check', () => {
     );
     await world.waitForComment(
       { ...smoky, number: 702 },
-      /❌ failed: smoke check GET \/healthz answered 503 \|/,
+      /❌ failed: `smoke check GET \/healthz answered 503` \|/,
     );
     for (const number of [701, 702]) {
       await world.send('closed', { ...smoky, number, sha: sha(7), labels: ['cd/preview'] });

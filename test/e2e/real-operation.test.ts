@@ -165,7 +165,7 @@ describe('a commit that keeps failing', () => {
       labels: ['cd/preview'],
       label: 'cd/preview',
     });
-    await world.waitForComment(pr, /❌ failed: helm template failed/);
+    await world.waitForComment(pr, /❌ failed: `helm template failed/);
     await eventually('the failed deploy recorded on GitHub', async () =>
       world.github
         .deploymentsOf(repo.owner, repo.repo, 'preview-pr-3')
@@ -226,7 +226,7 @@ describe('a commit that keeps failing', () => {
         undefined,
         reconciler,
       );
-      await world.waitForComment(pr, /❌ failed: helm template failed/);
+      await world.waitForComment(pr, /❌ failed: `helm template failed/);
       await eventually('the failure recorded on GitHub Deployments', async () =>
         world.github
           .deploymentsOf(repo.owner, repo.repo, 'preview-pr-5')

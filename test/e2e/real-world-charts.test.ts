@@ -231,7 +231,7 @@ describe("a chart's lookup", () => {
     await world.send('synchronize', { ...pr, sha: sha(4), labels: ['cd/preview'] });
     const body = await world.waitForComment(
       pr,
-      /\| — \| .* \| ❌ failed: helm template failed: the chart's `lookup` may only read objects of the preview's own namespace/,
+      /\| — \| .* \| ❌ failed: `helm template failed: the chart's 'lookup' may only read objects of the preview's own namespace/,
     );
     expect(body).toContain(
       `cannot get resource "secrets" in API group "" in the namespace "${namespace}"`,
@@ -258,7 +258,7 @@ describe('a chart with CRDs', () => {
     });
     const body = await world.waitForComment(
       pr,
-      /\| — \| .* \| ❌ failed: the chart needs CustomResourceDefinitions that the cluster does not have/,
+      /\| — \| .* \| ❌ failed: `the chart needs CustomResourceDefinitions that the cluster does not have/,
     );
     expect(body).toContain('- `widgets.demo.pr-preview.dev` (demo.pr-preview.dev/v1 Widget)');
     expect(body).toContain('the platform team installs them');

@@ -125,7 +125,9 @@ describe('crash safety', () => {
         `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler-${i}\ndata:\n  n: "${i}"\n`,
     ).join('');
     world.commit(repo, sha(4), 'foo', 'heal', { '.cloud/charts/heal/templates/filler.yaml': many });
-    const app = await world.replica({ PREVIEW_RECONCILE_INTERVAL: '0' });
+    // Room for the chart's 120 ConfigMaps, which the default quota (10) would refuse.
+    const roomy = { PREVIEW_QUOTA: 'pods=30,count/configmaps=200' };
+    const app = await world.replica({ PREVIEW_RECONCILE_INTERVAL: '0', ...roomy });
     const pr = { ...repo, number: 805 };
     await world.send(
       'labeled',
@@ -157,7 +159,7 @@ describe('crash safety', () => {
     expect(left.metadata?.annotations?.['pr-preview.dev/deploying-sha']).toBe(sha(4));
     expect(left.metadata?.annotations?.['pr-preview.dev/sha']).toBeUndefined();
 
-    const restarted = await world.replica(withReconciler);
+    const restarted = await world.replica({ ...withReconciler, ...roomy });
     try {
       await world.waitForComment(pr, /FR .* ✅ ready \| `4444444`/);
       const namespace = await world.k8s.core.readNamespace({ name: 'heal-pr-805-fr' });

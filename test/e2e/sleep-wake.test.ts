@@ -110,6 +110,19 @@ async function ingresses() {
   return Object.fromEntries(list.items.map((i) => [i.metadata?.name, i]));
 }
 
+/** What the app kept of the sleeping preview, in its own namespace; undefined when awake. */
+async function sleepRecord(): Promise<{ replicas: Record<string, number> } | undefined> {
+  return world.k8s.core
+    .readNamespacedConfigMap({ name: `pr-preview-sleep-${namespace}`, namespace: 'default' })
+    .then(
+      (record) => JSON.parse(record.data?.record ?? '{}') as { replicas: Record<string, number> },
+      (error: { code?: number }) => {
+        if (error.code === 404) return undefined;
+        throw error;
+      },
+    );
+}
+
 async function wakeServiceExists(): Promise<boolean> {
   return world.k8s.core.readNamespacedService({ name: 'pr-preview-wake', namespace }).then(
     () => true,
@@ -123,15 +136,12 @@ async function wakeServiceExists(): Promise<boolean> {
 async function expectAwake() {
   const { web, worker, db } = await workloads();
   expect([web.spec?.replicas, worker.spec?.replicas, db.spec?.replicas]).toEqual([3, 1, 2]);
-  for (const workload of [web, worker, db]) {
-    expect(workload.metadata?.annotations?.['pr-preview.dev/awake-replicas']).toBeUndefined();
-  }
+  expect(await sleepRecord()).toBeUndefined();
   const { dozy: ingress } = await ingresses();
   expect(backendsOf(ingress as V1Ingress)).toEqual([
     '/ dozy-service:nginx',
     '/api dozy-service:80',
   ]);
-  expect(ingress?.metadata?.annotations?.['pr-preview.dev/awake-routes']).toBeUndefined();
   expect(await wakeServiceExists()).toBe(false);
   const ns = await world.k8s.core.readNamespace({ name: namespace });
   expect(ns.metadata?.annotations?.['pr-preview.dev/sleeping-since']).toBeUndefined();
@@ -171,11 +181,19 @@ describe('sleep and wake', () => {
     await world.waitForComment(dozy, /✅ ready \| `1111111`/);
     await waitAsleep();
 
-    // Asleep: workloads at zero with what they had, every route to the app's wake Service.
+    // Asleep: workloads at zero, what they had kept in the app's own namespace (never on the
+    // preview's objects, which its pods could rewrite), every route to the app's wake Service.
+    expect((await sleepRecord())?.replicas).toEqual({
+      'Deployment/dozy': 3,
+      'Deployment/worker': 1,
+      'StatefulSet/db': 2,
+    });
     const { web, worker, db } = await workloads();
-    expect(
-      [web, worker, db].map((w) => w.metadata?.annotations?.['pr-preview.dev/awake-replicas']),
-    ).toEqual(['3', '1', '2']);
+    for (const workload of [web, worker, db]) {
+      expect(Object.keys(workload.metadata?.annotations ?? {})).not.toContain(
+        'pr-preview.dev/awake-replicas',
+      );
+    }
     const asleep = await ingresses();
     expect(backendsOf(asleep.dozy as V1Ingress)).toEqual([
       '/ pr-preview-wake:80',
@@ -210,9 +228,8 @@ describe('sleep and wake', () => {
     await eventually('the hand-scaled Deployment asleep again', async () => {
       const again = await world.k8s.apps.readNamespacedDeployment({ name: 'dozy', namespace });
       return again.spec?.replicas === 0 ? again : undefined;
-    }).then((again) =>
-      expect(again.metadata?.annotations?.['pr-preview.dev/awake-replicas']).toBe('3'),
-    );
+    });
+    expect((await sleepRecord())?.replicas['Deployment/dozy']).toBe(3);
     expect(await metric('pr_preview_wakes_total{trigger="request"}')).toBe(0);
 
     // Unknown hosts find nothing; the preview's host gets the waking page and wakes it.

@@ -114,6 +114,8 @@ describe('wakePreviews', () => {
       commands: parseCommands('/preview wake'),
       author: 'visitor',
       commentId: 1,
+      commentedAt: Date.now(),
+      pullAtComment: await talk.pullRequest(),
       conversation: talk,
     });
     expect((await cluster.listPreviews())[0]?.sleepingSince).toBeUndefined();

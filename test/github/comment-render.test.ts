@@ -38,7 +38,7 @@ describe('renderComment', () => {
       | --- | --- | --- | --- |
       | BE | [foo-241-be.preview.bar.com](https://foo-241-be.preview.bar.com) | ✅ ready | \`abc1234\` |
       | FR | [foo-241-fr.preview.bar.com](https://foo-241-fr.preview.bar.com) | ⏳ deploying | \`abc1234\` |
-      | HR | [foo-241-hr.preview.bar.com](https://foo-241-hr.preview.bar.com) | ❌ failed: helm template failed: | \`abc1234\` |
+      | HR | [foo-241-hr.preview.bar.com](https://foo-241-hr.preview.bar.com) | ❌ failed: \`helm template failed:\` | \`abc1234\` |
       | HU | ~~foo-241-hu.preview.bar.com~~ | 🗑️ destroyed | \`abc1234\` |
 
       <details><summary>HR: why it failed</summary>
@@ -70,7 +70,7 @@ describe('renderComment', () => {
     const body = renderComment({
       rows: [{ tenant: 'fr', url: 'https://x', status: 'failed', sha: 'a', reason: 'a | b' }],
     });
-    expect(body).toContain('❌ failed: a \\| b');
+    expect(body).toContain('❌ failed: `a \\| b`');
   });
 });
 
@@ -81,5 +81,26 @@ describe('parseCommentState', () => {
   it('starts afresh on a body without state or with a broken one', () => {
     expect(parseCommentState('hello')).toEqual({ rows: [] });
     expect(parseCommentState('<!-- pr-preview:state !!! -->')).toEqual({ rows: [] });
+  });
+  it("keeps a chart's words inert: no link, no mention, no Markdown outside code", () => {
+    const body = renderComment({
+      rows: [
+        {
+          tenant: 'fr',
+          url: 'https://x',
+          status: 'failed',
+          sha: 'a',
+          reason: 'ping @octocat, see [here](https://evil.example) `tick` ```fence```\nmore @team',
+        },
+      ],
+    });
+    expect(body).toContain(
+      "❌ failed: `ping @octocat, see [here](https://evil.example) 'tick' '''fence'''`",
+    );
+    const outsideCode = body
+      .replace(/```text[\s\S]*?```\n<\/details>/g, '')
+      .replace(/`[^`\n]*`/g, '')
+      .replace(/<!-- pr-preview:state .* -->/, '');
+    expect(outsideCode).not.toMatch(/@octocat|@team|evil\.example/);
   });
 });

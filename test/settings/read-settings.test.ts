@@ -22,7 +22,7 @@ describe('readSettings', () => {
       leaseNamespace: 'default',
       instance: 'app-unknown',
       guardrails: defaultGuardrails,
-      namespacePolicy: defaultNamespacePolicy,
+      namespacePolicy: { ...defaultNamespacePolicy, readerRole: 'pr-preview-app-unknown-lookup' },
       admission: { policies: 'apply' },
       caps: { perRepository: 20, total: 300 },
       githubDeployments: true,

@@ -5,6 +5,10 @@ import { defaultNamespacePolicy } from '../../src/deploy/namespace-policies.ts';
 import type { PullRequestScope } from '../../src/execute/job-scope.ts';
 import { runPullRequestJob } from '../../src/execute/run-pull-request-job.ts';
 import type { AppIdentity } from '../../src/github/app-identity.ts';
+import {
+  ConversationBudget,
+  defaultConversationLimits,
+} from '../../src/github/conversation-budget.ts';
 import { Outboxes } from '../../src/github/outbox.ts';
 import { CommentSlots } from '../../src/github/sticky-comment.ts';
 import type { WriteBudget } from '../../src/github/write-budget.ts';
@@ -21,6 +25,7 @@ import type {
   DeploymentRecord,
   FailureMemory,
   Fences,
+  HeadLog,
   HookRecord,
   Logger,
   Metrics,
@@ -219,6 +224,18 @@ export class FakeRecords implements PreviewRecords {
   }
 }
 
+/** When each head of a fork was pushed, in memory. */
+export class FakeHeadLog implements HeadLog {
+  readonly pushes = new Map<string, number>();
+  async record(pr: { repositoryId: number; number: number }, sha: string, atMs: number) {
+    this.pushes.set(`${pr.repositoryId}#${pr.number}@${sha}`, atMs);
+  }
+  async pushedAt(pr: { repositoryId: number; number: number }, sha: string) {
+    return this.pushes.get(`${pr.repositoryId}#${pr.number}@${sha}`);
+  }
+  async forget() {}
+}
+
 /** Fences that are in place, or missing what a test says. */
 export class FakeFences implements Fences {
   lacking: string[] = [];
@@ -316,6 +333,7 @@ export interface FakeWorld {
   cluster: FakeCluster;
   records: FakeRecords;
   fences: FakeFences;
+  headLog: FakeHeadLog;
   failures: FakeFailureMemory;
   renderer: ReturnType<typeof fakeRenderer>;
 }
@@ -325,6 +343,7 @@ export function fakeServices(env: Record<string, string> = {}): FakeWorld {
   const cluster = new FakeCluster();
   const records = new FakeRecords();
   const fences = new FakeFences();
+  const headLog = new FakeHeadLog();
   const failures = new FakeFailureMemory();
   const renderer = fakeRenderer();
   const settings = readSettings({
@@ -376,14 +395,16 @@ export function fakeServices(env: Record<string, string> = {}): FakeWorld {
     } as unknown as Services['locks'],
     identity: { wrote: async () => true } as unknown as AppIdentity,
     outboxes: new Outboxes(unpacedBudget, silentLogger),
+    conversations: new ConversationBudget(defaultConversationLimits),
     commentSlots: new CommentSlots(),
     failures,
     records,
     fences,
+    headLog,
     settingsFingerprint: 'settings-1',
     logger: silentLogger,
   };
-  return { services, cluster, records, fences, failures, renderer };
+  return { services, cluster, records, fences, headLog, failures, renderer };
 }
 
 export interface FakeScope extends PullRequestScope {

@@ -5,6 +5,9 @@ import { describe, kindOf } from '../../plan/object-identity.ts';
 export const maxObjectBytes = 1024 * 1024;
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+/** A bound as people set it: whole MiB without decimals. */
+const bound = (bytes: number) =>
+  bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MiB` : mib(bytes);
 const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
 
 /** The bytes an object takes as JSON, roughly what etcd stores. */
@@ -40,7 +43,7 @@ export function sizeRefusals(object: KubernetesObject, maxDataBytes: number): st
   const bytes = objectBytes(object);
   if (bytes > maxObjectBytes) {
     refusals.push(
-      `${name} is ${mib(bytes)}; a preview object may be at most ${mib(maxObjectBytes)}`,
+      `${name} is ${mib(bytes)}; a preview object may be at most ${bound(maxObjectBytes)}`,
     );
   }
   const data = dataBytes(object);
@@ -59,7 +62,7 @@ export function totalSizeRefusal(
 ): string | undefined {
   const total = objects.reduce((sum, object) => sum + objectBytes(object), 0);
   return total > maxPreviewBytes
-    ? `the chart renders ${mib(total)} of objects; a preview may have at most ${mib(maxPreviewBytes)} (PREVIEW_MAX_PREVIEW_BYTES)`
+    ? `the chart renders ${mib(total)} of objects; a preview may have at most ${bound(maxPreviewBytes)} (PREVIEW_MAX_PREVIEW_BYTES)`
     : undefined;
 }
 

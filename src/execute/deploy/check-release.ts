@@ -102,11 +102,16 @@ export function checkRelease(params: CheckParams): Release {
       ...fences,
       // Made by sleep: the Service that sends a sleeping preview's requests to the app.
       { apiVersion: 'v1', kind: 'Service', metadata: { name: appObjects.wakeService } },
-      // The app's own rights in the namespace.
+      // The app's own rights in the namespace, and the name its reader's Role once had.
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'RoleBinding',
         metadata: { name: appObjects.appBinding },
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: appObjects.reader },
       },
     ],
   });

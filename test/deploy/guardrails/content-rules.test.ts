@@ -431,7 +431,7 @@ describe('refusedContent: what a chart may say, as the admission policies keep i
     expect(
       refusedContent({ objects: configMaps, namespace, host, guardrails: defaultGuardrails }),
     ).toEqual([
-      'the chart renders 2.3 MiB of objects; a preview may have at most 2.0 MiB (PREVIEW_MAX_PREVIEW_BYTES)',
+      'the chart renders 2.3 MiB of objects; a preview may have at most 2 MiB (PREVIEW_MAX_PREVIEW_BYTES)',
     ]);
   });
 

@@ -70,3 +70,26 @@ export function kubeConfigAs(admin: KubeConfig, token: string): KubeConfig {
   });
   return kc;
 }
+
+/**
+ * The test cluster as `user` would reach it, by impersonation from the
+ * admin's certificate; with `group`, as a member of that group as well
+ * (`system:masters` takes RBAC out of the way, so what refuses is admission).
+ */
+export function kubeConfigImpersonating(
+  admin: KubeConfig,
+  identity: { user: string; group?: string },
+): KubeConfig {
+  class Impersonating extends KubeConfig {
+    override async applySecurityAuthentication(
+      context: Parameters<KubeConfig['applySecurityAuthentication']>[0],
+    ): Promise<void> {
+      await super.applySecurityAuthentication(context);
+      context.setHeaderParam('Impersonate-User', identity.user);
+      if (identity.group) context.setHeaderParam('Impersonate-Group', identity.group);
+    }
+  }
+  const kc = new Impersonating();
+  kc.loadFromString(admin.exportConfig());
+  return kc;
+}

@@ -1,0 +1,92 @@
+import {
+  ApiException,
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubeConfig,
+} from '@kubernetes/client-node';
+import { managerName } from '../plan/labels.ts';
+import type { PullRequestRef } from '../plan/types.ts';
+import type { HeadLog } from '../ports.ts';
+import { withRetry } from './retry.ts';
+
+type PullRequestKey = Pick<PullRequestRef, 'repositoryId' | 'number'>;
+
+/**
+ * When GitHub said each head of a fork's pull request was pushed, from the
+ * signed pull_request webhooks: ConfigMaps in the app's own namespace, one
+ * per pull request, which every replica reads. Keys are added by merge, so
+ * two replicas recording two pushes keep both.
+ */
+export class KubernetesHeadLog implements HeadLog {
+  private readonly core: CoreV1Api;
+  private readonly objects: KubernetesObjectApi;
+  private readonly namespace: string;
+
+  constructor(kubeConfig: KubeConfig, namespace: string) {
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.namespace = namespace;
+  }
+
+  async record(pr: PullRequestKey, sha: string, atMs: number): Promise<void> {
+    const name = nameOf(pr);
+    const data = { [sha]: new Date(atMs).toISOString() };
+    try {
+      await withRetry(() =>
+        this.core.createNamespacedConfigMap({
+          namespace: this.namespace,
+          body: {
+            metadata: { name, labels: { 'app.kubernetes.io/part-of': managerName } },
+            data,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ApiException && error.code === 409)) throw error;
+      const patch = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, namespace: this.namespace },
+        data,
+      };
+      await withRetry(() =>
+        this.objects.patch(
+          patch,
+          undefined,
+          undefined,
+          managerName,
+          undefined,
+          PatchStrategy.MergePatch,
+        ),
+      );
+    }
+  }
+
+  async pushedAt(pr: PullRequestKey, sha: string): Promise<number | undefined> {
+    try {
+      const log = await withRetry(() =>
+        this.core.readNamespacedConfigMap({ name: nameOf(pr), namespace: this.namespace }),
+      );
+      const at = log.data?.[sha];
+      return at ? Date.parse(at) : undefined;
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async forget(pr: PullRequestKey): Promise<void> {
+    try {
+      await withRetry(() =>
+        this.core.deleteNamespacedConfigMap({ name: nameOf(pr), namespace: this.namespace }),
+      );
+    } catch (error) {
+      if (!(error instanceof ApiException && error.code === 404)) throw error;
+    }
+  }
+}
+
+function nameOf(pr: PullRequestKey): string {
+  return `pr-preview-heads-${pr.repositoryId}-${pr.number}`;
+}
