@@ -13,6 +13,8 @@ export interface ObjectRef {
   apiVersion: string;
   kind: string;
   name: string;
+  /** Marked `helm.sh/resource-policy: keep` when applied: never pruned, as helm never deletes it. */
+  keep?: true;
 }
 
 /** A preview namespace as the cluster shows it: the cluster is the state. */
@@ -55,7 +57,13 @@ export interface ObservedPreview {
 }
 
 export interface Cluster {
+  /** This installation's previews that match the selector. */
   listPreviews(selector: string): Promise<ObservedPreview[]>;
+  /**
+   * Labels as this installation's the previews of its installations made
+   * before namespaces named their instance; counts other installations' previews.
+   */
+  adoptPreviews(installationIds: number[]): Promise<{ adopted: string[]; others: number }>;
   /**
    * Creates or updates the namespace and marks a deploy of the target's commit
    * as under way; `created` says whether it was new.

@@ -4,7 +4,6 @@ import pLimit from 'p-limit';
 import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { instanceLabel } from './deploy/admission-policies.ts';
 import { KubernetesCluster } from './deploy/kubernetes-cluster.ts';
 import { KubernetesFences } from './deploy/kubernetes-fences.ts';
 import { KubernetesHeadLog } from './deploy/kubernetes-head-log.ts';
@@ -103,10 +102,8 @@ export function createServices(
   });
   const { namespaceRole } = settings.admission;
   const cluster = new KubernetesCluster(kubeConfig, {
-    namespaceLabels: {
-      ...podSecurityLabels(settings.namespacePolicy.podSecurity),
-      [instanceLabel]: settings.instance,
-    },
+    instance: settings.instance,
+    namespaceLabels: podSecurityLabels(settings.namespacePolicy.podSecurity),
     records,
     ...(namespaceRole ? { namespaceRole: { name: namespaceRole, identity: clusterUser } } : {}),
   });
@@ -149,7 +146,7 @@ export function createServices(
     waits: new WaitTimers(),
     ...(settings.ingressUrl ? { smoke: new HttpSmokeProbe(settings.ingressUrl) } : {}),
     leases,
-    locks: new PullRequestLocks(leases, logger),
+    locks: new PullRequestLocks(leases, logger, settings.instance),
     identity,
     failures: new KubernetesFailureMemory(kubeConfig, settings.leaseNamespace),
     records,

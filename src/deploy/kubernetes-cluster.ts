@@ -4,6 +4,8 @@ import {
   BatchV1Api,
   CoreV1Api,
   KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
   VersionApi,
   type KubernetesObject,
   type V1Namespace,
@@ -24,6 +26,8 @@ import type {
   RolloutResult,
   SecretCopy,
 } from '../ports.ts';
+import { allPreviewsSelector } from '../plan/targets.ts';
+import { instanceLabel } from './admission-policies.ts';
 import type { KubernetesIdentity } from './kubernetes-identity.ts';
 import { NamespaceAccess } from './kubernetes-namespace-access.ts';
 import { applyObjects, deleteObjects, ObjectApi } from './kubernetes-objects.ts';
@@ -42,6 +46,8 @@ const readerTokenSeconds = 600;
 export interface KubernetesClusterOptions {
   /** How long a destroy waits for its namespaces to disappear. */
   namespaceDeleteTimeoutMs?: number;
+  /** This installation of the app: it sees and manages only the previews that carry it. */
+  instance: string;
   /** Labels of the app's own on every preview namespace: its instance, its Pod Security level. */
   namespaceLabels?: Record<string, string>;
   /** Where sleep keeps what a preview had; the app's own namespace. */
@@ -65,9 +71,11 @@ export class KubernetesCluster implements Cluster {
   private readonly podSecurity: PodSecurityCheck;
   private readonly sleeping: KubernetesSleep;
   private readonly access: NamespaceAccess | undefined;
+  private readonly instance: string;
 
   constructor(kubeConfig: KubeConfig, options: KubernetesClusterOptions) {
-    this.namespaceLabels = options.namespaceLabels ?? {};
+    this.instance = options.instance;
+    this.namespaceLabels = { ...options.namespaceLabels, [instanceLabel]: options.instance };
     this.kubeConfig = kubeConfig;
     this.objects = kubeConfig.makeApiClient(ObjectApi);
     this.access = options.namespaceRole
@@ -85,9 +93,42 @@ export class KubernetesCluster implements Cluster {
     this.deleteTimeoutMs = options.namespaceDeleteTimeoutMs ?? 300_000;
   }
 
+  /** This instance's previews that match the selector; other installations' are never seen. */
   async listPreviews(selector: string): Promise<ObservedPreview[]> {
-    const list = await withRetry(() => this.core.listNamespace({ labelSelector: selector }));
+    const labelSelector = `${selector},${instanceLabel}=${this.instance}`;
+    const list = await withRetry(() => this.core.listNamespace({ labelSelector }));
     return list.items.map(toObservedPreview);
+  }
+
+  /**
+   * Previews made before namespaces named their instance: those of this
+   * app's installations are labelled as its own (installation ids belong to
+   * one GitHub App); returns how many previews of other installations there are.
+   */
+  async adoptPreviews(installationIds: number[]): Promise<{ adopted: string[]; others: number }> {
+    const unlabelled = await withRetry(() =>
+      this.core.listNamespace({ labelSelector: `${allPreviewsSelector},!${instanceLabel}` }),
+    );
+    const ours = new Set(installationIds.map(String));
+    const adopted: string[] = [];
+    for (const namespace of unlabelled.items) {
+      const name = namespace.metadata?.name ?? '';
+      if (!ours.has(namespace.metadata?.labels?.[labelKeys.installationId] ?? '')) continue;
+      // A merge, not an apply: the namespace's other fields keep their owners.
+      await withRetry(() =>
+        this.core.patchNamespace(
+          { name, body: { metadata: { labels: { [instanceLabel]: this.instance } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
+      );
+      adopted.push(name);
+    }
+    const others = await withRetry(() =>
+      this.core.listNamespace({
+        labelSelector: `${allPreviewsSelector},${instanceLabel},${instanceLabel}!=${this.instance}`,
+      }),
+    );
+    return { adopted, others: others.items.length };
   }
 
   async ensureNamespace(

@@ -1,8 +1,8 @@
 import {
   ApiException,
   CoreV1Api,
-  KubernetesObjectApi,
   PatchStrategy,
+  setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
 import { managerName } from '../plan/labels.ts';
@@ -20,12 +20,10 @@ type PullRequestKey = Pick<PullRequestRef, 'repositoryId' | 'number'>;
  */
 export class KubernetesHeadLog implements HeadLog {
   private readonly core: CoreV1Api;
-  private readonly objects: KubernetesObjectApi;
   private readonly namespace: string;
 
   constructor(kubeConfig: KubeConfig, namespace: string) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
     this.namespace = namespace;
   }
 
@@ -44,20 +42,10 @@ export class KubernetesHeadLog implements HeadLog {
       );
     } catch (error) {
       if (!(error instanceof ApiException && error.code === 409)) throw error;
-      const patch = {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name, namespace: this.namespace },
-        data,
-      };
       await withRetry(() =>
-        this.objects.patch(
-          patch,
-          undefined,
-          undefined,
-          managerName,
-          undefined,
-          PatchStrategy.MergePatch,
+        this.core.patchNamespacedConfigMap(
+          { name, namespace: this.namespace, body: { data } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         ),
       );
     }

@@ -11,6 +11,7 @@ import { ObjectRejectedError } from '../errors.ts';
 import { managerName } from '../plan/labels.ts';
 import type { ApplyResult, ObjectRef } from '../ports.ts';
 import { describe, refOf } from '../plan/object-identity.ts';
+import { replaceDecision } from '../plan/replace.ts';
 import { parseWarnings } from './pod-security.ts';
 import { withRetry } from './retry.ts';
 
@@ -120,6 +121,12 @@ export async function applyObjects(
     } catch (error) {
       const reason = error instanceof ApiException ? immutableFieldReason(error) : undefined;
       if (reason === undefined) throw rejection(object, error);
+      const decision = replaceDecision({
+        object,
+        immutable: reason,
+        ...(await liveIfNeeded(api, object)),
+      });
+      if (!decision.replace) throw new ObjectRejectedError(decision.reason);
       result.replaced.push({ ref: refOf(object), reason });
       if (options.dryRun) continue;
       await deleteObject(api, object, 'Foreground');
@@ -128,6 +135,24 @@ export async function applyObjects(
     }
   }
   return result;
+}
+
+/** A StatefulSet's retention of its claims decides whether it may be replaced. */
+async function liveIfNeeded(
+  api: ObjectApi,
+  object: KubernetesObject,
+): Promise<{ live?: KubernetesObject }> {
+  if (object.kind !== 'StatefulSet') return {};
+  try {
+    return {
+      live: await withRetry(() =>
+        api.read(object as KubernetesObject & { metadata: { name: string } }),
+      ),
+    };
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 404) return {};
+    throw error;
+  }
 }
 
 function asTemplateIfPod(object: KubernetesObject): KubernetesObject {

@@ -2,8 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { PreviewConfig } from '../config/resolve-config.ts';
 import { UserFacingError } from '../errors.ts';
 import type { PreviewTarget } from '../plan/types.ts';
-import type { ObjectRef } from '../ports.ts';
-import { describe, identityOf, isKind } from '../plan/object-identity.ts';
+import { describe, isKind } from '../plan/object-identity.ts';
 import { legacyClassAnnotation } from './guardrails/ingress-rules.ts';
 import { withinSizeBound } from './guardrails/size-rules.ts';
 import { KubernetesYamlError, parseKubernetesYaml } from './kubernetes-yaml.ts';
@@ -122,12 +121,6 @@ function makeServiceInternal(object: KubernetesObject): string | undefined {
     delete port.nodePort;
   }
   return type;
-}
-
-/** Objects of the old inventory that the new render no longer has. Group, kind and name make identity. */
-export function refsToPrune(previous: ObjectRef[], current: ObjectRef[]): ObjectRef[] {
-  const kept = new Set(current.map(identityOf));
-  return previous.filter((ref) => !kept.has(identityOf(ref)));
 }
 
 function isIngress(object: KubernetesObject): boolean {

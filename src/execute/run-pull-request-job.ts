@@ -17,11 +17,10 @@ export interface PullRequestJob extends PullRequestScope {
 /** One pull_request event, planned against what the cluster holds and carried out. */
 export async function runPullRequestJob(services: Services, job: PullRequestJob): Promise<void> {
   const { pr, logger } = job;
-  // A job may have waited behind others: it deploys the head as it is now.
+  // A job may have waited behind others (a reconcile job too, queued behind a push): it
+  // deploys the head as it is now.
   const event =
-    job.event.action === 'closed' || job.event.action === 'reconcile'
-      ? job.event
-      : { ...job.event, headSha: await job.readHeadSha() };
+    job.event.action === 'closed' ? job.event : { ...job.event, headSha: await job.readHeadSha() };
   const config = event.action === 'closed' ? undefined : await loadConfig(job.readConfig, pr.repo);
   const observed = await services.cluster.listPreviews(previewSelector(pr));
   const plan = planPullRequest({

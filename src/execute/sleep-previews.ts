@@ -113,7 +113,11 @@ async function wakeOne(
   return problem;
 }
 
-/** The rows of these previews with a new status; a row the comment lacks is added. */
+/**
+ * The rows of these previews with a new status; a row the comment lacks is
+ * added. A failed row stays failed through sleep and wake: the preview's
+ * last deploy did not succeed, and the row says why, until a deploy does.
+ */
 function withStatus(
   state: CommentState,
   previews: ObservedPreview[],
@@ -122,6 +126,9 @@ function withStatus(
 ): CommentState {
   const rows = previews.map((preview): CommentRow => {
     const current = state.rows.find((r) => r.tenant === preview.tenant);
+    if (current?.status === 'failed' && (status === 'sleeping' || status === 'ready')) {
+      return current;
+    }
     return {
       tenant: preview.tenant,
       url: current?.url ?? `https://${preview.host ?? ''}`,

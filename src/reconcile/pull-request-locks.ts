@@ -7,8 +7,9 @@ const maxWaitMs = 10 * 60_000;
 
 type PullRequestKey = Pick<PullRequestRef, 'repositoryId' | 'number'>;
 
-function leaseName(pr: PullRequestKey): string {
-  return `pr-preview-pr-${pr.repositoryId}-${pr.number}`;
+/** One Lease per pull request and installation of the app: two installations never share one. */
+function leaseName(instance: string, pr: PullRequestKey): string {
+  return `pr-preview-${instance}-pr-${pr.repositoryId}-${pr.number}`;
 }
 
 /**
@@ -18,17 +19,19 @@ function leaseName(pr: PullRequestKey): string {
 export class PullRequestLocks {
   private readonly leases: KubernetesLeases;
   private readonly logger: Logger;
+  private readonly instance: string;
   private readonly holding = new Map<string, Holding>();
   private readonly releasing = new Map<string, Promise<void>>();
 
-  constructor(leases: KubernetesLeases, logger: Logger) {
+  constructor(leases: KubernetesLeases, logger: Logger, instance: string) {
     this.leases = leases;
     this.logger = logger;
+    this.instance = instance;
   }
 
   /** Whether some replica works on the pull request now. */
   isHeld(pr: PullRequestKey): Promise<boolean> {
-    return this.leases.isHeld(leaseName(pr));
+    return this.leases.isHeld(leaseName(this.instance, pr));
   }
 
   /**
@@ -42,7 +45,7 @@ export class PullRequestLocks {
     job: () => Promise<T>,
     settled: () => Promise<void> = () => Promise.resolve(),
   ): Promise<T> {
-    const name = leaseName(pr);
+    const name = leaseName(this.instance, pr);
     let holding = this.holding.get(name);
     if (!holding) {
       // A release of this replica's own still under way must not undo the acquire below.

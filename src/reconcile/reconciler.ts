@@ -18,8 +18,6 @@ import { allPreviewsSelector, previewSelector } from '../plan/targets.ts';
 import type { Logger, ObservedPreview } from '../ports.ts';
 import type { Services } from '../services.ts';
 
-const leaderLease = 'pr-preview-reconciler';
-
 /**
  * Compares GitHub with the cluster at start and every interval, on one
  * replica at a time, and queues what repairs the difference: lost webhooks,
@@ -34,10 +32,14 @@ export class Reconciler {
   private running: Promise<unknown> | undefined;
   private readonly app: Probot;
   private readonly services: Services;
+  /** One reconciler per installation of the app: two installations lead each their own. */
+  private readonly leaderLease: string;
+  private othersLogged = -1;
 
   constructor(app: Probot, services: Services) {
     this.app = app;
     this.services = services;
+    this.leaderLease = `pr-preview-${services.settings.instance}-reconciler`;
   }
 
   start(): void {
@@ -55,7 +57,7 @@ export class Reconciler {
     clearInterval(this.timer);
     await this.running;
     this.stepDown();
-    await this.services.leases.release(leaderLease).catch(() => undefined);
+    await this.services.leases.release(this.leaderLease).catch(() => undefined);
   }
 
   private async tick(): Promise<void> {
@@ -82,11 +84,11 @@ export class Reconciler {
    */
   private async lead(logger: Logger): Promise<boolean> {
     if (this.leading) return true;
-    if (!(await this.services.leases.tryAcquire(leaderLease))) return false;
+    if (!(await this.services.leases.tryAcquire(this.leaderLease))) return false;
     this.leading = true;
     logger.info('leading the reconciler');
     this.renewal = setInterval(() => {
-      this.services.leases.tryAcquire(leaderLease).then(
+      this.services.leases.tryAcquire(this.leaderLease).then(
         (held) => {
           if (held) return;
           logger.warn('another replica took the reconciler lease');
@@ -121,6 +123,7 @@ export class Reconciler {
       this.services.metrics.reconcileError('list');
       logger.warn({ err: error, where }, 'could not list for the reconciler; its previews wait');
     }
+    await this.adopt(installed.installationIds, logger);
     // Only a sleeping preview's workloads matter: asleep, they must have no replicas.
     const running = previews.some((p) => p.sleepingSince)
       ? await this.services.cluster.runningNamespaces()
@@ -146,6 +149,25 @@ export class Reconciler {
       });
     }
     return { actions, previews: previews.length };
+  }
+
+  /**
+   * Previews made before namespaces named their instance become this
+   * installation's when their installation is one of its own; those of other
+   * installations on the cluster are left alone, and said once.
+   */
+  private async adopt(installationIds: number[], logger: Logger): Promise<void> {
+    const { adopted, others } = await this.services.cluster.adoptPreviews(installationIds);
+    if (adopted.length > 0) logger.info({ namespaces: adopted }, 'adopted previews of this app');
+    if (others !== this.othersLogged) {
+      this.othersLogged = others;
+      if (others > 0) {
+        logger.info(
+          { previews: others },
+          'previews of other installations of pr-preview are on this cluster: left alone',
+        );
+      }
+    }
   }
 
   private async queue(action: ReconcileAction, previews: ObservedPreview[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.ts';
-import { parseManifests, prepareObjects, refsToPrune } from '../../src/deploy/prepare-objects.ts';
+import { parseManifests, prepareObjects } from '../../src/deploy/prepare-objects.ts';
 import { buildTargets } from '../../src/plan/targets.ts';
 
 const pr = { owner: 'acme', repo: 'foo', repositoryId: 99, installationId: 7, number: 241 };
@@ -220,22 +220,5 @@ spec: { type: ClusterIP, ports: [{ port: 82 }] }
     const objects = parseManifests(deployment);
     prepareObjects({ objects, target, ingress: config.ingress });
     expect(objects[0]?.metadata?.namespace).toBeUndefined();
-  });
-});
-
-describe('refsToPrune', () => {
-  it('keeps objects by group, kind and name, across API versions of one group', () => {
-    const previous = [
-      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'foo' },
-      { apiVersion: 'v1', kind: 'ConfigMap', name: 'old' },
-      { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', name: 'foo' },
-    ];
-    const current = [
-      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'foo' },
-      { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'foo' },
-    ];
-    expect(refsToPrune(previous, current)).toEqual([
-      { apiVersion: 'v1', kind: 'ConfigMap', name: 'old' },
-    ]);
   });
 });

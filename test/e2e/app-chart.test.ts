@@ -86,6 +86,7 @@ describe("the app's own chart", () => {
 
   it('renders objects that the API server accepts, with every option on', async () => {
     const cluster = new KubernetesCluster(world.k8s.kc, {
+      instance: 'chart-check',
       records: new KubernetesRecords(world.k8s.kc, {
         namespace: 'default',
         instance: 'chart-check',

@@ -11,6 +11,7 @@ import { clients, eventually } from './support/kube.ts';
  */
 const k8s = clients();
 const cluster = new KubernetesCluster(k8s.kc, {
+  instance: 'psa-check',
   records: new KubernetesRecords(k8s.kc, { namespace: 'default', instance: 'psa-check' }),
 });
 const open = 'psa-open';

@@ -76,7 +76,7 @@ describe('preview commands in pull request comments', () => {
     expect(await waitForReactions(id, 2)).toEqual(['eyes', 'confused']);
     const reply = await waitForReply(pr, /@reader/);
     expect(reply).toBe(
-      '> /preview deploy hr\n\n@reader, `/preview deploy hr` needs write, maintain or admin permission on this repository; you have read. Anyone may use `/preview status` and `/preview help`.',
+      '> `/preview deploy hr`\n\n@reader, `/preview deploy hr` needs write, maintain or admin permission on this repository; you have read. Anyone may use `/preview status` and `/preview help`.',
     );
     expect(await world.namespacesOf(repo.repositoryId, 301)).toEqual(['foo-pr-301-fr']);
   });
@@ -96,7 +96,7 @@ describe('preview commands in pull request comments', () => {
     expect(await waitForReactions(id, 2)).toEqual(['eyes', 'confused']);
     const reply = await waitForReply(pr, /Unknown tenant/);
     expect(reply).toBe(
-      '> /preview deploy de\n\nUnknown tenant `de`. Valid tenants are `fr`, `be`, `hr`, `hu`.',
+      '> `/preview deploy de`\n\nUnknown tenant `de`. Valid tenants are `fr`, `be`, `hr`, `hu`.',
     );
     expect(await world.namespacesOf(repo.repositoryId, 301)).toEqual(['foo-pr-301-fr']);
   });

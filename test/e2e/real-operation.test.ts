@@ -77,7 +77,7 @@ describe('several replicas', () => {
     world.github.setConfig(repo.owner, repo.repo, 'app: ops\n');
     const leases = world.k8s.kc.makeApiClient(CoordinationV1Api);
     const read = () =>
-      leases.readNamespacedLease({ name: 'pr-preview-reconciler', namespace: 'default' });
+      leases.readNamespacedLease({ name: 'pr-preview-app-1-reconciler', namespace: 'default' });
     const a = await world.replica({ PREVIEW_RECONCILE_INTERVAL: '2s' });
     const b = await world.replica({ PREVIEW_RECONCILE_INTERVAL: '2s' });
     try {

@@ -59,7 +59,9 @@ describe('npx pr-preview render', () => {
     await core.createNamespace({ body: { metadata: { name: 'foo-pr-241-fr' } } });
     try {
       const records = new KubernetesRecords(kc, { namespace: 'default', instance: 'render-check' });
-      await new KubernetesCluster(kc, { records }).apply(objects, { dryRun: true });
+      await new KubernetesCluster(kc, { instance: 'render-check', records }).apply(objects, {
+        dryRun: true,
+      });
     } finally {
       await core.deleteNamespace({ name: 'foo-pr-241-fr' });
     }

@@ -280,7 +280,7 @@ describe('several replicas', () => {
       expect(tarballs[1] ?? -1).toBeGreaterThan(firstReady);
       const lease = await world.k8s.kc
         .makeApiClient(CoordinationV1Api)
-        .readNamespacedLease({ name: 'pr-preview-reconciler', namespace: 'default' });
+        .readNamespacedLease({ name: 'pr-preview-app-1-reconciler', namespace: 'default' });
       expect(lease.spec?.holderIdentity).toMatch(/-\d+-[0-9a-f]{6}$/);
       await world.send('closed', { ...pr, sha: sha(7), labels: ['cd/preview:be'] });
       await world.waitForComment(pr, /🗑️ destroyed/);

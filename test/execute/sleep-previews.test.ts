@@ -41,6 +41,26 @@ describe('sleepPreviews', () => {
     ]);
   });
 
+  it('keeps a failed row failed through sleep and wake: its last deploy still did not succeed', async () => {
+    const world = fakeServices(sleepy);
+    const scope = fakeScope({ headSha: sha });
+    await deployedPreview(world, scope, sha);
+    const failed = { status: 'failed' as const, reason: 'post-install hook Job `seed` failed' };
+    scope.comment.state = {
+      rows: scope.comment.state.rows.map((r) => ({ ...r, ...failed })),
+    };
+    const deps = { ...sleepDeps(world.services, scope), wake };
+    const slept = await sleepPreviews(deps, {
+      previews: await world.cluster.listPreviews(),
+      now: Date.now() + 2 * hour,
+    });
+    expect(slept).toHaveLength(1);
+    expect(scope.comment.state.rows).toMatchObject([failed]);
+    await wakePreviews(deps, { previews: await world.cluster.listPreviews(), trigger: 'request' });
+    expect((await world.cluster.listPreviews())[0]?.sleepingSince).toBeUndefined();
+    expect(scope.comment.state.rows).toMatchObject([failed]);
+  });
+
   it('leaves a preview that was deployed since the reconciler looked', async () => {
     const world = fakeServices(sleepy);
     const scope = fakeScope({ headSha: sha });

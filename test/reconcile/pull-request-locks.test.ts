@@ -31,13 +31,13 @@ function leaseStore() {
 }
 
 const pr = { repositoryId: 1, number: 2 };
-const lease = 'pr-preview-pr-1-2';
+const lease = 'pr-preview-app-1-pr-1-2';
 
 describe('PullRequestLocks', () => {
   it("keeps the Lease until the job's GitHub writes have left, so another replica waits for them", async () => {
     const store = leaseStore();
-    const a = new PullRequestLocks(store.replica('a'), silentLogger);
-    const b = new PullRequestLocks(store.replica('b'), silentLogger);
+    const a = new PullRequestLocks(store.replica('a'), silentLogger, 'app-1');
+    const b = new PullRequestLocks(store.replica('b'), silentLogger, 'app-1');
     let writesLeft = () => {};
     const written = new Promise<void>((resolve) => (writesLeft = resolve));
     await a.hold(
@@ -63,7 +63,7 @@ describe('PullRequestLocks', () => {
 
   it('lets a later job of the same replica go on under the Lease it still holds, and gives it up after both', async () => {
     const store = leaseStore();
-    const a = new PullRequestLocks(store.replica('a'), silentLogger);
+    const a = new PullRequestLocks(store.replica('a'), silentLogger, 'app-1');
     let writesLeft = () => {};
     const written = new Promise<void>((resolve) => (writesLeft = resolve));
     await a.hold(

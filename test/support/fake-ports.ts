@@ -173,6 +173,10 @@ export class FakeCluster implements Cluster {
     return true;
   }
 
+  async adoptPreviews() {
+    return { adopted: [], others: 0 };
+  }
+
   async readSecrets() {
     return [];
   }

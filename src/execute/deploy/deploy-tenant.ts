@@ -5,8 +5,7 @@ import {
   namespaceReader as namespaceReaderObjects,
   type NamespacePolicy,
 } from '../../deploy/namespace-policies.ts';
-import { refsToPrune } from '../../deploy/prepare-objects.ts';
-import { refOf } from '../../plan/object-identity.ts';
+import { inventoryRef, refsToPrune } from '../../plan/prune.ts';
 import { releaseAction } from '../../plan/helm-hooks.ts';
 import { sleepAfterMs, type SleepPolicy } from '../../plan/sleep.ts';
 import type { PreviewTarget } from '../../plan/types.ts';
@@ -106,7 +105,7 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
     throw error;
   }
   await deps.records.putHooks(target.namespace, release.preDeleteRecord);
-  const inventory = release.objects.map(refOf);
+  const inventory = release.objects.map(inventoryRef);
   await deps.cluster.deleteObjects(
     target.namespace,
     refsToPrune(previous?.inventory ?? [], inventory),
