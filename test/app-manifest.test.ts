@@ -36,8 +36,10 @@ const callNeeds: Record<string, Need[]> = {
   'repos.listDeploymentStatuses': [{ deployments: 'read' }],
   'checks.listForRef': [{ checks: 'read' }],
   'apps.listReposAccessibleToInstallation': [{ metadata: 'read' }],
+  'repos.get': [{ metadata: 'read' }],
   // Made as the app itself (JWT), not as an installation.
   'apps.listInstallations': [{}],
+  'apps.getInstallation': [{}],
   'apps.getAuthenticated': [{}],
   // Probot's context.config reads .github/preview.yml.
   'config.get': [{ contents: 'read' }],

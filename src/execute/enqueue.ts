@@ -7,9 +7,14 @@ import type { PullRequestScope } from './job-scope.ts';
  * (nor before this replica's outbox has written its comment).
  * Failures end here, in the log; the reconciler repairs what they left.
  */
+/** What queueing needs of a job's scope: a job without GitHub (an orphan's destroy) has just this. */
+export type QueueScope = Pick<PullRequestScope, 'queueKey' | 'logger' | 'githubSettled'> & {
+  pr: Pick<PullRequestScope['pr'], 'repositoryId' | 'number'>;
+};
+
 export function enqueueForPullRequest(
   services: Services,
-  scope: PullRequestScope,
+  scope: QueueScope,
   what: string,
   job: () => Promise<void>,
 ): Promise<void> {

@@ -26,6 +26,11 @@ export type ReconcileAction =
   | {
       kind: 'destroy';
       repository?: KnownRepository;
+      /** Whose previews, as their namespace records it, for a destroy without the repository. */
+      repositoryId: number;
+      /** `owner/name`, as the namespace records it. */
+      repositoryName?: string;
+      installationId: number;
       pullRequest: number;
       namespaces: string[];
       tenants: (string | null)[];
@@ -91,6 +96,9 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
       actions.push({
         kind: 'destroy',
         ...(repository ? { repository } : {}),
+        repositoryId: first.repositoryId,
+        ...(first.repository ? { repositoryName: first.repository } : {}),
+        installationId: first.installationId,
         pullRequest: first.pullRequest,
         namespaces: doomed.map((p) => p.namespace),
         tenants: doomed.map((p) => p.tenant),

@@ -1,22 +1,10 @@
 import type { Probot } from 'probot';
-import { enqueueForPullRequest } from '../execute/enqueue.ts';
-import { queueKeyOf } from '../execute/job-scope.ts';
-import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
-import { destroyDeps, sleepDeps } from '../execute/job-deps.ts';
-import { destroyPreviews } from '../execute/destroy-previews.ts';
-import { tearDown } from '../execute/tear-down.ts';
-import { backgroundScope } from '../execute/background-scope.ts';
-import { sleepPreviews } from '../execute/sleep-previews.ts';
 import { listInstalledRepositories } from '../github/installed-repositories.ts';
-import {
-  planReconcile,
-  staleFailures,
-  type KnownRepository,
-  type ReconcileAction,
-} from '../plan/plan-reconcile.ts';
-import { allPreviewsSelector, previewSelector } from '../plan/targets.ts';
-import type { Logger, ObservedPreview } from '../ports.ts';
+import { planReconcile, staleFailures, type ReconcileAction } from '../plan/plan-reconcile.ts';
+import { allPreviewsSelector } from '../plan/targets.ts';
+import type { Logger } from '../ports.ts';
 import type { Services } from '../services.ts';
+import { describeAction, queueRepair } from './queue-repair.ts';
 
 /**
  * Compares GitHub with the cluster at start and every interval, on one
@@ -143,7 +131,7 @@ export class Reconciler {
         .catch((error: unknown) => logger.warn({ err: error }, 'could not forget a failure'));
     }
     for (const action of actions) {
-      await this.queue(action, previews).catch((error: unknown) => {
+      await queueRepair(this.app, this.services, action).catch((error: unknown) => {
         this.services.metrics.reconcileError('queue');
         logger.warn({ err: error, action: describeAction(action) }, 'could not queue a repair');
       });
@@ -169,94 +157,4 @@ export class Reconciler {
       }
     }
   }
-
-  private async queue(action: ReconcileAction, previews: ObservedPreview[]): Promise<void> {
-    const { services } = this;
-    if (action.kind === 'destroy' && !action.repository) {
-      // Without the repository, GitHub cannot be told; the cluster is cleaned all the same.
-      const logger = services.logger.child({ pr: action.pullRequest, reason: action.reason });
-      const doomed = previews.filter((p) => action.namespaces.includes(p.namespace));
-      const deps = {
-        cluster: services.cluster,
-        records: services.records,
-        guardrails: services.settings.guardrails,
-        logger,
-      };
-      await tearDown(deps, doomed).then(
-        () => {
-          services.metrics.destroyFinished('success', action.namespaces.length);
-          logger.info({ namespaces: action.namespaces }, 'orphaned previews destroyed');
-        },
-        (error: unknown) => logger.error({ err: error }, 'could not destroy orphaned previews'),
-      );
-      return;
-    }
-    const number = action.kind === 'sync' ? action.pull.number : action.pullRequest;
-    const { wake } = services.settings.sleep;
-    // Sleep was switched off since: what sleeps stays asleep until woken, but nothing new sleeps.
-    if (action.kind === 'sleep' && !wake) return;
-    const repositoryId = (action.repository as KnownRepository).id;
-    // Work under way shows as behind or half-deployed; it is not lost, so it is left alone.
-    if (
-      services.queue.isBusy(queueKeyOf({ repositoryId, number })) ||
-      (await services.locks.isHeld({ repositoryId, number }))
-    ) {
-      return;
-    }
-    const scope = await backgroundScope(
-      this.app,
-      services,
-      action.repository as KnownRepository,
-      number,
-      'reconciler',
-    );
-    if (action.kind === 'sync') {
-      const { pull } = action;
-      void enqueueForPullRequest(services, scope, 'reconcile sync', () =>
-        runPullRequestJob(services, {
-          ...scope,
-          event: {
-            action: 'reconcile',
-            labels: pull.labels,
-            headSha: pull.headSha,
-            state: 'open',
-            fromFork: pull.fromFork ?? false,
-          },
-        }),
-      );
-      return;
-    }
-    if (action.kind === 'sleep') {
-      void enqueueForPullRequest(services, scope, 'sleep', async () => {
-        const observed = await services.cluster.listPreviews(previewSelector(scope.pr));
-        await sleepPreviews(
-          { ...sleepDeps(services, scope), wake: wake as NonNullable<typeof wake> },
-          {
-            previews: observed.filter((p) => action.namespaces.includes(p.namespace)),
-            now: Date.now(),
-          },
-        );
-      });
-      return;
-    }
-    void enqueueForPullRequest(services, scope, 'reconcile destroy', async () => {
-      const observed = await services.cluster.listPreviews(previewSelector(scope.pr));
-      await destroyPreviews(destroyDeps(services, scope), {
-        pr: number,
-        selection: { all: false, tenants: action.tenants },
-        observed: observed.filter((p) => action.namespaces.includes(p.namespace)),
-        reason: action.reason === 'expired' ? expiredNote : action.reason,
-        ...(action.reason === 'expired' ? { status: 'expired' as const } : {}),
-      });
-    });
-  }
-}
-
-const expiredNote = 'no push or command within the ttl; `/preview deploy` brings it back';
-
-function describeAction(action: ReconcileAction): string {
-  if (action.kind === 'sync')
-    return `sync ${action.repository.owner}/${action.repository.name}#${action.pull.number}`;
-  if (action.kind === 'sleep') return `sleep ${action.namespaces.join(', ')}`;
-  return `destroy ${action.namespaces.join(', ')} (${action.reason})`;
 }

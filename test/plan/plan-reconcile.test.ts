@@ -59,6 +59,8 @@ describe('planReconcile', () => {
     ).toEqual([
       {
         kind: 'destroy',
+        repositoryId: 77,
+        installationId: 999,
         pullRequest: 1,
         namespaces: ['a'],
         tenants: ['fr'],
@@ -66,6 +68,8 @@ describe('planReconcile', () => {
       },
       {
         kind: 'destroy',
+        repositoryId: 55,
+        installationId: 100,
         pullRequest: 1,
         namespaces: ['b'],
         tenants: ['fr'],
@@ -74,6 +78,8 @@ describe('planReconcile', () => {
       {
         kind: 'destroy',
         repository: r,
+        repositoryId: 10,
+        installationId: 100,
         pullRequest: 1,
         namespaces: ['c'],
         tenants: ['fr'],
@@ -94,6 +100,8 @@ describe('planReconcile', () => {
       {
         kind: 'destroy',
         repository: r,
+        repositoryId: 10,
+        installationId: 100,
         pullRequest: 1,
         namespaces: ['foo-pr-1-fr'],
         tenants: ['fr'],
@@ -118,6 +126,8 @@ describe('planReconcile', () => {
       {
         kind: 'destroy',
         repository: r,
+        repositoryId: 10,
+        installationId: 100,
         pullRequest: 1,
         namespaces: ['foo-pr-1-fr'],
         tenants: ['fr'],
@@ -163,6 +173,8 @@ describe('planReconcile', () => {
       {
         kind: 'destroy',
         repository: r,
+        repositoryId: 10,
+        installationId: 100,
         pullRequest: 1,
         namespaces: ['foo-pr-1-fr'],
         tenants: ['fr'],

@@ -141,6 +141,9 @@ export class FakeGitHub {
     });
   }
 
+  /** Called after each page of a pull request listing is served, before the next is asked for. */
+  betweenPages: ((path: string, page: number) => void) | undefined;
+
   /** A repository the installation can see, as the reconciler lists them. */
   addRepository(owner: string, repo: string, id: number): void {
     this.repositories.set(`${owner}/${repo}`, id);
@@ -268,10 +271,20 @@ export class FakeGitHub {
       return send(200, { id: appUnderTest.id, slug: appUnderTest.slug, name: appUnderTest.slug });
     }
     if (req.method === 'GET' && path === '/app/installations') {
-      return send(
-        200,
+      const { items, headers } = page(
         this.installationIds.map((id) => ({ id, account: { login: 'acme' }, app_id: 1 })),
       );
+      return send(200, items, headers);
+    }
+    if (req.method === 'GET' && (m = /^\/app\/installations\/(\d+)$/.exec(path))) {
+      const id = Number(m[1]);
+      if (!this.installationIds.includes(id)) return send(404, { message: 'Not Found' });
+      return send(200, { id, account: { login: 'acme' }, app_id: 1 });
+    }
+    if (req.method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path))) {
+      const id = this.repositories.get(`${m[1]}/${m[2]}`);
+      if (id === undefined) return send(404, { message: 'Not Found' });
+      return send(200, { id, name: m[2], full_name: `${m[1]}/${m[2]}`, owner: { login: m[1] } });
     }
     if (req.method === 'GET' && path === '/installation/repositories') {
       const repositories = [...this.repositories.entries()].map(([fullName, id]) => {
@@ -289,8 +302,12 @@ export class FakeGitHub {
           state: 'open',
           head: { sha: pull.headSha, repo: { full_name: pull.fork ?? `${m?.[1]}/${m?.[2]}` } },
           labels: pull.labels.map((name) => ({ name })),
-        }));
-      return send(200, open);
+        }))
+        .sort((a, b) => a.number - b.number);
+      const { items, headers } = page(open);
+      // What happens on GitHub between two page requests: a pull request closes, say.
+      this.betweenPages?.(path, Number(url.searchParams.get('page') ?? 1));
+      return send(200, items, headers);
     }
 
     if (req.method === 'POST' && (m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path))) {

@@ -1,0 +1,41 @@
+import type { Probot } from 'probot';
+import type { ReconcileAction } from '../plan/plan-reconcile.ts';
+import type { Sighting } from '../plan/confirm-destroy.ts';
+
+type DestroyAction = Extract<ReconcileAction, { kind: 'destroy' }>;
+
+/**
+ * Asks GitHub directly about what a reconcile destroy is for: the pull
+ * request (closed or open), the repository (found by the installation or
+ * not), the installation (found by the app or not). Anything but a clear
+ * answer is `unknown`.
+ */
+export async function sightingOf(app: Probot, action: DestroyAction): Promise<Sighting> {
+  try {
+    if (action.reason === 'app uninstalled') {
+      const octokit = await app.auth();
+      await octokit.rest.apps.getInstallation({ installation_id: action.installationId });
+      return 'present';
+    }
+    const octokit = await app.auth(action.installationId);
+    if (action.reason === 'repository removed') {
+      if (!action.repositoryName) return 'unknown';
+      const [owner, repo] = action.repositoryName.split('/') as [string, string];
+      await octokit.rest.repos.get({ owner, repo });
+      return 'present';
+    }
+    if (action.reason === 'pull request closed' && action.repository) {
+      const { data } = await octokit.rest.pulls.get({
+        owner: action.repository.owner,
+        repo: action.repository.name,
+        pull_number: action.pullRequest,
+      });
+      return data.state === 'open' ? 'present' : 'gone';
+    }
+    return 'unknown';
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    // Not found, or no longer visible to the app: gone for the app's purposes.
+    return status === 404 || status === 403 ? 'gone' : 'unknown';
+  }
+}

@@ -1,0 +1,134 @@
+import type { Probot } from 'probot';
+import { backgroundScope } from '../execute/background-scope.ts';
+import { destroyPreviews } from '../execute/destroy-previews.ts';
+import { enqueueForPullRequest, type QueueScope } from '../execute/enqueue.ts';
+import { destroyDeps, sleepDeps } from '../execute/job-deps.ts';
+import { queueKeyOf } from '../execute/job-scope.ts';
+import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
+import { sleepPreviews } from '../execute/sleep-previews.ts';
+import { tearDown } from '../execute/tear-down.ts';
+import { sightingOf } from '../github/confirm-gone.ts';
+import { destroyConfirmed, needsConfirmation } from '../plan/confirm-destroy.ts';
+import type { ReconcileAction } from '../plan/plan-reconcile.ts';
+import { previewSelector } from '../plan/targets.ts';
+import type { Logger } from '../ports.ts';
+import type { Services } from '../services.ts';
+
+type DestroyAction = Extract<ReconcileAction, { kind: 'destroy' }>;
+
+const expiredNote = 'no push or command within the ttl; `/preview deploy` brings it back';
+
+/**
+ * Queues one repair of a reconcile pass, as work of its pull request: in its
+ * queue, under its Lease, like the work of a webhook. Work already under way
+ * for that pull request is left alone: it shows as behind or half-deployed,
+ * and is not lost.
+ */
+export async function queueRepair(
+  app: Probot,
+  services: Services,
+  action: ReconcileAction,
+): Promise<void> {
+  const number = action.kind === 'sync' ? action.pull.number : action.pullRequest;
+  const repositoryId = action.kind === 'destroy' ? action.repositoryId : action.repository.id;
+  const pr = { repositoryId, number };
+  if (services.queue.isBusy(queueKeyOf(pr)) || (await services.locks.isHeld(pr))) return;
+  if (action.kind === 'destroy' && !action.repository) {
+    queueOrphanDestroy(app, services, action);
+    return;
+  }
+  // Sleep was switched off since: what sleeps stays asleep until woken, but nothing new sleeps.
+  const { wake } = services.settings.sleep;
+  if (action.kind === 'sleep' && !wake) return;
+  const repository = action.repository as NonNullable<typeof action.repository>;
+  const scope = await backgroundScope(app, services, repository, number, 'reconciler');
+  if (action.kind === 'sync') {
+    const { pull } = action;
+    void enqueueForPullRequest(services, scope, 'reconcile sync', () =>
+      runPullRequestJob(services, {
+        ...scope,
+        event: {
+          action: 'reconcile',
+          labels: pull.labels,
+          headSha: pull.headSha,
+          state: 'open',
+          fromFork: pull.fromFork ?? false,
+        },
+      }),
+    );
+    return;
+  }
+  if (action.kind === 'sleep') {
+    void enqueueForPullRequest(services, scope, 'sleep', async () => {
+      const observed = await services.cluster.listPreviews(previewSelector(scope.pr));
+      await sleepPreviews(
+        { ...sleepDeps(services, scope), wake: wake as NonNullable<typeof wake> },
+        {
+          previews: observed.filter((p) => action.namespaces.includes(p.namespace)),
+          now: Date.now(),
+        },
+      );
+    });
+    return;
+  }
+  void enqueueForPullRequest(services, scope, 'reconcile destroy', async () => {
+    if (!(await confirmed(app, action, scope.logger))) return;
+    const observed = await services.cluster.listPreviews(previewSelector(scope.pr));
+    await destroyPreviews(destroyDeps(services, scope), {
+      pr: number,
+      selection: { all: false, tenants: action.tenants },
+      observed: observed.filter((p) => action.namespaces.includes(p.namespace)),
+      reason: action.reason === 'expired' ? expiredNote : action.reason,
+      ...(action.reason === 'expired' ? { status: 'expired' as const } : {}),
+    });
+  });
+}
+
+/**
+ * Previews whose repository GitHub no longer shows the app: nobody can be
+ * told, and the cluster is cleaned all the same, once GitHub confirms, in
+ * the pull request's queue and under its Lease.
+ */
+function queueOrphanDestroy(app: Probot, services: Services, action: DestroyAction): void {
+  const pr = { repositoryId: action.repositoryId, number: action.pullRequest };
+  const logger = services.logger.child({
+    repo: action.repositoryName,
+    pr: action.pullRequest,
+    reason: action.reason,
+  });
+  const scope: QueueScope = {
+    pr,
+    queueKey: queueKeyOf(pr),
+    logger,
+    githubSettled: () => Promise.resolve(),
+  };
+  void enqueueForPullRequest(services, scope, 'orphan destroy', async () => {
+    if (!(await confirmed(app, action, logger))) return;
+    const observed = await services.cluster.listPreviews(previewSelector(pr));
+    const doomed = observed.filter((p) => action.namespaces.includes(p.namespace));
+    const deps = {
+      cluster: services.cluster,
+      records: services.records,
+      guardrails: services.settings.guardrails,
+      logger,
+    };
+    await tearDown(deps, doomed);
+    services.metrics.destroyFinished('success', doomed.length);
+    logger.info({ namespaces: doomed.map((p) => p.namespace) }, 'orphaned previews destroyed');
+  });
+}
+
+/** Observe, then decide: a destroy planned from a listing goes ahead once GitHub confirms it. */
+async function confirmed(app: Probot, action: DestroyAction, logger: Logger): Promise<boolean> {
+  const sighting = needsConfirmation(action.reason) ? await sightingOf(app, action) : undefined;
+  const decision = destroyConfirmed(action.reason, sighting);
+  if (!decision.destroy) logger.info({ why: decision.why }, 'not destroyed');
+  return decision.destroy;
+}
+
+export function describeAction(action: ReconcileAction): string {
+  if (action.kind === 'sync')
+    return `sync ${action.repository.owner}/${action.repository.name}#${action.pull.number}`;
+  if (action.kind === 'sleep') return `sleep ${action.namespaces.join(', ')}`;
+  return `destroy ${action.namespaces.join(', ')} (${action.reason})`;
+}
