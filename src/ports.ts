@@ -4,6 +4,7 @@ import type { PreviewOrigin } from './plan/labels.ts';
 import type { ArchiveLocation } from './deploy/chart-fetch.ts';
 import type { PodSecurityLevel } from './deploy/pod-security.ts';
 import type { FailureRecord } from './plan/failure-memory.ts';
+import type { Claim, PreviewCaps } from './plan/claims.ts';
 import type { Hook } from './plan/helm-hooks.ts';
 import type { IngressRoutes, WakeBackend } from './plan/sleep.ts';
 import type { PreviewTarget, PullRequestRef } from './plan/types.ts';
@@ -183,6 +184,18 @@ export interface PreviewRecords {
   forget(preview: string): Promise<void>;
   /** Preview namespaces that have records, to find those left by namespaces gone. */
   previews(): Promise<string[]>;
+}
+
+/** Namespaces, hosts and places under the caps, reserved atomically (see `reserveClaims`). */
+export interface PreviewClaims {
+  /** Reserves what each preview needs; returns the refused, by namespace, with why. */
+  reserve(
+    wanted: { namespace: string; claim: Omit<Claim, 'at'> }[],
+    caps: PreviewCaps,
+  ): Promise<Map<string, string>>;
+  release(namespaces: string[]): Promise<void>;
+  /** Every live preview holds a claim; claims of namespaces long gone are let go. */
+  repair(live: { namespace: string; claim: Omit<Claim, 'at'> }[], graceMs: number): Promise<void>;
 }
 
 /** When GitHub said each head of a fork's pull request was pushed. */

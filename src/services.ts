@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import { KubernetesClaims } from './deploy/kubernetes-claims.ts';
 import { KubernetesCluster } from './deploy/kubernetes-cluster.ts';
 import { KubernetesFences } from './deploy/kubernetes-fences.ts';
 import { KubernetesHeadLog } from './deploy/kubernetes-head-log.ts';
@@ -30,6 +31,7 @@ import type {
   Fences,
   HeadLog,
   Logger,
+  PreviewClaims,
   PreviewRecords,
   SmokeProbe,
 } from './ports.ts';
@@ -71,6 +73,8 @@ export interface Services {
   fences: Fences;
   /** When each head of a fork's pull request was pushed, so approvals bind to what was seen. */
   headLog: HeadLog;
+  /** Namespaces, hosts and places under the caps that previews hold, reserved atomically. */
+  claims: PreviewClaims;
   /** Digest of the settings that decide a deploy. */
   settingsFingerprint: string;
   logger: Logger;
@@ -152,6 +156,10 @@ export function createServices(
     records,
     fences,
     headLog: new KubernetesHeadLog(kubeConfig, settings.leaseNamespace),
+    claims: new KubernetesClaims(kubeConfig, {
+      namespace: settings.leaseNamespace,
+      instance: settings.instance,
+    }),
     settingsFingerprint: settingsFingerprint(settings),
     logger,
   };

@@ -22,6 +22,7 @@ export function destroyDeps(services: Services, scope: PullRequestScope): Destro
     ...sleepDeps(services, scope),
     deployments: scope.deployments,
     records: services.records,
+    claims: services.claims,
     guardrails: services.settings.guardrails,
   };
 }
@@ -36,6 +37,7 @@ export function gatedDeployDeps(services: Services, scope: PullRequestScope): Ga
     namespacePolicy: services.settings.namespacePolicy,
     sleepPolicy: services.settings.sleep,
     records: services.records,
+    claims: services.claims,
     fences: services.fences,
     caps: services.settings.caps,
     failures: services.failures,

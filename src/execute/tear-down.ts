@@ -3,13 +3,15 @@ import { refusedContent, type Guardrails } from '../deploy/guardrails/guardrails
 import { UserFacingError } from '../errors.ts';
 import { kindOf } from '../plan/object-identity.ts';
 import type { Hook } from '../plan/helm-hooks.ts';
-import type { Cluster, Logger, ObservedPreview, PreviewRecords } from '../ports.ts';
+import type { Cluster, Logger, ObservedPreview, PreviewClaims, PreviewRecords } from '../ports.ts';
 import { failureReason } from './deploy/failure-text.ts';
 import { runHooks } from './deploy/run-hooks.ts';
 
 export interface TearDownDeps {
   cluster: Cluster;
   records: PreviewRecords;
+  /** Released with the namespaces: their hosts and places under the caps are free again. */
+  claims: PreviewClaims;
   guardrails: Guardrails;
   logger: Logger;
 }
@@ -59,6 +61,7 @@ export async function tearDown(
   const names = previews.map((preview) => preview.namespace);
   await deps.cluster.deleteNamespaces(names);
   await Promise.all(names.map((name) => deps.records.forget(name)));
+  await deps.claims.release(names);
   return problems;
 }
 

@@ -109,6 +109,7 @@ function queueOrphanDestroy(app: Probot, services: Services, action: DestroyActi
     const deps = {
       cluster: services.cluster,
       records: services.records,
+      claims: services.claims,
       guardrails: services.settings.guardrails,
       logger,
     };

@@ -6,6 +6,9 @@ import type { Logger } from '../ports.ts';
 import type { Services } from '../services.ts';
 import { describeAction, queueRepair } from './queue-repair.ts';
 
+/** A claim whose namespace never came is let go after this: the deploy that claimed it failed. */
+const claimGraceMs = 10 * 60_000;
+
 /**
  * Compares GitHub with the cluster at start and every interval, on one
  * replica at a time, and queues what repairs the difference: lost webhooks,
@@ -112,6 +115,21 @@ export class Reconciler {
       logger.warn({ err: error, where }, 'could not list for the reconciler; its previews wait');
     }
     await this.adopt(installed.installationIds, logger);
+    // Claims follow the cluster: one per preview there, none for namespaces long gone.
+    await this.services.claims
+      .repair(
+        previews.map((p) => ({
+          namespace: p.namespace,
+          claim: {
+            repositoryId: p.repositoryId,
+            repository: p.repository ?? '',
+            pullRequest: p.pullRequest,
+            host: p.host ?? '',
+          },
+        })),
+        claimGraceMs,
+      )
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not repair the claims'));
     // Only a sleeping preview's workloads matter: asleep, they must have no replicas.
     const running = previews.some((p) => p.sleepingSince)
       ? await this.services.cluster.runningNamespaces()

@@ -7,11 +7,8 @@ import type { SleepPolicy, WakeBackend } from '../plan/sleep.ts';
 import { podSecurityLevels } from '../deploy/pod-security.ts';
 import type { Guardrails } from '../deploy/guardrails/guardrails.ts';
 import { githubWriteLimits, type WriteLimits } from '../github/write-budget.ts';
-import {
-  defaultNamespacePolicy,
-  type NamespacePolicy,
-  type PreviewCaps,
-} from '../deploy/namespace-policies.ts';
+import { defaultNamespacePolicy, type NamespacePolicy } from '../deploy/namespace-policies.ts';
+import type { PreviewCaps } from '../plan/claims.ts';
 import { readAdmission, readGuardrails, type AdmissionSettings } from './fence-settings.ts';
 import {
   containerResource,

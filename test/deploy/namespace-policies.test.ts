@@ -4,7 +4,6 @@ import {
   copiedSecrets,
   defaultNamespacePolicy,
   namespacePolicies,
-  overCap,
 } from '../../src/deploy/namespace-policies.ts';
 import { redactValues } from '../../src/deploy/redact.ts';
 import { buildTargets } from '../../src/plan/targets.ts';
@@ -53,77 +52,6 @@ describe('namespacePolicies', () => {
     expect(network?.spec.ingress[0].from[1]).toEqual({
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'haproxy' } },
     });
-  });
-});
-
-describe('overCap', () => {
-  it('lets new previews in up to the caps, in order', () => {
-    expect(
-      overCap({
-        newNamespaces: ['a', 'b', 'c'],
-        existingInRepository: 3,
-        existingTotal: 10,
-        caps: { perRepository: 4, total: 100 },
-      }),
-    ).toEqual({
-      allowed: ['a'],
-      refused: [
-        {
-          namespace: 'b',
-          reason:
-            'this repository already has 4 previews, the most the app allows (4); destroy one with `/preview destroy`',
-        },
-        {
-          namespace: 'c',
-          reason:
-            'this repository already has 4 previews, the most the app allows (4); destroy one with `/preview destroy`',
-        },
-      ],
-    });
-  });
-
-  it('applies the total cap across repositories', () => {
-    expect(
-      overCap({
-        newNamespaces: ['a', 'b'],
-        existingInRepository: 0,
-        existingTotal: 9,
-        caps: { perRepository: 10, total: 10 },
-      }).refused,
-    ).toEqual([
-      {
-        namespace: 'b',
-        reason:
-          'the cluster already holds 10 previews, the most the app allows (10); try again when others are gone',
-      },
-    ]);
-  });
-});
-
-describe('copiedSecrets', () => {
-  it("copies the app's secrets into the preview namespace under the preview's labels", () => {
-    expect(
-      copiedSecrets(target, [
-        {
-          name: 'registry',
-          type: 'kubernetes.io/dockerconfigjson',
-          data: { '.dockerconfigjson': 'e30=' },
-        },
-      ]),
-    ).toEqual([
-      {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: {
-          name: 'registry',
-          namespace: 'foo-pr-3-fr',
-          labels: target.labels,
-          annotations: target.annotations,
-        },
-        type: 'kubernetes.io/dockerconfigjson',
-        data: { '.dockerconfigjson': 'e30=' },
-      },
-    ]);
   });
 });
 

@@ -438,6 +438,58 @@ describe('one host, one preview', () => {
   });
 });
 
+describe('claims are reserved, not only checked', () => {
+  const gamma = { owner: 'acme', repo: 'gamma', repositoryId: 9013 };
+  const delta = { owner: 'acme', repo: 'delta', repositoryId: 9014 };
+
+  it('gives one host to exactly one of two repositories labelled at once, and tells the other', async () => {
+    for (const repository of [gamma, delta]) {
+      world.github.setConfig(
+        'acme',
+        repository.repo,
+        `app: ${repository.repo}\nhost: 'race-{pr}.{domain}'\n`,
+      );
+      world.commit(repository, sha(9), 'foo', repository.repo);
+    }
+    await Promise.all(
+      [gamma, delta].map((repository) =>
+        world.send('labeled', {
+          ...repository,
+          number: 9,
+          sha: sha(9),
+          labels: ['cd/preview'],
+          label: 'cd/preview',
+        }),
+      ),
+    );
+    const bodies = await Promise.all(
+      [gamma, delta].map((repository) =>
+        world.waitForComment({ ...repository, number: 9 }, /✅ ready|❌ failed/),
+      ),
+    );
+    expect(bodies.filter((b) => b.includes('✅ ready'))).toHaveLength(1);
+    const refused = bodies.find((b) => b.includes('❌ failed')) ?? '';
+    expect(refused).toMatch(
+      /host `race-9\.preview\.bar\.com` is already served by the preview of acme\/(gamma|delta)#9/,
+    );
+    const ingresses = await world.k8s.networking.listIngressForAllNamespaces();
+    const serving = ingresses.items.filter((i) =>
+      i.spec?.rules?.some((r) => r.host === 'race-9.preview.bar.com'),
+    );
+    expect(serving).toHaveLength(1);
+    for (const repository of [gamma, delta]) {
+      await world.send('closed', { ...repository, number: 9, sha: sha(9), labels: ['cd/preview'] });
+    }
+    await eventually('both cleaned up', async () =>
+      (await world.namespacesOf(gamma.repositoryId, 9)).length +
+        (await world.namespacesOf(delta.repositoryId, 9)).length ===
+      0
+        ? true
+        : undefined,
+    );
+  });
+});
+
 describe('what a chart may grant its own pods', () => {
   const repository = { owner: 'acme', repo: 'reader', repositoryId: 9012 };
 

@@ -4,7 +4,7 @@ import { defaultGuardrails } from '../../src/deploy/guardrails/guardrails.ts';
 import { tearDown } from '../../src/execute/tear-down.ts';
 import type { PreviewTarget } from '../../src/plan/types.ts';
 import type { ObjectRef, RolloutResult } from '../../src/ports.ts';
-import { FakeCluster, FakeRecords, silentLogger } from '../support/fake-ports.ts';
+import { FakeClaims, FakeCluster, FakeRecords, silentLogger } from '../support/fake-ports.ts';
 
 const drain = {
   apiVersion: 'batch/v1',
@@ -52,7 +52,8 @@ function world(hook: KubernetesObject = drain) {
     timeoutMs: 60_000,
     hooks: [{ object: hook, events: ['pre-delete'], weight: 0, deletePolicies: [] }],
   });
-  const deps = { cluster, records, guardrails: defaultGuardrails, logger: silentLogger };
+  const claims = new FakeClaims();
+  const deps = { cluster, records, claims, guardrails: defaultGuardrails, logger: silentLogger };
   return { cluster, records, deps };
 }
 

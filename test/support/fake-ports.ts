@@ -12,6 +12,12 @@ import {
 import { Outboxes } from '../../src/github/outbox.ts';
 import { CommentSlots } from '../../src/github/sticky-comment.ts';
 import type { WriteBudget } from '../../src/github/write-budget.ts';
+import {
+  releaseClaims,
+  reserveClaims,
+  type Claims,
+  type PreviewCaps,
+} from '../../src/plan/claims.ts';
 import type { FailureRecord } from '../../src/plan/failure-memory.ts';
 import { annotationKeys, labelKeys } from '../../src/plan/labels.ts';
 import type { PreviewTarget, PullRequestRef } from '../../src/plan/types.ts';
@@ -26,6 +32,7 @@ import type {
   FailureMemory,
   Fences,
   HeadLog,
+  PreviewClaims,
   HookRecord,
   Logger,
   Metrics,
@@ -228,6 +235,20 @@ export class FakeRecords implements PreviewRecords {
   }
 }
 
+/** Claims of previews, in memory, decided as the cluster's are. */
+export class FakeClaims implements PreviewClaims {
+  held: Claims = {};
+  async reserve(wanted: Parameters<PreviewClaims['reserve']>[0], caps: PreviewCaps) {
+    const { next, refused } = reserveClaims({ current: this.held, wanted, caps, now: Date.now() });
+    this.held = next;
+    return refused;
+  }
+  async release(namespaces: string[]) {
+    this.held = releaseClaims(this.held, namespaces);
+  }
+  async repair() {}
+}
+
 /** When each head of a fork was pushed, in memory. */
 export class FakeHeadLog implements HeadLog {
   readonly pushes = new Map<string, number>();
@@ -338,6 +359,7 @@ export interface FakeWorld {
   records: FakeRecords;
   fences: FakeFences;
   headLog: FakeHeadLog;
+  claims: FakeClaims;
   failures: FakeFailureMemory;
   renderer: ReturnType<typeof fakeRenderer>;
 }
@@ -348,6 +370,7 @@ export function fakeServices(env: Record<string, string> = {}): FakeWorld {
   const records = new FakeRecords();
   const fences = new FakeFences();
   const headLog = new FakeHeadLog();
+  const claims = new FakeClaims();
   const failures = new FakeFailureMemory();
   const renderer = fakeRenderer();
   const settings = readSettings({
@@ -405,10 +428,11 @@ export function fakeServices(env: Record<string, string> = {}): FakeWorld {
     records,
     fences,
     headLog,
+    claims,
     settingsFingerprint: 'settings-1',
     logger: silentLogger,
   };
-  return { services, cluster, records, fences, headLog, failures, renderer };
+  return { services, cluster, records, fences, headLog, claims, failures, renderer };
 }
 
 export interface FakeScope extends PullRequestScope {

@@ -4,12 +4,10 @@ import { join } from 'node:path';
 import type { PreviewConfig } from '../../config/resolve-config.ts';
 import { removeExtracted } from '../../deploy/chart-archive.ts';
 import { fetchChartApart } from '../../deploy/chart-fetch.ts';
-import { overCap, type PreviewCaps } from '../../deploy/namespace-policies.ts';
 import { redactValues } from '../../deploy/redact.ts';
 import { UserFacingError } from '../../errors.ts';
-import { labelKeys } from '../../plan/labels.ts';
-import { hostsTaken } from '../../plan/host-claims.ts';
-import { allPreviewsSelector } from '../../plan/targets.ts';
+import type { PreviewCaps } from '../../plan/claims.ts';
+import { annotationKeys, labelKeys } from '../../plan/labels.ts';
 import type { PreviewTarget } from '../../plan/types.ts';
 import {
   recordFailure,
@@ -22,6 +20,7 @@ import type {
   DeploymentLog,
   FailureMemory,
   Fences,
+  PreviewClaims,
   Logger,
   Metrics,
   ObservedPreview,
@@ -41,6 +40,8 @@ export interface DeployDeps extends TenantDeps {
   deployments: DeploymentLog;
   metrics: Metrics;
   caps: PreviewCaps;
+  /** Namespaces, hosts and places under the caps, reserved before a preview is made. */
+  claims: PreviewClaims;
   secrets?: { namespace: string; names: string[] };
   /** Failed commits, remembered so the reconciler backs off from them. */
   failures: FailureMemory;
@@ -232,7 +233,7 @@ async function rememberFailures(
 /**
  * Targets the platform refuses, with the reason the comment shows: all of
  * them while the cluster lacks the app's admission policies, new previews
- * beyond the app's caps, and hosts another preview already serves.
+ * beyond the app's caps, and namespaces and hosts another preview holds.
  */
 async function platformRefusals(
   deps: DeployDeps,
@@ -243,18 +244,17 @@ async function platformRefusals(
     const reason = `the cluster lacks the fences that keep previews apart, so nothing is deployed until the platform team installs them (the app's chart does): ${missing.join('; ')}`;
     return new Map(params.targets.map((target) => [target.namespace, reason]));
   }
-  const all = (await deps.cluster.listPreviews(allPreviewsSelector)).filter((p) => !p.terminating);
-  const existing = new Set(params.observed.map((p) => p.namespace));
-  const newNamespaces = params.targets.map((t) => t.namespace).filter((n) => !existing.has(n));
-  const repositoryId = Number(params.targets[0]?.labels[labelKeys.repositoryId]);
-  const { refused } = overCap({
-    newNamespaces,
-    existingInRepository: all.filter((p) => p.repositoryId === repositoryId).length,
-    existingTotal: all.length,
-    caps: deps.caps,
-  });
-  return new Map([
-    ...refused.map((r) => [r.namespace, r.reason] as const),
-    ...hostsTaken(params.targets, all),
-  ]);
+  // Reserved, not only checked: two deploys at once never both get one host or the last place.
+  return deps.claims.reserve(
+    params.targets.map((target) => ({
+      namespace: target.namespace,
+      claim: {
+        repositoryId: Number(target.labels[labelKeys.repositoryId]),
+        repository: target.annotations[annotationKeys.repository] ?? '',
+        pullRequest: params.pr,
+        host: target.host,
+      },
+    })),
+    deps.caps,
+  );
 }

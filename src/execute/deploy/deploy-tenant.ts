@@ -18,6 +18,7 @@ import type {
   Logger,
   Metrics,
   ObservedPreview,
+  PreviewClaims,
   PreviewRecords,
   SecretCopy,
   SmokeProbe,
@@ -41,6 +42,8 @@ export interface TenantDeps {
   sleepPolicy: SleepPolicy;
   /** Where the `pre-delete` hooks are kept for the destroy, out of the preview's reach. */
   records: PreviewRecords;
+  /** What a new namespace claimed is given back when its first deploy removes it. */
+  claims: PreviewClaims;
   metrics: Metrics;
 }
 
@@ -75,7 +78,7 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
   // Refused before anything of the release changed: a new namespace goes, an
   // older preview keeps its last good commit and stops showing a deploy under way.
   const giveUp = async () => {
-    if (created) await removeNamespace(deps.cluster, logger, target);
+    if (created) await removeNamespace(deps, logger, target);
     else if (previous?.sha) {
       await deps.cluster.recordDeployed(target, {
         sha: previous.sha,
@@ -101,7 +104,7 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
   } catch (error) {
     // Half-applied: a new namespace goes whole; an older one keeps its
     // deploying mark, so the reconciler tries again.
-    if (created) await removeNamespace(deps.cluster, logger, target);
+    if (created) await removeNamespace(deps, logger, target);
     throw error;
   }
   await deps.records.putHooks(target.namespace, release.preDeleteRecord);
@@ -257,14 +260,16 @@ function logReplaced(logger: Logger, result: ApplyResult, dryRun: boolean): void
   }
 }
 
+/** A new namespace whose first deploy failed goes whole, and its claim with it. */
 async function removeNamespace(
-  cluster: Cluster,
+  deps: Pick<TenantDeps, 'cluster' | 'claims'>,
   logger: Logger,
   target: PreviewTarget,
 ): Promise<void> {
   logger.info('removing the new namespace of a failed deploy');
-  await cluster
+  await deps.cluster
     .deleteNamespaces([target.namespace])
+    .then(() => deps.claims.release([target.namespace]))
     .catch((cleanupError: unknown) =>
       logger.error({ err: cleanupError }, 'could not remove the namespace of a failed deploy'),
     );
