@@ -55,6 +55,33 @@ describe('namespacePolicies', () => {
   });
 });
 
+describe('copiedSecrets', () => {
+  it("copies the app's secrets into the preview namespace under the preview's labels", () => {
+    expect(
+      copiedSecrets(target, [
+        {
+          name: 'registry',
+          type: 'kubernetes.io/dockerconfigjson',
+          data: { '.dockerconfigjson': 'e30=' },
+        },
+      ]),
+    ).toEqual([
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: 'registry',
+          namespace: 'foo-pr-3-fr',
+          labels: target.labels,
+          annotations: target.annotations,
+        },
+        type: 'kubernetes.io/dockerconfigjson',
+        data: { '.dockerconfigjson': 'e30=' },
+      },
+    ]);
+  });
+});
+
 describe('redactValues', () => {
   it('removes secret values, encoded and decoded, from text', () => {
     const encoded = Buffer.from('hunter2-password').toString('base64');
