@@ -12,16 +12,23 @@ import { allPreviewsSelector } from './plan/targets.ts';
 import type { Logger } from './ports.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { Readiness } from './operations/readiness.ts';
-import { clusterSource, createServices, type Services } from './services.ts';
-import { readSettings } from './settings/read-settings.ts';
+import { clusterSource, logStartUp, startUpProblems } from './operations/start-up.ts';
+import { createServices, loadKubeConfig, type Services } from './services.ts';
+import { readSettings, type Settings } from './settings/read-settings.ts';
 
 export default function prPreview(app: Probot, options: ApplicationFunctionOptions): void {
+  const logger = app.log as unknown as Logger;
+  const settings = settingsOrExit(app);
+  const kubeConfig = loadKubeConfig(process.env);
   const identity = new AppIdentity(Number(process.env.APP_ID), () => app.auth());
-  const services = createServices(
-    readSettings(process.env),
-    app.log as unknown as Logger,
-    identity,
-  );
+  const services = createServices(settings, logger, identity, kubeConfig);
+  logStartUp({
+    logger,
+    env: process.env,
+    kubeConfig,
+    instance: settings.instance,
+    namespace: settings.leaseNamespace,
+  });
   app.on([...pullRequestActions], handlePullRequest(services));
   app.on('issue_comment.created', handleIssueComment(services));
   app.on([...commitCheckEvents], handleCommitCheck(services));
@@ -42,6 +49,23 @@ export default function prPreview(app: Probot, options: ApplicationFunctionOptio
   void readiness.start();
   // Without a cluster every pass would fail the same way; the log has said why once.
   if (clusterConfigured) reconciler.start();
+}
+
+/**
+ * The app's settings, or a fatal log line naming every problem and exit 1:
+ * an app that cannot work safely does not start, and says why in its own log.
+ */
+function settingsOrExit(app: Probot): Settings {
+  const problems = startUpProblems(process.env);
+  let settings: Settings | undefined;
+  try {
+    settings = readSettings(process.env);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  if (settings && problems.length === 0) return settings;
+  app.log.fatal({ problems }, `pr-preview cannot start:\n${problems.join('\n')}`);
+  process.exit(1);
 }
 
 /** Requests for sleeping previews, on a port of their own: visitors never reach webhooks or metrics. */

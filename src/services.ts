@@ -1,9 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
-import { existsSync } from 'node:fs';
-import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { KubernetesClaims } from './deploy/kubernetes-claims.ts';
 import { KubernetesCluster } from './deploy/kubernetes-cluster.ts';
 import { KubernetesFences } from './deploy/kubernetes-fences.ts';
@@ -23,6 +21,7 @@ import { PullRequestLocks } from './reconcile/pull-request-locks.ts';
 import { HelmRenderer } from './deploy/helm.ts';
 import { HttpSmokeProbe } from './deploy/http-smoke-probe.ts';
 import { PreviewMetrics } from './operations/metrics.ts';
+import { clusterSource } from './operations/start-up.ts';
 import type {
   ChartRenderer,
   Cluster,
@@ -80,25 +79,20 @@ export interface Services {
   logger: Logger;
 }
 
-/**
- * Where the app finds its cluster: a kubeconfig (KUBECONFIG or ~/.kube/config)
- * or, in a pod, its ServiceAccount. Undefined when there is none, where the
- * client would otherwise try localhost:8080 and fail at every call.
- */
-export function clusterSource(env: NodeJS.ProcessEnv): 'kubeconfig' | 'in-cluster' | undefined {
-  if (env.KUBECONFIG?.trim()) return 'kubeconfig';
-  if (existsSync(join(homedir(), '.kube', 'config'))) return 'kubeconfig';
-  if (env.KUBERNETES_SERVICE_HOST) return 'in-cluster';
-  return undefined;
+/** The kubeconfig the app works with, from where `clusterSource` says it is. */
+export function loadKubeConfig(env: NodeJS.ProcessEnv): KubeConfig {
+  const kubeConfig = reuseConnections(new KubeConfig());
+  if (clusterSource(env) === 'in-cluster') kubeConfig.loadFromCluster();
+  else kubeConfig.loadFromDefault();
+  return kubeConfig;
 }
 
 export function createServices(
   settings: Settings,
   logger: Logger,
   identity: AppIdentity,
+  kubeConfig: KubeConfig,
 ): Services {
-  const kubeConfig = reuseConnections(new KubeConfig());
-  kubeConfig.loadFromDefault();
   const clusterUser = new KubernetesIdentity(kubeConfig);
   const records = new KubernetesRecords(kubeConfig, {
     namespace: settings.leaseNamespace,

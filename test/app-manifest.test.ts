@@ -84,6 +84,7 @@ async function subscribedEvents(): Promise<Set<string>> {
   vi.stubEnv('KUBECONFIG', kubeconfig);
   vi.stubEnv('PREVIEW_DOMAIN', 'preview.bar.com');
   vi.stubEnv('PREVIEW_RECONCILE_INTERVAL', '0');
+  vi.stubEnv('WEBHOOK_SECRET', 'test-secret');
   const events = new Set<string>();
   const log = { info() {}, warn() {}, error() {}, debug() {}, child: () => log };
   const app = {

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserFacingError } from '../errors.ts';
@@ -67,6 +68,19 @@ export async function fetchChartApart(params: {
   }
   if (answer.error.userFacing) throw new UserFacingError(answer.error.message);
   throw new Error(answer.error.message);
+}
+
+/**
+ * How large one archive may be on this disk: the usual cap, or less when the
+ * disk could not hold one for each fetch that may run at once. A download
+ * that would not fit fails as too large (and is remembered as a failure),
+ * rather than fill the disk until the kubelet evicts the app.
+ */
+export async function archiveCapFor(dir: string, concurrentFetches: number): Promise<number> {
+  const disk = await statfs(dir).catch(() => undefined);
+  if (!disk) return archiveLimits.maxArchiveBytes;
+  const free = disk.bavail * disk.bsize;
+  return Math.max(0, Math.min(archiveLimits.maxArchiveBytes, Math.floor(free / concurrentFetches)));
 }
 
 /**

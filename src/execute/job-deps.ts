@@ -38,6 +38,7 @@ export function gatedDeployDeps(services: Services, scope: PullRequestScope): Ga
     sleepPolicy: services.settings.sleep,
     records: services.records,
     claims: services.claims,
+    concurrentFetches: services.settings.concurrency,
     fences: services.fences,
     caps: services.settings.caps,
     failures: services.failures,

@@ -28,6 +28,7 @@ export class PreviewMetrics implements Metrics {
   private readonly destroys: Counter<'result'>;
   private readonly deployDuration: Histogram<'result'>;
   private readonly rateLimit: Gauge;
+  private rateLimitShown = false;
   private readonly reconcileErrors: Counter<'stage'>;
   private readonly wakes: Counter<'trigger'>;
 
@@ -87,10 +88,11 @@ export class PreviewMetrics implements Metrics {
         this.set({ state: 'awake' }, live.length - sleeping);
       },
     });
+    // Registered with the first answer that says it: a 0 before any call would read as exhausted.
     this.rateLimit = new Gauge({
       name: 'pr_preview_github_rate_limit_remaining',
       help: 'GitHub API requests left in the current window, as last seen',
-      registers,
+      registers: [],
     });
     new Gauge({
       name: 'pr_preview_github_outbox_depth',
@@ -152,6 +154,10 @@ export class PreviewMetrics implements Metrics {
   }
 
   githubRateLimit(remaining: number): void {
+    if (!this.rateLimitShown) {
+      this.registry.registerMetric(this.rateLimit);
+      this.rateLimitShown = true;
+    }
     this.rateLimit.set(remaining);
   }
 }

@@ -307,4 +307,33 @@ describe('start-up on a machine that lacks something', () => {
       await rm(home, { recursive: true, force: true });
     }
   });
+
+  it('refuses to start without a webhook secret, or with bad settings, naming each in its JSON log', async () => {
+    const refused = await world
+      .replica({
+        WEBHOOK_SECRET: '',
+        PREVIEW_QUOTA: 'requests.cpu=lots',
+        PREVIEW_CONCURRENCY: 'many',
+      })
+      .then(
+        () => 'started',
+        (error: Error) => error.message,
+      );
+    expect(refused).toContain('the app exited (1)');
+    const fatal = refused
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; problems?: string[] })
+      .find((line) => line.level === 60);
+    expect(fatal?.problems).toEqual([
+      expect.stringContaining('WEBHOOK_SECRET is not set'),
+      expect.stringContaining('2 settings are wrong'),
+    ]);
+    expect(fatal?.problems?.[1]).toContain(
+      'PREVIEW_QUOTA: `requests.cpu=lots`: lots is not a Kubernetes quantity',
+    );
+    expect(fatal?.problems?.[1]).toContain(
+      'PREVIEW_CONCURRENCY must be a positive integer, got `many`',
+    );
+  });
 });

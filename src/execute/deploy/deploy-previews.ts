@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PreviewConfig } from '../../config/resolve-config.ts';
 import { removeExtracted } from '../../deploy/chart-archive.ts';
-import { fetchChartApart } from '../../deploy/chart-fetch.ts';
+import { archiveCapFor, fetchChartApart } from '../../deploy/chart-fetch.ts';
 import { redactValues } from '../../deploy/redact.ts';
 import { UserFacingError } from '../../errors.ts';
 import type { PreviewCaps } from '../../plan/claims.ts';
@@ -42,6 +42,8 @@ export interface DeployDeps extends TenantDeps {
   caps: PreviewCaps;
   /** Namespaces, hosts and places under the caps, reserved before a preview is made. */
   claims: PreviewClaims;
+  /** How many archives may be downloaded at once (the pull requests worked on at once). */
+  concurrentFetches: number;
   secrets?: { namespace: string; names: string[] };
   /** Failed commits, remembered so the reconciler backs off from them. */
   failures: FailureMemory;
@@ -109,6 +111,7 @@ export async function deployPreviews(
         chartPath: params.config.chart,
         workDir,
         sha,
+        maxBytes: await archiveCapFor(workDir, deps.concurrentFetches),
       });
       if (deps.secrets) {
         secrets = await deps.cluster.readSecrets(deps.secrets.namespace, deps.secrets.names);

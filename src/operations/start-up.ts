@@ -1,0 +1,62 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '../ports.ts';
+
+/** Where the app finds its cluster; undefined when there is none. */
+export type ClusterSource = 'KUBECONFIG' | '~/.kube/config' | 'in-cluster';
+
+/**
+ * Where the app finds its cluster: KUBECONFIG, else (in a pod) its
+ * ServiceAccount, else ~/.kube/config, which on a laptop is whatever context
+ * is current, production included: the start-up log says so loudly.
+ */
+export function clusterSource(env: NodeJS.ProcessEnv): ClusterSource | undefined {
+  if (env.KUBECONFIG?.trim()) return 'KUBECONFIG';
+  if (env.KUBERNETES_SERVICE_HOST) return 'in-cluster';
+  if (existsSync(join(homedir(), '.kube', 'config'))) return '~/.kube/config';
+  return undefined;
+}
+
+/** What an operator must see first: which cluster, which GitHub, which installation. */
+export function logStartUp(params: {
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  kubeConfig: KubeConfig;
+  instance: string;
+  namespace: string;
+}): void {
+  const { logger, env, kubeConfig } = params;
+  const source = clusterSource(env);
+  const context = kubeConfig.getCurrentContext();
+  const server = kubeConfig.getCurrentCluster()?.server;
+  const github = env.GHE_HOST?.trim()
+    ? `${env.GHE_PROTOCOL?.trim() || 'https'}://${env.GHE_HOST.trim()}`
+    : 'https://github.com';
+  logger.info(
+    { cluster: server, context, source, github, instance: params.instance, namespace: params.namespace },
+    `pr-preview works on ${server ?? 'no cluster'} (${source ?? 'no kubeconfig'}) for ${github}`,
+  );
+  if (source === '~/.kube/config') {
+    logger.warn(
+      { cluster: server, context },
+      `KUBECONFIG is not set: using ~/.kube/config and its current context ${context}. Set KUBECONFIG to the preview cluster's kubeconfig, so the app cannot work on whatever cluster a laptop points at`,
+    );
+  }
+}
+
+/**
+ * Problems that keep the app from starting at all. A missing webhook secret
+ * would let Probot accept webhooks signed with its well-known development
+ * secret: anyone could then deploy.
+ */
+export function startUpProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  if (!env.WEBHOOK_SECRET?.trim()) {
+    problems.push(
+      'WEBHOOK_SECRET is not set: without it, webhooks signed with a well-known development secret would be accepted. Set the GitHub App\'s webhook secret (Probot\'s setup page writes it to .env)',
+    );
+  }
+  return problems;
+}
