@@ -31,13 +31,17 @@ export async function destroyPreviews(
     reason: string;
     /** How the rows read afterwards: `expired` says why and how to bring them back. */
     status?: Extract<RowStatus, 'destroyed' | 'expired'>;
+    /** Shown after the rows' status: why they went, when nothing the user did says so. */
+    note?: string;
   },
 ): Promise<ObservedPreview[]> {
   const { selection } = params;
   const doomed = params.observed.filter(
     (preview) => selection.all || selection.tenants.includes(preview.tenant),
   );
-  const notes = new Map<string | null, string>();
+  const notes = new Map<string | null, string>(
+    params.note ? doomed.map((preview) => [preview.tenant, params.note as string]) : [],
+  );
   if (doomed.length > 0) {
     try {
       const problems = await tearDown(deps, doomed);

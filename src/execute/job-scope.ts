@@ -74,14 +74,28 @@ export interface ScopeServices {
   settings: { githubDeployments: boolean };
 }
 
-/** Composes the GitHub side of one pull request, for a job started by a webhook or by the reconciler. */
-export function scopeFor(params: ScopeParams): PullRequestScope {
-  const { octokit, owner, repo, number, services } = params;
-  retrySecondaryRateLimits(octokit, params.logger);
+/** Clients already given the app's hooks: one event's client serves several pull requests. */
+const instrumented = new WeakSet<object>();
+
+/** Secondary-limit retries and the rate-limit gauge, once per client however many jobs share it. */
+function instrument(
+  octokit: ScopeParams['octokit'],
+  services: ScopeServices,
+  logger: Logger,
+): void {
+  if (instrumented.has(octokit)) return;
+  instrumented.add(octokit);
+  retrySecondaryRateLimits(octokit, logger);
   octokit.hook.after('request', (response) => {
     const remaining = Number(response.headers['x-ratelimit-remaining']);
     if (Number.isFinite(remaining)) services.metrics.githubRateLimit(remaining);
   });
+}
+
+/** Composes the GitHub side of one pull request, for a job started by a webhook or by the reconciler. */
+export function scopeFor(params: ScopeParams): PullRequestScope {
+  const { octokit, owner, repo, number, services } = params;
+  instrument(octokit, services, params.logger);
   const outbox = services.outboxes.of(params.installationId);
   const comment = new StickyComment(
     octokit,

@@ -3,6 +3,8 @@ import { planPullRequest, type PullRequestEvent } from '../plan/plan-pull-reques
 import type { FailureRecord } from '../plan/failure-memory.ts';
 import { isBehind } from '../plan/plan-reconcile.ts';
 import { previewSelector } from '../plan/targets.ts';
+import type { Retirement } from '../plan/types.ts';
+import type { ObservedPreview } from '../ports.ts';
 import type { PullRequestScope } from './job-scope.ts';
 import type { Services } from '../services.ts';
 import { withProblems } from './comment-rows.ts';
@@ -29,7 +31,9 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
     config: config ?? { ok: false, problems: [] },
     domain: services.settings.previewDomain,
     observed: {
-      deployedTenants: observed.filter((p) => !p.terminating).map((p) => p.tenant),
+      deployed: observed
+        .filter((p) => !p.terminating)
+        .map((p) => ({ tenant: p.tenant, origin: p.origin })),
       ...(event.fromFork ? { approvedSha: (await job.comment.read()).approvedSha } : {}),
     },
   });
@@ -42,8 +46,12 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
       logger.warn({ problems: plan.problems }, 'preview request refused');
       await job.comment.update((state) => withProblems(state, plan.problems));
       return;
+    case 'retire':
+      await retire(services, job, plan.retire, observed);
+      return;
     case 'deploy': {
       if (!config?.ok) return;
+      const live = await retire(services, job, plan.retire, observed);
       // An expired preview comes back with a push or a command, not with a reconcile pass.
       const expired =
         event.action === 'reconcile'
@@ -54,7 +62,7 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
       const targets = plan.targets.filter(
         (t) =>
           !expired.includes(t.tenant) &&
-          (event.action !== 'reconcile' || isBehind(t, observed, plan.sha)),
+          (event.action !== 'reconcile' || isBehind(t, live, plan.sha)),
       );
       if (targets.length === 0) return;
       await deployWhenChecksPass(gatedDeployDeps(services, job), {
@@ -62,7 +70,7 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
         sha: plan.sha,
         targets,
         config: config.config,
-        observed,
+        observed: live,
         ...(event.action === 'reconcile'
           ? { retry: { known: await knownFailure(services, job, plan.sha) } }
           : {}),
@@ -70,12 +78,36 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
       return;
     }
     case 'destroy':
-      await destroyPreviews(
-        { ...destroyDeps(services, job) },
-        { pr: pr.number, selection: plan.selection, observed, reason: plan.reason },
-      );
+      await destroyPreviews(destroyDeps(services, job), {
+        pr: pr.number,
+        selection: plan.selection,
+        observed,
+        reason: plan.reason,
+      });
       return;
   }
+}
+
+/** Destroys the previews a redeploy no longer brings along; returns those that stay. */
+async function retire(
+  services: Services,
+  job: PullRequestJob,
+  retirements: Retirement[],
+  observed: ObservedPreview[],
+): Promise<ObservedPreview[]> {
+  let live = observed;
+  for (const { tenants, reason } of retirements) {
+    job.logger.info({ tenants, reason }, 'previews retired');
+    await destroyPreviews(destroyDeps(services, job), {
+      pr: job.pr.number,
+      selection: { all: false, tenants },
+      observed: live,
+      reason,
+      note: reason,
+    });
+    live = live.filter((p) => !tenants.includes(p.tenant));
+  }
+  return live;
 }
 
 /** What failed at this commit before, under these settings: a retry that fails alike stays quiet. */

@@ -35,7 +35,14 @@ export function logStartUp(params: {
     ? `${env.GHE_PROTOCOL?.trim() || 'https'}://${env.GHE_HOST.trim()}`
     : 'https://github.com';
   logger.info(
-    { cluster: server, context, source, github, instance: params.instance, namespace: params.namespace },
+    {
+      cluster: server,
+      context,
+      source,
+      github,
+      instance: params.instance,
+      namespace: params.namespace,
+    },
     `pr-preview works on ${server ?? 'no cluster'} (${source ?? 'no kubeconfig'}) for ${github}`,
   );
   if (source === '~/.kube/config') {
@@ -55,7 +62,7 @@ export function startUpProblems(env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   if (!env.WEBHOOK_SECRET?.trim()) {
     problems.push(
-      'WEBHOOK_SECRET is not set: without it, webhooks signed with a well-known development secret would be accepted. Set the GitHub App\'s webhook secret (Probot\'s setup page writes it to .env)',
+      "WEBHOOK_SECRET is not set: without it, webhooks signed with a well-known development secret would be accepted. Set the GitHub App's webhook secret (Probot's setup page writes it to .env)",
     );
   }
   return problems;

@@ -39,13 +39,7 @@ export function planCommand(command: ParsedCommand, ctx: CommandContext): Comman
       reply: 'This pull request is closed: previews are only made for open pull requests.',
     };
   }
-  if (ctx.config.ok && !ctx.config.found) {
-    return {
-      action: 'refuse',
-      reply:
-        'This repository has no preview configuration: add `.github/preview.yml` (see `/preview help`).',
-    };
-  }
+  // Without `.github/preview.yml` the defaults hold, for commands as for labels.
   if (!ctx.config.ok) {
     return {
       action: 'refuse',

@@ -1,7 +1,9 @@
 import type { ConfigResult } from '../config/load-config.ts';
+import type { PreviewConfig } from '../config/resolve-config.ts';
+import type { PreviewOrigin } from './labels.ts';
 import { isPreviewLabel, tenantsOfLabel, tenantsOfLabels, unique } from './preview-labels.ts';
 import { buildTargets } from './targets.ts';
-import type { Plan, PullRequestRef } from './types.ts';
+import type { Plan, PullRequestRef, Retirement } from './types.ts';
 
 export interface PullRequestEvent {
   /** A webhook's action, or `reconcile` when the reconciler brings a pull request up to date. */
@@ -16,9 +18,15 @@ export interface PullRequestEvent {
   fromFork?: boolean;
 }
 
+export interface DeployedPreview {
+  /** Null: the single preview of a repository without tenants. */
+  tenant: string | null;
+  origin: PreviewOrigin;
+}
+
 export interface ObservedPreviews {
-  /** Tenants (null: the single preview) that have a namespace in the cluster now. */
-  deployedTenants: (string | null)[];
+  /** Previews that have a namespace in the cluster now, and what asked for each. */
+  deployed: DeployedPreview[];
   /** The commit of a fork's pull request that a maintainer approved, if any. */
   approvedSha?: string;
 }
@@ -40,6 +48,7 @@ export function planPullRequest({ pr, event, config, domain, observed }: PlanPar
   if (event.state !== 'open') return { action: 'skip', reason: 'pull request is closed' };
 
   let requested: (string | null)[];
+  let retire: Retirement[] = [];
   if (event.action === 'labeled') {
     if (!event.label || !isPreviewLabel(event.label)) {
       return { action: 'skip', reason: 'not a preview label' };
@@ -54,18 +63,25 @@ export function planPullRequest({ pr, event, config, domain, observed }: PlanPar
     event.action === 'reconcile'
   ) {
     const hasPreviewLabel = event.labels.some(isPreviewLabel);
-    const deployed = event.action === 'reopened' ? [] : observed.deployedTenants;
+    const deployed = event.action === 'reopened' ? [] : observed.deployed;
     if (!hasPreviewLabel && deployed.length === 0) {
       return { action: 'skip', reason: 'no preview requested' };
     }
     if (!config.ok) return { action: 'reject', problems: config.problems };
     const result = tenantsOfLabels(event.labels, config.config);
     if (!result.ok) return { action: 'reject', problems: [result.problem] };
-    requested = unique([...result.tenants, ...deployed]);
+    const kept = keptPreviews(deployed, result.tenants, config.config);
+    requested = unique([...result.tenants, ...kept.tenants]);
+    retire = kept.retire;
   } else {
     return { action: 'skip', reason: `action ${event.action} needs no work` };
   }
 
+  if (requested.length === 0) {
+    return retire.length > 0
+      ? { action: 'retire', retire }
+      : { action: 'skip', reason: 'no preview requested' };
+  }
   if (event.fromFork && observed.approvedSha !== event.headSha) {
     return { action: 'reject', problems: [forkApprovalNeeded(event.headSha)] };
   }
@@ -78,7 +94,46 @@ export function planPullRequest({ pr, event, config, domain, observed }: PlanPar
     origin: 'label',
   });
   if (!targets.ok) return { action: 'reject', problems: targets.problems };
-  return { action: 'deploy', sha: event.headSha, targets: targets.targets };
+  return { action: 'deploy', sha: event.headSha, targets: targets.targets, retire };
+}
+
+/**
+ * Which deployed previews a redeploy brings along, and which go: a command's
+ * preview stays while its tenant is configured; a label's only while a label
+ * still asks for it (an `unlabeled` lost while the app was down is caught up).
+ */
+function keptPreviews(
+  deployed: DeployedPreview[],
+  labelled: (string | null)[],
+  config: PreviewConfig,
+): { tenants: (string | null)[]; retire: Retirement[] } {
+  const tenants: (string | null)[] = [];
+  const unconfigured: (string | null)[] = [];
+  const unlabelled: (string | null)[] = [];
+  for (const preview of deployed) {
+    if (!isConfigured(preview.tenant, config)) unconfigured.push(preview.tenant);
+    else if (preview.origin === 'command' || labelled.includes(preview.tenant))
+      tenants.push(preview.tenant);
+    else unlabelled.push(preview.tenant);
+  }
+  const retire: Retirement[] = [];
+  if (unconfigured.length > 0) {
+    retire.push({
+      tenants: unique(unconfigured),
+      reason:
+        config.tenants.length > 0
+          ? 'its tenant is no longer in .github/preview.yml'
+          : 'this repository no longer has tenants in .github/preview.yml',
+    });
+  }
+  if (unlabelled.length > 0) {
+    retire.push({ tenants: unique(unlabelled), reason: 'no preview label asks for it' });
+  }
+  return { tenants, retire };
+}
+
+function isConfigured(tenant: string | null, config: PreviewConfig): boolean {
+  return tenant === null ? config.tenants.length === 0 : config.tenants.includes(tenant);
 }
 
 /** Removing a label destroys what it deployed, except tenants another remaining label still wants. */

@@ -1,7 +1,8 @@
 import type { ObservedPreview } from '../ports.ts';
 import { retryDue, type FailureRecord } from './failure-memory.ts';
 import type { PreviewTarget } from './types.ts';
-import { isPreviewLabel } from './preview-labels.ts';
+import { previewLabel } from './labels.ts';
+import { isPreviewLabel, tenantOfLabel } from './preview-labels.ts';
 import { sleepDue } from './sleep.ts';
 
 export interface OpenPull {
@@ -122,10 +123,9 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
     const current = previews.filter((p) => !p.terminating);
     const expired = current.filter((p) => p.expiresAt && Date.parse(p.expiresAt) <= input.now);
     if (expired.length > 0) destroy('expired', expired, repository);
-    const labelled = pull.labels.some(isPreviewLabel);
-    const unwanted = labelled
-      ? []
-      : current.filter((p) => p.origin === 'label' && !expired.includes(p));
+    const unwanted = current.filter(
+      (p) => p.origin === 'label' && !expired.includes(p) && !labelsMayWant(pull.labels, p.tenant),
+    );
     if (unwanted.length > 0) destroy('label removed', unwanted, repository);
     const live = current.filter((p) => !expired.includes(p) && !unwanted.includes(p));
     if (live.some((p) => p.deployingSha || p.sha !== pull.headSha) && due(repository, pull)) {
@@ -164,6 +164,18 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
     );
     return retryDue(record, { sha: pull.headSha, settings: input.settings ?? '', now: input.now });
   }
+}
+
+/**
+ * Whether the pull request's labels may still ask for a tenant, judged without
+ * the repository's configuration: `cd/preview:<tenant>` names it, and the
+ * plain label stands for the default tenants, which only the deploy knows;
+ * that deploy retires what the labels no longer want.
+ */
+export function labelsMayWant(labels: string[], tenant: string | null): boolean {
+  if (labels.includes(previewLabel)) return true;
+  if (tenant === null) return false;
+  return labels.some((label) => isPreviewLabel(label) && tenantOfLabel(label) === tenant);
 }
 
 /** Failure records of pull requests that are no longer open in a repository GitHub listed. */

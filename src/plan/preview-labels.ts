@@ -8,15 +8,20 @@ export function isPreviewLabel(name: string): boolean {
   return name === previewLabel || name.startsWith(`${previewLabel}:`);
 }
 
+/** The tenant `cd/preview:<tenant>` names, as written (case and spaces aside). */
+export function tenantOfLabel(name: string): string {
+  return name
+    .slice(previewLabel.length + 1)
+    .trim()
+    .toLowerCase();
+}
+
 /** The tenants one preview label stands for under this configuration. */
 export function tenantsOfLabel(name: string, config: PreviewConfig): LabelTenants {
   if (name === previewLabel) {
     return { ok: true, tenants: config.tenants.length > 0 ? config.defaultTenants : [null] };
   }
-  const tenant = name
-    .slice(previewLabel.length + 1)
-    .trim()
-    .toLowerCase();
+  const tenant = tenantOfLabel(name);
   if (config.tenants.length === 0) {
     return {
       ok: false,

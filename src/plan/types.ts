@@ -27,8 +27,16 @@ export interface PreviewTarget {
 
 export type TenantSelection = { all: true } | { all: false; tenants: (string | null)[] };
 
+/** Previews a redeploy no longer brings along, destroyed first, and why. */
+export interface Retirement {
+  tenants: (string | null)[];
+  reason: string;
+}
+
 export type Plan =
-  | { action: 'deploy'; sha: string; targets: PreviewTarget[] }
+  | { action: 'deploy'; sha: string; targets: PreviewTarget[]; retire: Retirement[] }
+  /** Nothing left to deploy: only these previews go. */
+  | { action: 'retire'; retire: Retirement[] }
   | { action: 'destroy'; selection: TenantSelection; reason: string }
   | { action: 'skip'; reason: string }
   /** Something the user must fix; shown on the pull request, nothing is touched. */

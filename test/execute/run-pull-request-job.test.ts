@@ -35,6 +35,33 @@ describe('runPullRequestJob', () => {
     expect(renderer.renders).toBe(1);
   });
 
+  it("catches up a tenant's lost unlabeled on a reconcile pass, and says why it went", async () => {
+    const { services, cluster } = fakeServices();
+    const scope = fakeScope({ headSha, config: { tenants: ['fr', 'be'] } });
+    const tenantLabel = (tenant: string): PullRequestEvent => ({
+      action: 'labeled',
+      label: `cd/preview:${tenant}`,
+      labels: ['cd/preview:fr', 'cd/preview:be'],
+      headSha,
+      state: 'open',
+    });
+    await runPullRequestJob(services, { ...scope, event: tenantLabel('fr') });
+    await runPullRequestJob(services, { ...scope, event: tenantLabel('be') });
+    expect([...cluster.namespaces.keys()].sort()).toEqual(['foo-pr-7-be', 'foo-pr-7-fr']);
+
+    // `cd/preview:be` was removed while the app was down: the pass finds only fr's label.
+    await runPullRequestJob(services, {
+      ...scope,
+      event: { action: 'reconcile', labels: ['cd/preview:fr'], headSha, state: 'open' },
+    });
+    expect([...cluster.namespaces.keys()]).toEqual(['foo-pr-7-fr']);
+    const rows = Object.fromEntries(scope.comment.state.rows.map((r) => [r.tenant, r]));
+    expect(rows).toMatchObject({
+      fr: { status: 'ready' },
+      be: { status: 'destroyed', note: 'no preview label asks for it' },
+    });
+  });
+
   describe('a commit that fails', () => {
     const broken = () => {
       const world = fakeServices({

@@ -107,10 +107,16 @@ describe('planCommand', () => {
     expect(plan('/preview help', { state: 'closed' })).toEqual({ action: 'help' });
   });
 
-  it('refuses when the repository has no preview configuration', () => {
-    expect(plan('/preview deploy', { config: parseConfig(null, 'foo') })).toMatchObject({
-      action: 'refuse',
-      reply: expect.stringContaining('no preview configuration'),
+  it('works with the defaults when the repository has no preview configuration, as labels do', () => {
+    const defaults = parseConfig(null, 'foo');
+    expect(deployedTenants(plan('/preview deploy', { config: defaults }))).toEqual([null]);
+    expect(plan('/preview destroy', { config: defaults, deployedTenants: [null] })).toMatchObject({
+      action: 'destroy',
+      selection: { all: true },
+    });
+    expect(plan('/preview wake', { config: defaults, deployedTenants: [null] })).toEqual({
+      action: 'wake',
+      tenants: [null],
     });
   });
 

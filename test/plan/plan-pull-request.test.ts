@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type ConfigResult } from '../../src/config/load-config.ts';
-import { planPullRequest, type PullRequestEvent } from '../../src/plan/plan-pull-request.ts';
+import {
+  planPullRequest,
+  type DeployedPreview,
+  type PullRequestEvent,
+} from '../../src/plan/plan-pull-request.ts';
 import type { Plan } from '../../src/plan/types.ts';
 
 const pr = { owner: 'acme', repo: 'foo', repositoryId: 99, installationId: 7, number: 241 };
@@ -11,7 +15,7 @@ const singular = parseConfig(null, 'foo');
 function plan(
   event: Partial<PullRequestEvent> & { action: string },
   config: ConfigResult = tenanted,
-  deployedTenants: (string | null)[] = [],
+  deployed: DeployedPreview[] = [],
   approvedSha?: string,
 ): Plan {
   return planPullRequest({
@@ -19,7 +23,7 @@ function plan(
     event: { labels: [], headSha: sha, state: 'open', ...event },
     config,
     domain: 'preview.bar.com',
-    observed: { deployedTenants, ...(approvedSha ? { approvedSha } : {}) },
+    observed: { deployed, ...(approvedSha ? { approvedSha } : {}) },
   });
 }
 
@@ -107,10 +111,97 @@ describe('planPullRequest', () => {
     expect(plan({ action: 'synchronize', labels: ['bug'] }).action).toBe('skip');
   });
 
-  it('redeploys on synchronize what labels ask for and what is deployed', () => {
-    const result = plan({ action: 'synchronize', labels: ['cd/preview:fr'] }, tenanted, ['hu']);
+  it('redeploys on synchronize what labels ask for and what a command deployed', () => {
+    const result = plan({ action: 'synchronize', labels: ['cd/preview:fr'] }, tenanted, [
+      { tenant: 'hu', origin: 'command' },
+    ]);
     expect(tenantsOf(result)).toEqual(['fr', 'hu']);
     expect(result.action === 'deploy' && result.sha).toBe(sha);
+    expect(result.action === 'deploy' && result.retire).toEqual([]);
+  });
+
+  const label = (tenant: string | null): DeployedPreview => ({ tenant, origin: 'label' });
+  const command = (tenant: string | null): DeployedPreview => ({ tenant, origin: 'command' });
+  const noLongerLabelled = 'no preview label asks for it';
+  const unconfigured = 'its tenant is no longer in .github/preview.yml';
+  it.each([
+    {
+      case: "a tenant's label removed while the app was down",
+      labels: ['cd/preview:fr'],
+      deployed: [label('fr'), label('be')],
+      deploys: ['fr'],
+      retires: [{ tenants: ['be'], reason: noLongerLabelled }],
+    },
+    {
+      case: 'every label removed while the app was down, a command preview stays',
+      labels: [],
+      deployed: [label('fr'), command('hr')],
+      deploys: ['hr'],
+      retires: [{ tenants: ['fr'], reason: noLongerLabelled }],
+    },
+    {
+      case: 'the plain label still asks for the default tenants',
+      labels: ['cd/preview'],
+      deployed: [label('fr'), label('hu')],
+      deploys: ['fr', 'be', 'hr', 'hu'],
+      retires: [],
+    },
+    {
+      case: 'a tenant no longer configured goes, label or command',
+      labels: ['cd/preview:fr', 'cd/preview:xx'],
+      deployed: [label('fr'), label('xx'), command('yy')],
+      config: parseConfig({ tenants: ['fr', 'be'] }, 'foo'),
+      deploys: null,
+      retires: null,
+    },
+    {
+      case: 'a tenant removed from the config, its label gone too',
+      labels: ['cd/preview:fr'],
+      deployed: [label('fr'), label('hu'), command('hr')],
+      config: parseConfig({ tenants: ['fr', 'be'] }, 'foo'),
+      deploys: ['fr'],
+      retires: [{ tenants: ['hu', 'hr'], reason: unconfigured }],
+    },
+    {
+      case: 'a repository that gave up tenants: its tenant previews go, the single one comes',
+      labels: ['cd/preview'],
+      deployed: [label('fr'), command('be')],
+      config: singular,
+      deploys: [null],
+      retires: [
+        {
+          tenants: ['fr', 'be'],
+          reason: 'this repository no longer has tenants in .github/preview.yml',
+        },
+      ],
+    },
+    {
+      case: 'a repository that took up tenants: the single preview goes',
+      labels: ['cd/preview:fr'],
+      deployed: [label(null)],
+      deploys: ['fr'],
+      retires: [{ tenants: [null], reason: unconfigured }],
+    },
+  ])('on reconcile and synchronize: $case', ({ labels, deployed, config, deploys, retires }) => {
+    for (const action of ['synchronize', 'reconcile']) {
+      const result = plan({ action, labels }, config ?? tenanted, deployed);
+      if (deploys === null) {
+        // An unknown tenant's label is the user's to fix: nothing is touched.
+        expect(result.action).toBe('reject');
+        continue;
+      }
+      expect(tenantsOf(result)).toEqual(deploys);
+      expect(result.action === 'deploy' && result.retire).toEqual(retires);
+    }
+  });
+
+  it('only retires when nothing is left to deploy', () => {
+    expect(plan({ action: 'reconcile', labels: [] }, tenanted, [label('fr'), label('be')])).toEqual(
+      {
+        action: 'retire',
+        retire: [{ tenants: ['fr', 'be'], reason: noLongerLabelled }],
+      },
+    );
   });
 
   it('deploys again on reopened with the label', () => {
@@ -168,7 +259,7 @@ describe('planPullRequest', () => {
       plan(
         { action: 'synchronize', labels: ['cd/preview'], fromFork: true },
         tenanted,
-        ['fr'],
+        [{ tenant: 'fr', origin: 'label' }],
         'f'.repeat(40),
       ).action,
     ).toBe('reject');

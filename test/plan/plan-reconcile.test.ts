@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordFailure, sameFailure, type FailureRecord } from '../../src/plan/failure-memory.ts';
 import {
+  labelsMayWant,
   planReconcile,
   staleFailures,
   type KnownRepository,
@@ -109,6 +110,30 @@ describe('planReconcile', () => {
       },
     ]);
   });
+
+  it.each([
+    { labels: ['cd/preview:fr'], tenant: 'be', destroyed: true },
+    { labels: ['cd/preview:FR ', 'bug'], tenant: 'fr', destroyed: false },
+    { labels: ['cd/preview'], tenant: 'be', destroyed: false },
+    { labels: ['cd/preview:fr'], tenant: null, destroyed: true },
+    { labels: ['cd/preview'], tenant: null, destroyed: false },
+    { labels: ['cd/previews'], tenant: 'fr', destroyed: true },
+  ])(
+    'a label-made preview of $tenant under $labels is destroyed: $destroyed',
+    ({ labels, tenant, destroyed }) => {
+      const r = repo([{ number: 1, headSha: head, labels }]);
+      const actions = planReconcile({
+        now,
+        installationIds: [100],
+        repositories: [r],
+        previews: [preview({ tenant, namespace: `foo-pr-1-${tenant ?? 'x'}` })],
+      });
+      expect(
+        actions.filter((a) => a.kind === 'destroy').map((a) => a.kind === 'destroy' && a.tenants),
+      ).toEqual(destroyed ? [[tenant]] : []);
+      expect(labelsMayWant(labels, tenant)).toBe(!destroyed);
+    },
+  );
 
   it('destroys expired previews', () => {
     const r = repo([labelled]);
