@@ -11,6 +11,7 @@ import { wakeOnRequest } from './execute/wake-on-request.ts';
 import { allPreviewsSelector } from './plan/targets.ts';
 import type { Logger } from './ports.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
+import { resumeWork } from './execute/resume-work.ts';
 import { Readiness } from './operations/readiness.ts';
 import { clusterSource, logStartUp, startUpProblems } from './operations/start-up.ts';
 import { createServices, loadKubeConfig, type Services } from './services.ts';
@@ -29,9 +30,9 @@ export default function prPreview(app: Probot, options: ApplicationFunctionOptio
     instance: settings.instance,
     namespace: settings.leaseNamespace,
   });
-  app.on([...pullRequestActions], handlePullRequest(services));
-  app.on('issue_comment.created', handleIssueComment(services));
-  app.on([...commitCheckEvents], handleCommitCheck(services));
+  app.on([...pullRequestActions], handlePullRequest(app, services));
+  app.on('issue_comment.created', handleIssueComment(app, services));
+  app.on([...commitCheckEvents], handleCommitCheck(app, services));
 
   const reconciler = new Reconciler(app, services);
   const stopping = stopGracefullyOnTerm(services, reconciler);
@@ -39,6 +40,7 @@ export default function prPreview(app: Probot, options: ApplicationFunctionOptio
   const readiness = new Readiness({
     cluster: services.cluster,
     fences: services.fences,
+    leases: services.leases,
     clusterConfigured,
     helmBin: services.settings.helmBin,
     shuttingDown: stopping,
@@ -46,9 +48,19 @@ export default function prPreview(app: Probot, options: ApplicationFunctionOptio
   });
   if (services.settings.sleep.wake) serveWakes(app, services);
   options.addHandler(operationsHandler({ readiness, metrics: services.metrics }));
-  void readiness.start();
   // Without a cluster every pass would fail the same way; the log has said why once.
+  void readiness.start().then(async () => {
+    if (clusterConfigured) await resumeAtStart(app, services);
+  });
   if (clusterConfigured) reconciler.start();
+}
+
+/** What the last run acknowledged and did not finish, taken up once the app has looked around. */
+async function resumeAtStart(app: Probot, services: Services): Promise<void> {
+  const logger = services.logger.child({ component: 'resume' });
+  await resumeWork(app, services, { minAgeMs: 0, logger }).catch((error: unknown) =>
+    logger.error({ err: error }, 'could not take up the work accepted before the start'),
+  );
 }
 
 /**

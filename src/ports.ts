@@ -8,6 +8,7 @@ import type { Claim, PreviewCaps } from './plan/claims.ts';
 import type { Hook } from './plan/helm-hooks.ts';
 import type { IngressRoutes, WakeBackend } from './plan/sleep.ts';
 import type { PreviewTarget, PullRequestRef } from './plan/types.ts';
+import type { AcceptedJob, CommandAnswer } from './plan/accepted-work.ts';
 
 /** Identity of an applied object, kept on the namespace so a redeploy can prune. */
 export interface ObjectRef {
@@ -316,6 +317,58 @@ export interface CommentState {
   problems?: string[];
   /** For a pull request from a fork: the one commit a maintainer approved with `/preview deploy`. */
   approvedSha?: string;
+}
+
+/** Work acknowledged to GitHub, in the cluster until it is done: a restart takes it up again. */
+export interface WorkLog {
+  /** Records the job; undefined when this delivery's job was recorded before (a redelivery). */
+  accept(job: Omit<AcceptedJob, 'id' | 'attempts'>): Promise<AcceptedJob | undefined>;
+  /** The job as recorded now, or undefined once another replica finished it. */
+  read(id: string): Promise<AcceptedJob | undefined>;
+  /** Counts one more try of the job and returns it, or undefined when it is gone. */
+  begin(id: string): Promise<AcceptedJob | undefined>;
+  /** Keeps a command's answer, so that a restart sends it instead of running the commands again. */
+  answered(id: string, answer: CommandAnswer): Promise<void>;
+  done(id: string): Promise<void>;
+  pending(): Promise<AcceptedJob[]>;
+}
+
+/** Which pull request's comment: enough to find it on GitHub and in the cluster. */
+export interface CommentKey {
+  repositoryId: number;
+  installationId: number;
+  owner: string;
+  repo: string;
+  number: number;
+}
+
+/** A sticky comment as the cluster keeps it: the state, and what GitHub was last given. */
+export interface StoredComment {
+  state: CommentState;
+  /** GitHub's id of the comment, once it exists. */
+  commentId?: number;
+  /** Digest of the body GitHub holds, as last written (or read). */
+  sentDigest?: string;
+  /** The state is newer than what GitHub holds: a write is owed. */
+  unsent: boolean;
+}
+
+/**
+ * Every sticky comment's state, kept where every replica reads the same and
+ * a restart loses nothing: GitHub only ever shows it.
+ */
+export interface CommentStore {
+  read(key: CommentKey): Promise<StoredComment | undefined>;
+  /** Changes the stored comment as `change` says, from what is stored now; undefined changes nothing. */
+  write(
+    key: CommentKey,
+    change: (current: StoredComment | undefined) => StoredComment | undefined,
+  ): Promise<StoredComment | undefined>;
+  /** Comments whose newest state GitHub does not hold yet, and when each was last changed (ms). */
+  unsent(): Promise<{ key: CommentKey; changedAt: number }[]>;
+  /** Comments with rows waiting for checks, and the commits they wait on. */
+  waiting(): Promise<{ key: CommentKey; shas: string[] }[]>;
+  forget(key: CommentKey): Promise<void>;
 }
 
 /** The sticky comment of one pull request. */

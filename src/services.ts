@@ -15,9 +15,10 @@ import { KubernetesLeases } from './deploy/kubernetes-lease.ts';
 import type { AppIdentity } from './github/app-identity.ts';
 import { ConversationBudget, defaultConversationLimits } from './github/conversation-budget.ts';
 import { Outboxes } from './github/outbox.ts';
-import { CommentSlots } from './github/sticky-comment.ts';
 import { BottleneckWriteBudget } from './github/write-budget.ts';
-import { PullRequestLocks } from './reconcile/pull-request-locks.ts';
+import { PullRequestLocks } from './queue/pull-request-locks.ts';
+import { KubernetesCommentStore } from './deploy/kubernetes-comment-store.ts';
+import { KubernetesWorkLog } from './deploy/kubernetes-work-log.ts';
 import { HelmRenderer } from './deploy/helm.ts';
 import { HttpSmokeProbe } from './deploy/http-smoke-probe.ts';
 import { PreviewMetrics } from './operations/metrics.ts';
@@ -25,6 +26,7 @@ import { clusterSource } from './operations/start-up.ts';
 import type {
   ChartRenderer,
   Cluster,
+  CommentStore,
   ClusterDiscovery,
   FailureMemory,
   Fences,
@@ -33,6 +35,7 @@ import type {
   PreviewClaims,
   PreviewRecords,
   SmokeProbe,
+  WorkLog,
 } from './ports.ts';
 import { KubernetesFailureMemory } from './deploy/kubernetes-failure-memory.ts';
 import { DeliveryLog } from './queue/delivery-log.ts';
@@ -62,8 +65,12 @@ export interface Services {
   outboxes: Outboxes;
   /** How many replies and reactions a user, and a pull request, may cause. */
   conversations: ConversationBudget;
-  /** Sticky comment states this replica still has to write. */
-  commentSlots: CommentSlots;
+  /** Every sticky comment's state, in the cluster: what GitHub is owed survives a restart. */
+  comments: CommentStore;
+  /** Work acknowledged to GitHub, in the cluster until done. */
+  work: WorkLog;
+  /** Recorded jobs this replica has queued, so that a resume never queues one twice. */
+  queuedJobs: Set<string>;
   /** Failed commits, so that the reconciler backs off from them. */
   failures: FailureMemory;
   /** What the app keeps about each preview in its own namespace: hooks, sleep. */
@@ -139,17 +146,25 @@ export function createServices(
     metrics: new PreviewMetrics({ queueDepth: () => queue.depth, cluster, outboxes }),
     outboxes,
     conversations: new ConversationBudget(defaultConversationLimits),
-    commentSlots: new CommentSlots(),
+    comments: new KubernetesCommentStore(kubeConfig, {
+      namespace: settings.leaseNamespace,
+      instance: settings.instance,
+    }),
+    work: new KubernetesWorkLog(kubeConfig, {
+      namespace: settings.leaseNamespace,
+      instance: settings.instance,
+    }),
+    queuedJobs: new Set(),
     deliveries: new DeliveryLog(),
     waits: new WaitTimers(),
     ...(settings.ingressUrl ? { smoke: new HttpSmokeProbe(settings.ingressUrl) } : {}),
     leases,
     locks: new PullRequestLocks(leases, logger, settings.instance),
     identity,
-    failures: new KubernetesFailureMemory(kubeConfig, settings.leaseNamespace),
+    failures: new KubernetesFailureMemory(kubeConfig, settings.leaseNamespace, settings.instance),
     records,
     fences,
-    headLog: new KubernetesHeadLog(kubeConfig, settings.leaseNamespace),
+    headLog: new KubernetesHeadLog(kubeConfig, settings.leaseNamespace, settings.instance),
     claims: new KubernetesClaims(kubeConfig, {
       namespace: settings.leaseNamespace,
       instance: settings.instance,

@@ -4,6 +4,7 @@ import { managerName } from '../plan/labels.ts';
 import type { PullRequestRef } from '../plan/types.ts';
 import type { FailureMemory } from '../ports.ts';
 import { applyObjects, ObjectApi } from './kubernetes-objects.ts';
+import { instanceLabel } from './admission-policies.ts';
 import { withRetry } from './retry.ts';
 
 type PullRequestKey = Pick<PullRequestRef, 'repositoryId' | 'number'>;
@@ -18,9 +19,12 @@ export class KubernetesFailureMemory implements FailureMemory {
   private readonly core: CoreV1Api;
   private readonly objects: ObjectApi;
   private readonly namespace: string;
+  /** Two installations of the app may share a namespace and a repository: names carry the instance. */
+  private readonly instance: string;
 
-  constructor(kubeConfig: KubeConfig, namespace: string) {
+  constructor(kubeConfig: KubeConfig, namespace: string, instance: string) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.instance = instance;
     this.objects = kubeConfig.makeApiClient(ObjectApi);
     this.namespace = namespace;
   }
@@ -29,7 +33,7 @@ export class KubernetesFailureMemory implements FailureMemory {
     const list = await withRetry(() =>
       this.core.listNamespacedConfigMap({
         namespace: this.namespace,
-        labelSelector: `${memoryLabel}=true`,
+        labelSelector: `${memoryLabel}=true,${instanceLabel}=${this.instance}`,
       }),
     );
     return list.items.flatMap((item) => parse(item.data?.record));
@@ -38,7 +42,7 @@ export class KubernetesFailureMemory implements FailureMemory {
   async get(pr: PullRequestKey): Promise<FailureRecord | undefined> {
     try {
       const item = await withRetry(() =>
-        this.core.readNamespacedConfigMap({ name: nameOf(pr), namespace: this.namespace }),
+        this.core.readNamespacedConfigMap({ name: nameOf(this.instance, pr), namespace: this.namespace }),
       );
       return parse(item.data?.record)[0];
     } catch (error) {
@@ -52,9 +56,13 @@ export class KubernetesFailureMemory implements FailureMemory {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: {
-        name: nameOf({ repositoryId: record.repositoryId, number: record.pullRequest }),
+        name: nameOf(this.instance, { repositoryId: record.repositoryId, number: record.pullRequest }),
         namespace: this.namespace,
-        labels: { [memoryLabel]: 'true', 'app.kubernetes.io/part-of': managerName },
+        labels: {
+          [memoryLabel]: 'true',
+          'app.kubernetes.io/part-of': managerName,
+          [instanceLabel]: this.instance,
+        },
       },
       data: { record: JSON.stringify(record) },
     };
@@ -64,7 +72,7 @@ export class KubernetesFailureMemory implements FailureMemory {
   async clear(pr: PullRequestKey): Promise<void> {
     try {
       await withRetry(() =>
-        this.core.deleteNamespacedConfigMap({ name: nameOf(pr), namespace: this.namespace }),
+        this.core.deleteNamespacedConfigMap({ name: nameOf(this.instance, pr), namespace: this.namespace }),
       );
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) return;
@@ -73,8 +81,8 @@ export class KubernetesFailureMemory implements FailureMemory {
   }
 }
 
-function nameOf(pr: PullRequestKey): string {
-  return `pr-preview-failed-${pr.repositoryId}-${pr.number}`;
+function nameOf(instance: string, pr: PullRequestKey): string {
+  return `pr-preview-${instance}-failed-${pr.repositoryId}-${pr.number}`;
 }
 
 function parse(text: string | undefined): FailureRecord[] {

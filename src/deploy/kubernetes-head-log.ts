@@ -21,14 +21,17 @@ type PullRequestKey = Pick<PullRequestRef, 'repositoryId' | 'number'>;
 export class KubernetesHeadLog implements HeadLog {
   private readonly core: CoreV1Api;
   private readonly namespace: string;
+  /** Two installations of the app may share a namespace and a repository: names carry the instance. */
+  private readonly instance: string;
 
-  constructor(kubeConfig: KubeConfig, namespace: string) {
+  constructor(kubeConfig: KubeConfig, namespace: string, instance: string) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.instance = instance;
     this.namespace = namespace;
   }
 
   async record(pr: PullRequestKey, sha: string, atMs: number): Promise<void> {
-    const name = nameOf(pr);
+    const name = nameOf(this.instance, pr);
     const data = { [sha]: new Date(atMs).toISOString() };
     try {
       await withRetry(() =>
@@ -54,7 +57,7 @@ export class KubernetesHeadLog implements HeadLog {
   async pushedAt(pr: PullRequestKey, sha: string): Promise<number | undefined> {
     try {
       const log = await withRetry(() =>
-        this.core.readNamespacedConfigMap({ name: nameOf(pr), namespace: this.namespace }),
+        this.core.readNamespacedConfigMap({ name: nameOf(this.instance, pr), namespace: this.namespace }),
       );
       const at = log.data?.[sha];
       return at ? Date.parse(at) : undefined;
@@ -67,7 +70,7 @@ export class KubernetesHeadLog implements HeadLog {
   async forget(pr: PullRequestKey): Promise<void> {
     try {
       await withRetry(() =>
-        this.core.deleteNamespacedConfigMap({ name: nameOf(pr), namespace: this.namespace }),
+        this.core.deleteNamespacedConfigMap({ name: nameOf(this.instance, pr), namespace: this.namespace }),
       );
     } catch (error) {
       if (!(error instanceof ApiException && error.code === 404)) throw error;
@@ -75,6 +78,6 @@ export class KubernetesHeadLog implements HeadLog {
   }
 }
 
-function nameOf(pr: PullRequestKey): string {
-  return `pr-preview-heads-${pr.repositoryId}-${pr.number}`;
+function nameOf(instance: string, pr: PullRequestKey): string {
+  return `pr-preview-${instance}-heads-${pr.repositoryId}-${pr.number}`;
 }

@@ -1,122 +1,221 @@
 import {
   ApiException,
   CoordinationV1Api,
-  type KubeConfig,
+  KubeConfig,
   type V1Lease,
+  type V1LeaseSpec,
 } from '@kubernetes/client-node';
+import {
+  decideLease,
+  leaseTimings,
+  observe,
+  type LeaseObservation,
+  type LeaseRecord,
+} from '../plan/lease.ts';
+import { isTransient, withRetry } from './retry.ts';
 
-/**
- * A coordination.k8s.io Lease held by one process at a time: the reconciler's
- * leadership, and the lock that keeps two replicas off one pull request.
- */
-export class KubernetesLeases {
-  private readonly api: CoordinationV1Api;
-  private readonly namespace: string;
-  readonly identity: string;
-  private readonly durationSeconds: number;
+/** The calls a Lease needs: the API server's, or a test's stand-in. */
+export type LeaseApi = Pick<
+  CoordinationV1Api,
+  | 'readNamespacedLease'
+  | 'createNamespacedLease'
+  | 'replaceNamespacedLease'
+  | 'deleteNamespacedLease'
+>;
 
-  constructor(
-    kubeConfig: KubeConfig,
-    options: { namespace: string; identity: string; durationSeconds?: number },
-  ) {
-    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
-    this.namespace = options.namespace;
-    this.identity = options.identity;
-    this.durationSeconds = options.durationSeconds ?? 30;
-  }
-
-  get renewEveryMs(): number {
-    return (this.durationSeconds * 1000) / 3;
-  }
-
-  /** Takes or renews the lease; false while another live holder has it. */
-  async tryAcquire(name: string): Promise<boolean> {
-    const now = new Date();
-    let lease: V1Lease;
-    try {
-      lease = await this.api.readNamespacedLease({ name, namespace: this.namespace });
-    } catch (error) {
-      if (!(error instanceof ApiException && error.code === 404)) throw error;
-      return this.write(() =>
-        this.api.createNamespacedLease({
-          namespace: this.namespace,
-          body: { metadata: { name }, spec: this.spec(now, now) },
-        }),
-      );
-    }
-    const spec = lease.spec ?? {};
-    const holder = spec.holderIdentity ?? '';
-    const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
-    const expired =
-      renewed + (spec.leaseDurationSeconds ?? this.durationSeconds) * 1000 < now.getTime();
-    if (holder !== '' && holder !== this.identity && !expired) return false;
-    const acquired =
-      holder === this.identity && spec.acquireTime ? new Date(spec.acquireTime) : now;
-    // The resourceVersion makes this a compare-and-swap: of two takers, one gets 409.
-    return this.write(() =>
-      this.api.replaceNamespacedLease({
-        name,
-        namespace: this.namespace,
-        body: {
-          metadata: { name, resourceVersion: lease.metadata?.resourceVersion },
-          spec: this.spec(acquired, now),
-        },
-      }),
+/** The namespace that holds the Leases does not exist: no Lease can be taken until it does. */
+export class LeaseNamespaceMissing extends Error {
+  constructor(namespace: string) {
+    super(
+      `the Lease namespace \`${namespace}\` does not exist (PREVIEW_LEASE_NAMESPACE, or the app's own namespace)`,
     );
   }
+}
 
-  /** Whether a live holder (this process or another) has the lease now. */
-  async isHeld(name: string): Promise<boolean> {
-    try {
-      const spec =
-        (await this.api.readNamespacedLease({ name, namespace: this.namespace })).spec ?? {};
-      const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
-      const live =
-        renewed + (spec.leaseDurationSeconds ?? this.durationSeconds) * 1000 >= Date.now();
-      return Boolean(spec.holderIdentity) && live;
-    } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return false;
-      throw error;
-    }
+/**
+ * coordination.k8s.io Leases held by one process at a time: the reconciler's
+ * leadership, and the lock that keeps two replicas off one pull request.
+ * Decided as client-go's leader election decides (plan/lease.ts): another
+ * holder's Lease expires a duration after this replica saw it change, by
+ * this replica's clock; every write is a compare-and-swap; transient errors
+ * are retried.
+ */
+export class KubernetesLeases {
+  private readonly api: LeaseApi;
+  private readonly namespace: string;
+  readonly identity: string;
+  readonly durationMs: number;
+  private readonly now: () => number;
+  private readonly observations = new Map<string, LeaseObservation>();
+  private missingNamespace: string | undefined;
+  private readonly attempts: number;
+
+  constructor(
+    source: KubeConfig | LeaseApi,
+    options: {
+      namespace: string;
+      identity: string;
+      durationSeconds?: number;
+      now?: () => number;
+      /** Tries of each call before its error counts (default 5). */
+      attempts?: number;
+    },
+  ) {
+    this.api = source instanceof KubeConfig ? source.makeApiClient(CoordinationV1Api) : source;
+    this.namespace = options.namespace;
+    this.identity = options.identity;
+    this.durationMs = (options.durationSeconds ?? 30) * 1000;
+    this.now = options.now ?? (() => Date.now());
+    this.attempts = options.attempts ?? 5;
   }
 
-  /** Gives the lease up at once, so another replica need not wait for it to expire. */
-  async release(name: string): Promise<void> {
-    try {
-      const lease = await this.api.readNamespacedLease({ name, namespace: this.namespace });
-      if (lease.spec?.holderIdentity !== this.identity) return;
-      await this.api.deleteNamespacedLease({
+  get timings(): ReturnType<typeof leaseTimings> {
+    return leaseTimings(this.durationMs);
+  }
+
+  /** What keeps Leases from working now, for /readyz; undefined when nothing does. */
+  problem(): string | undefined {
+    return this.missingNamespace;
+  }
+
+  /** Takes or renews the Lease; false while another live holder has it. */
+  async tryAcquire(name: string): Promise<boolean> {
+    const lease = await this.read(name);
+    const now = this.now();
+    const current = lease ? toRecord(lease.spec) : undefined;
+    const observation = current ? observe(this.observations.get(name), current, now) : undefined;
+    if (observation) this.observations.set(name, observation);
+    const decision = decideLease({
+      current,
+      observation,
+      identity: this.identity,
+      now,
+      durationMs: this.durationMs,
+    });
+    if (decision.kind === 'held') return false;
+    const body: V1Lease = {
+      metadata: {
         name,
-        namespace: this.namespace,
-        body: { preconditions: { resourceVersion: lease.metadata?.resourceVersion } },
-      });
+        ...(lease?.metadata?.resourceVersion
+          ? { resourceVersion: lease.metadata.resourceVersion }
+          : {}),
+      },
+      spec: toSpec(decision.record),
+    };
+    try {
+      await withRetry(
+        () =>
+          lease
+            ? this.api.replaceNamespacedLease({ name, namespace: this.namespace, body })
+            : this.api.createNamespacedLease({ namespace: this.namespace, body }),
+        { retriable: notAConflict, attempts: this.attempts },
+      );
     } catch (error) {
+      // Another taker wrote first (the resourceVersion moved, or it created the Lease).
+      if (error instanceof ApiException && error.code === 409) return false;
+      if (error instanceof ApiException && error.code === 404) {
+        this.missingNamespace = new LeaseNamespaceMissing(this.namespace).message;
+        throw new LeaseNamespaceMissing(this.namespace);
+      }
+      throw error;
+    }
+    this.missingNamespace = undefined;
+    return true;
+  }
+
+  /** Whether a live holder (this process or another) has the Lease now, judged as `tryAcquire` judges. */
+  async isHeld(name: string): Promise<boolean> {
+    const lease = await this.read(name);
+    if (!lease) return false;
+    const current = toRecord(lease.spec);
+    if (current.holder === '') return false;
+    if (current.holder === this.identity) return true;
+    const observation = observe(this.observations.get(name), current, this.now());
+    this.observations.set(name, observation);
+    return this.now() < observation.observedAt + current.durationMs;
+  }
+
+  /**
+   * Gives the Lease up at once, so another replica need not wait for it to
+   * expire: deleted, or with `keep` emptied as client-go releases (its count
+   * of transitions kept, as for the reconciler's leadership).
+   */
+  async release(name: string, options: { keep?: boolean } = {}): Promise<void> {
+    this.observations.delete(name);
+    const lease = await this.read(name);
+    if (!lease || lease.spec?.holderIdentity !== this.identity) return;
+    const resourceVersion = lease.metadata?.resourceVersion;
+    try {
+      if (options.keep) {
+        const record = toRecord(lease.spec);
+        await withRetry(
+          () =>
+            this.api.replaceNamespacedLease({
+              name,
+              namespace: this.namespace,
+              body: {
+                metadata: { name, ...(resourceVersion ? { resourceVersion } : {}) },
+                spec: toSpec({ ...record, holder: '', durationMs: 1000 }),
+              },
+            }),
+          { retriable: notAConflict, attempts: this.attempts },
+        );
+      } else {
+        await withRetry(
+          () =>
+            this.api.deleteNamespacedLease({
+              name,
+              namespace: this.namespace,
+              body: { preconditions: { ...(resourceVersion ? { resourceVersion } : {}) } },
+            }),
+          { retriable: notAConflict, attempts: this.attempts },
+        );
+      }
+    } catch (error) {
+      // Gone, or taken by another since it was read: not this replica's any more.
       if (error instanceof ApiException && (error.code === 404 || error.code === 409)) return;
       throw error;
     }
   }
 
-  private spec(acquireTime: Date, renewTime: Date) {
-    return {
-      holderIdentity: this.identity,
-      leaseDurationSeconds: this.durationSeconds,
-      acquireTime: microTime(acquireTime),
-      renewTime: microTime(renewTime),
-    };
-  }
-
-  private async write(request: () => Promise<unknown>): Promise<boolean> {
+  private async read(name: string): Promise<V1Lease | undefined> {
     try {
-      await request();
-      return true;
+      return await withRetry(
+        () => this.api.readNamespacedLease({ name, namespace: this.namespace }),
+        { attempts: this.attempts },
+      );
     } catch (error) {
-      if (error instanceof ApiException && (error.code === 409 || error.code === 404)) return false;
+      if (error instanceof ApiException && error.code === 404) return undefined;
       throw error;
     }
   }
 }
 
+function notAConflict(error: unknown): boolean {
+  return isTransient(error) && !(error instanceof ApiException && error.code === 409);
+}
+
+function toRecord(spec: V1LeaseSpec | undefined): LeaseRecord {
+  return {
+    holder: spec?.holderIdentity ?? '',
+    durationMs: (spec?.leaseDurationSeconds ?? 30) * 1000,
+    ...(spec?.acquireTime ? { acquireTime: new Date(spec.acquireTime).toISOString() } : {}),
+    ...(spec?.renewTime ? { renewTime: new Date(spec.renewTime).toISOString() } : {}),
+    transitions: spec?.leaseTransitions ?? 0,
+  };
+}
+
+function toSpec(record: LeaseRecord): V1LeaseSpec {
+  return {
+    holderIdentity: record.holder,
+    leaseDurationSeconds: Math.max(1, Math.round(record.durationMs / 1000)),
+    ...(record.acquireTime ? { acquireTime: microTime(record.acquireTime) } : {}),
+    ...(record.renewTime ? { renewTime: microTime(record.renewTime) } : {}),
+    leaseTransitions: record.transitions,
+  };
+}
+
 /** Lease times are MicroTime: the API server wants six fractional digits, JavaScript has three. */
-function microTime(time: Date): Date {
-  return time.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+function microTime(time: string): Date {
+  return time.replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
 }

@@ -1,15 +1,16 @@
 import type { Probot } from 'probot';
 import { readRepositoryConfig } from '../github/repository-config.ts';
+import type { RepositoryRef } from '../plan/accepted-work.ts';
 import type { Services } from '../services.ts';
+import {
+  GitHubConversation,
+  type PullRequestConversation,
+} from '../github/pull-request-conversation.ts';
+import type { Logger } from '../ports.ts';
+import type { JobSignal } from './lease-guard.ts';
 import { scopeFor, type PullRequestScope } from './job-scope.ts';
 
-/** A repository as the app knows it without a webhook: from GitHub's lists or a namespace's labels. */
-export interface RepositoryRef {
-  id: number;
-  owner: string;
-  name: string;
-  installationId: number;
-}
+export type { RepositoryRef };
 
 /**
  * The scope of a job that no webhook started (the reconciler's, a wake's):
@@ -21,17 +22,30 @@ export async function backgroundScope(
   repository: RepositoryRef,
   number: number,
   component: string,
-): Promise<PullRequestScope> {
+  more: { stop?: JobSignal; logger?: Logger } = {},
+): Promise<PullRequestScope & { conversation: () => PullRequestConversation }> {
   const octokit = await app.auth(repository.installationId);
   const repo = { owner: repository.owner, repo: repository.name };
-  return scopeFor({
+  const scope = scopeFor({
     octokit,
     ...repo,
     repositoryId: repository.id,
     installationId: repository.installationId,
     number,
-    logger: services.logger.child({ repo: `${repo.owner}/${repo.repo}`, pr: number, component }),
+    logger:
+      more.logger ??
+      services.logger.child({ repo: `${repo.owner}/${repo.repo}`, pr: number, component }),
     services,
     readConfig: () => readRepositoryConfig(octokit, repo),
+    ...(more.stop ? { stop: more.stop } : {}),
   });
+  return {
+    ...scope,
+    conversation: () =>
+      new GitHubConversation(
+        octokit,
+        { ...repo, number },
+        services.outboxes.of(repository.installationId),
+      ),
+  };
 }

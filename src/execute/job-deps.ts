@@ -3,13 +3,24 @@ import type { GatedDeployDeps } from './deploy-when-checks-pass.ts';
 import type { DestroyDeps } from './destroy-previews.ts';
 import type { SleepDeps } from './sleep-previews.ts';
 import { enqueueForPullRequest } from './enqueue.ts';
+import { guardedBy } from './lease-guard.ts';
 import type { PullRequestScope } from './job-scope.ts';
 import { runChecksJob } from './run-checks-job.ts';
+
+/** The ports a job writes through, stopped once the pull request's Lease is lost. */
+function guarded(services: Services, scope: PullRequestScope) {
+  const { signal } = scope.stop;
+  return {
+    cluster: guardedBy(services.cluster, signal),
+    records: guardedBy(services.records, signal),
+    claims: guardedBy(services.claims, signal),
+  };
+}
 
 /** What sleep and wake need, from the long-lived services and one pull request's scope. */
 export function sleepDeps(services: Services, scope: PullRequestScope): SleepDeps {
   return {
-    cluster: services.cluster,
+    cluster: guarded(services, scope).cluster,
     comment: scope.comment,
     metrics: services.metrics,
     logger: scope.logger,
@@ -21,23 +32,24 @@ export function destroyDeps(services: Services, scope: PullRequestScope): Destro
   return {
     ...sleepDeps(services, scope),
     deployments: scope.deployments,
-    records: services.records,
-    claims: services.claims,
+    records: guarded(services, scope).records,
+    claims: guarded(services, scope).claims,
     guardrails: services.settings.guardrails,
   };
 }
 
 /** What a deploy needs, from the long-lived services and one pull request's scope. */
 export function gatedDeployDeps(services: Services, scope: PullRequestScope): GatedDeployDeps {
+  const { cluster, records, claims } = guarded(services, scope);
   return {
-    cluster: services.cluster,
+    cluster,
     discovery: services.discovery,
     metrics: services.metrics,
     guardrails: services.settings.guardrails,
     namespacePolicy: services.settings.namespacePolicy,
     sleepPolicy: services.settings.sleep,
-    records: services.records,
-    claims: services.claims,
+    records,
+    claims,
     concurrentFetches: services.settings.concurrency,
     fences: services.fences,
     caps: services.settings.caps,

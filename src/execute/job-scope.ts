@@ -6,16 +6,18 @@ import { GitHubCommitChecks } from '../github/github-commit-checks.ts';
 import { GitHubDeployments } from '../github/github-deployments.ts';
 import { retrySecondaryRateLimits } from '../github/secondary-rate-limit.ts';
 import type { Outboxes } from '../github/outbox.ts';
-import { StickyComment, type CommentSlots } from '../github/sticky-comment.ts';
+import { StickyComment } from '../github/sticky-comment.ts';
 import type { PullRequestRef } from '../plan/types.ts';
 import type {
   ChartSource,
+  CommentStore,
   CommitChecks,
   DeploymentLog,
   Logger,
   Metrics,
   PreviewComment,
 } from '../ports.ts';
+import { guardedBy, JobSignal } from './lease-guard.ts';
 
 /** Everything a job about one pull request needs, gathered from its webhook. */
 export interface PullRequestScope {
@@ -30,8 +32,8 @@ export interface PullRequestScope {
   readConfig: () => Promise<unknown>;
   /** The pull request's head commit now, which a queued job's webhook may no longer show. */
   readHeadSha: () => Promise<string>;
-  /** Resolves once the outbox holds no write of this pull request's sticky comment. */
-  githubSettled: () => Promise<void>;
+  /** Stops the job when the pull request's Lease is lost; the queue ties it to the Lease. */
+  stop: JobSignal;
 }
 
 /** With GitHub Deployments switched off, the sticky comment says it all. */
@@ -61,6 +63,8 @@ export interface ScopeParams {
   logger: Logger;
   services: ScopeServices;
   readConfig: () => Promise<unknown>;
+  /** The job's stop signal, when the queue made it before the scope (a resumed job). */
+  stop?: JobSignal;
 }
 
 /** The long-lived parts a pull request's GitHub side is made of. */
@@ -70,7 +74,7 @@ export interface ScopeServices {
   identity: AppIdentity;
   /** Where every GitHub write goes, paced per installation. */
   outboxes: Outboxes;
-  commentSlots: CommentSlots;
+  comments: CommentStore;
   settings: { githubDeployments: boolean };
 }
 
@@ -97,10 +101,17 @@ export function scopeFor(params: ScopeParams): PullRequestScope {
   const { octokit, owner, repo, number, services } = params;
   instrument(octokit, services, params.logger);
   const outbox = services.outboxes.of(params.installationId);
+  const stop = params.stop ?? new JobSignal();
   const comment = new StickyComment(
     octokit,
-    { owner, repo, issue_number: number },
-    { identity: services.identity, outbox, slots: services.commentSlots },
+    {
+      owner,
+      repo,
+      number,
+      repositoryId: params.repositoryId,
+      installationId: params.installationId,
+    },
+    { identity: services.identity, outbox, store: services.comments },
   );
   return {
     pr: {
@@ -112,7 +123,7 @@ export function scopeFor(params: ScopeParams): PullRequestScope {
     },
     queueKey: queueKeyOf({ repositoryId: params.repositoryId, number }),
     logger: params.logger,
-    comment,
+    comment: guardedBy(comment, stop.signal),
     chartSource: new GitHubChartSource(octokit, { owner, repo }),
     checks: new GitHubCommitChecks(octokit, { owner, repo }),
     deployments: services.settings.githubDeployments
@@ -121,7 +132,7 @@ export function scopeFor(params: ScopeParams): PullRequestScope {
     readConfig: params.readConfig,
     readHeadSha: async () =>
       (await octokit.rest.pulls.get({ owner, repo, pull_number: number })).data.head.sha,
-    githubSettled: () => comment.settled(),
+    stop,
   };
 }
 

@@ -12,6 +12,7 @@ import {
 } from '../github/permissions.ts';
 import type { PullRequestConversation } from '../github/pull-request-conversation.ts';
 import type { ParsedCommand } from '../plan/parse-commands.ts';
+import type { CommandAnswer, PullRequestView } from '../plan/accepted-work.ts';
 import { forkApproval, type ForkApproval } from '../plan/fork-approval.ts';
 import { planCommand } from '../plan/plan-command.ts';
 import { previewSelector } from '../plan/targets.ts';
@@ -31,9 +32,9 @@ export interface CommandJob extends PullRequestScope {
   /** The pull request as read when the comment arrived: a fork's approval covers that head. */
   pullAtComment: PullRequestView | undefined;
   conversation: PullRequestConversation;
+  /** Told the answer before it is sent, to keep it with the accepted job. */
+  answered?: (answer: CommandAnswer) => Promise<void>;
 }
-
-type PullRequestView = Awaited<ReturnType<PullRequestConversation['pullRequest']>>;
 
 /** What the app answers to one comment: one reply at most, help once. */
 interface Answer {
@@ -49,20 +50,30 @@ interface Answer {
  * result, both within the conversation budget of the author and the pull
  * request.
  */
-export async function runCommandJob(services: Services, job: CommandJob): Promise<void> {
+export async function runCommandJob(
+  services: Services,
+  job: CommandJob,
+): Promise<{ sent: Promise<void> }> {
   const answer: Answer = { lines: [], help: false, tenants: [] };
   let succeeded = true;
+  let answered: { sent: Promise<void> } = { sent: Promise.resolve() };
   try {
     succeeded = await runCommands(services, job, answer);
   } catch (error) {
     succeeded = false;
     throw error;
   } finally {
-    answerOnce(services, job, answer, succeeded);
+    answered = await answerOnce(services, job, answer, succeeded);
   }
+  return answered;
 }
 
-function answerOnce(services: Services, job: CommandJob, answer: Answer, succeeded: boolean) {
+async function answerOnce(
+  services: Services,
+  job: CommandJob,
+  answer: Answer,
+  succeeded: boolean,
+): Promise<{ sent: Promise<void> }> {
   const body = [...answer.lines, ...(answer.help ? [helpText(answer.tenants)] : [])].join('\n\n');
   const writes = (body ? 1 : 0) + 1;
   if (!services.conversations.take(job.author, job.queueKey, writes)) {
@@ -70,11 +81,28 @@ function answerOnce(services: Services, job: CommandJob, answer: Answer, succeed
       { user: job.author },
       'past the conversation budget of this user or pull request: the command is not answered',
     );
-    return;
+    return { sent: Promise.resolve() };
   }
-  // Queued, never awaited: the outbox sends them in order and never drops them.
-  if (body) void job.conversation.reply(body);
-  void job.conversation.react(job.commentId, succeeded ? 'rocket' : 'confused');
+  const reply: CommandAnswer = {
+    ...(body ? { reply: body } : {}),
+    reaction: succeeded ? 'rocket' : 'confused',
+  };
+  // Kept before it is sent: a restart from here sends it, and runs nothing again.
+  await job.answered?.(reply);
+  // Not awaited: the outbox sends it while the queue goes on.
+  return { sent: sendAnswer(job.conversation, job.commentId, reply) };
+}
+
+/** Queues a command's answer in the outbox; resolves once it has left (sent or given up). */
+export function sendAnswer(
+  conversation: PullRequestConversation,
+  commentId: number,
+  answer: CommandAnswer,
+): Promise<void> {
+  return Promise.all([
+    answer.reply ? conversation.reply(answer.reply) : undefined,
+    conversation.react(commentId, answer.reaction),
+  ]).then(() => undefined);
 }
 
 async function runCommands(services: Services, job: CommandJob, answer: Answer): Promise<boolean> {

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../ports.ts';
 import type { WriteBudget } from './write-budget.ts';
 
@@ -155,20 +154,30 @@ export class InstallationOutbox {
   }
 
   private async sendWithRetries(write: QueuedWrite): Promise<void> {
+    let failures = 0;
     for (;;) {
       try {
         await this.budget.spend(this.installationId, write.writes, write.send);
         return;
       } catch (error) {
-        // Server errors were retried by Probot already; a secondary limit is waited out
-        // for as long as GitHub asks, however often it asks.
+        // A secondary limit is waited out for as long as GitHub asks, however often it asks.
         const limited = secondaryLimitSeconds(error);
         if (limited === undefined) {
+          failures += 1;
+          const retry = retryAfterFailure(error, failures);
+          if (retry === undefined) {
+            this.logger.warn(
+              { err: error, write: write.key, installation: this.installationId, failures },
+              'a GitHub write failed; what it owed is sent again by the next reconcile pass or start',
+            );
+            return;
+          }
           this.logger.warn(
-            { err: error, write: write.key, installation: this.installationId },
-            'a GitHub write failed; it is not tried again',
+            { err: error, write: write.key, retryInMs: retry },
+            'a GitHub write failed; trying again',
           );
-          return;
+          await sleep(retry);
+          continue;
         }
         // Everything queued waits with it: GitHub asked the whole installation to slow down.
         this.pausedUntil = Date.now() + limited * 1000;
@@ -180,6 +189,26 @@ export class InstallationOutbox {
       }
     }
   }
+}
+
+/** Tries of one write after errors that may pass (GitHub's 5xx, the network), before giving up. */
+export const maxWriteFailures = 4;
+
+/**
+ * How long to wait before trying a failed write again: 1, 2 then 4 s after
+ * an error that may pass; undefined for one that will not (a 4xx) or after
+ * `maxWriteFailures`.
+ */
+export function retryAfterFailure(error: unknown, failures: number): number | undefined {
+  const status = (error as { status?: number }).status;
+  const passing = status === undefined || status >= 500 || status === 429;
+  if (!passing || failures >= maxWriteFailures) return undefined;
+  return 1000 * 2 ** (failures - 1);
+}
+
+/** A pause on the global timers (which a test's clock can drive). */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Seconds GitHub asks to wait when the error is a secondary rate limit, else undefined. */

@@ -1,74 +1,50 @@
+import { createHash } from 'node:crypto';
 import type { ProbotOctokit } from 'probot';
-import type { CommentState, PreviewComment } from '../ports.ts';
+import type {
+  CommentKey,
+  CommentState,
+  CommentStore,
+  PreviewComment,
+  StoredComment,
+} from '../ports.ts';
 import type { AppIdentity } from './app-identity.ts';
 import { commentMarker, parseCommentState, renderComment } from './comment-render.ts';
 import type { InstallationOutbox } from './outbox.ts';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
-export interface IssueRef {
-  owner: string;
-  repo: string;
-  issue_number: number;
-}
-
-/** What this replica knows of one pull request's comment: its newest state and what GitHub holds. */
-interface CommentSlot {
-  state: CommentState;
-  id?: number;
-  /** The body GitHub holds, as last read or written. */
-  written?: string;
+export interface StickyCommentDeps {
+  identity: AppIdentity;
+  outbox: InstallationOutbox;
+  store: CommentStore;
 }
 
 /**
- * The newest state of each sticky comment this replica still has to write,
- * shared by the jobs of one pull request: a later job goes on from the state
- * an earlier one left, which GitHub may not hold yet.
- */
-export class CommentSlots {
-  private readonly slots = new Map<string, CommentSlot>();
-
-  get(key: string): CommentSlot | undefined {
-    return this.slots.get(key);
-  }
-
-  set(key: string, slot: CommentSlot): void {
-    this.slots.set(key, slot);
-  }
-
-  forget(key: string, slot: CommentSlot): void {
-    if (this.slots.get(key) === slot) this.slots.delete(key);
-  }
-}
-
-/**
- * The one comment per pull request that the app keeps up to date. It is found
- * by its hidden marker among the app's own comments, so a restart loses
- * nothing; a comment by anyone else that carries the marker is ignored, and
- * its state (a fork approval, recorded rows) never read.
- *
- * An update changes the state at once and queues the write in the
- * installation's outbox, which sends the newest state when its turn comes:
- * the job goes on without waiting for GitHub, and states that a newer one
- * superseded before their turn are never sent.
+ * The one comment per pull request that the app keeps up to date. Its state
+ * lives in the cluster (the comment store), written by each update before
+ * the job goes on; GitHub is sent the newest state by the installation's
+ * outbox when its turn comes, and a state that was never sent (a restart,
+ * GitHub down) is sent by the next start or reconcile pass. The first time
+ * the store has no state, it comes from the comment on GitHub, found by its
+ * hidden marker among the app's own comments (a comment by anyone else that
+ * carries the marker is ignored, its state never read).
  */
 export class StickyComment implements PreviewComment {
-  private slot: CommentSlot | undefined;
   private pending: Promise<void> = Promise.resolve();
-  private readonly key: string;
+  /** What GitHub showed when the store had nothing yet. */
+  private seed: StoredComment | undefined;
   private readonly octokit: Octokit;
-  private readonly issue: IssueRef;
-  private readonly deps: { identity: AppIdentity; outbox: InstallationOutbox; slots: CommentSlots };
+  private readonly key: CommentKey;
+  private readonly deps: StickyCommentDeps;
 
-  constructor(
-    octokit: Octokit,
-    issue: IssueRef,
-    deps: { identity: AppIdentity; outbox: InstallationOutbox; slots: CommentSlots },
-  ) {
+  constructor(octokit: Octokit, key: CommentKey, deps: StickyCommentDeps) {
     this.octokit = octokit;
-    this.issue = issue;
+    this.key = key;
     this.deps = deps;
-    this.key = `comment:${issue.owner}/${issue.repo}#${issue.issue_number}`;
+  }
+
+  private get outboxKey(): string {
+    return `comment:${this.key.owner}/${this.key.repo}#${this.key.number}`;
   }
 
   async read(): Promise<CommentState> {
@@ -76,68 +52,96 @@ export class StickyComment implements PreviewComment {
     return (await this.load()).state;
   }
 
-  /** Updates apply in the order they were asked for, each to the state the one before left. */
+  /** Updates apply in the order they were asked for, each to the state stored now. */
   update(change: (state: CommentState) => CommentState): Promise<void> {
     const done = this.pending.then(async () => {
-      const slot = await this.load();
-      slot.state = change(slot.state);
-      // Nothing to say yet: no comment until there is a preview or a problem.
-      if (slot.id === undefined && slot.state.rows.length === 0 && !slot.state.problems?.length)
-        return;
-      this.deps.slots.set(this.key, slot);
-      void this.deps.outbox
-        .put(this.key, 'comment', () => this.write(slot), {
-          isDue: () => renderComment(slot.state) !== slot.written,
-        })
-        .then(() => {
-          if (!this.deps.outbox.holds(this.key)) this.deps.slots.forget(this.key, slot);
-        });
+      const seed = await this.load();
+      const stored = await this.deps.store.write(this.key, (current) => {
+        const base = current ?? seed;
+        const state = change(base.state);
+        // Nothing to say yet: no comment until there is a preview or a problem.
+        if (base.commentId === undefined && state.rows.length === 0 && !state.problems?.length)
+          return undefined;
+        return { ...base, state, unsent: digest(renderComment(state)) !== base.sentDigest };
+      });
+      if (stored?.unsent) this.send();
     });
     this.pending = done.catch(() => undefined);
     return done;
   }
 
-  /** Resolves once GitHub holds every state this comment was given. */
+  /** Queues a write of the stored state; the outbox sends only the newest, and nothing if GitHub has it. */
+  send(): void {
+    void this.deps.outbox.put(this.outboxKey, 'comment', () => this.write());
+  }
+
+  /** Resolves once this replica's outbox holds no write of this comment. */
   settled(): Promise<void> {
-    return this.deps.outbox.settled(this.key);
+    return this.deps.outbox.settled(this.outboxKey);
   }
 
-  private async write(slot: CommentSlot): Promise<void> {
-    const body = renderComment(slot.state);
-    if (body === slot.written) return;
-    if (slot.id !== undefined) {
-      await this.octokit.rest.issues.updateComment({
-        owner: this.issue.owner,
-        repo: this.issue.repo,
-        comment_id: slot.id,
-        body,
-      });
-    } else {
-      const created = await this.octokit.rest.issues.createComment({ ...this.issue, body });
-      slot.id = created.data.id;
+  private async write(): Promise<void> {
+    const stored = await this.deps.store.read(this.key);
+    if (!stored?.unsent) return;
+    const body = renderComment(stored.state);
+    const sent = digest(body);
+    let commentId = stored.commentId;
+    if (sent !== stored.sentDigest) commentId = await this.put(commentId, body);
+    // Marked sent only for the state sent: a newer one stored meanwhile stays owed.
+    await this.deps.store.write(this.key, (current) =>
+      current
+        ? {
+            ...current,
+            commentId,
+            sentDigest: sent,
+            unsent: digest(renderComment(current.state)) !== sent,
+          }
+        : undefined,
+    );
+  }
+
+  private async put(commentId: number | undefined, body: string): Promise<number> {
+    const issue = { owner: this.key.owner, repo: this.key.repo };
+    if (commentId !== undefined) {
+      try {
+        await this.octokit.rest.issues.updateComment({ ...issue, comment_id: commentId, body });
+        return commentId;
+      } catch (error) {
+        // Deleted by someone: the comment is made again.
+        if ((error as { status?: number }).status !== 404) throw error;
+      }
     }
-    slot.written = body;
+    const created = await this.octokit.rest.issues.createComment({
+      ...issue,
+      issue_number: this.key.number,
+      body,
+    });
+    return created.data.id;
   }
 
-  /**
-   * The state this job goes on from: one another job of this replica left
-   * and the outbox still has to write, else what GitHub holds now (another
-   * replica may have written it since).
-   */
-  private async load(): Promise<CommentSlot> {
-    if (this.slot) return this.slot;
-    const queued = this.deps.slots.get(this.key);
-    if (queued && this.deps.outbox.holds(this.key)) return (this.slot = queued);
-    const found = await this.find();
-    this.slot = found
-      ? { state: parseCommentState(found.body), id: found.id, written: found.body }
-      : { state: { rows: [] } };
-    return this.slot;
+  /** The stored comment, or once what GitHub holds when the store has nothing yet. */
+  private async load(): Promise<StoredComment> {
+    const stored = await this.deps.store.read(this.key);
+    if (stored) return stored;
+    if (!this.seed) {
+      const found = await this.find();
+      this.seed = found
+        ? {
+            state: parseCommentState(found.body),
+            commentId: found.id,
+            sentDigest: digest(found.body),
+            unsent: false,
+          }
+        : { state: { rows: [] }, unsent: false };
+    }
+    return this.seed;
   }
 
   private async find(): Promise<{ id: number; body: string } | undefined> {
     const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
-      ...this.issue,
+      owner: this.key.owner,
+      repo: this.key.repo,
+      issue_number: this.key.number,
       per_page: 100,
     });
     for (const comment of comments) {
@@ -147,4 +151,8 @@ export class StickyComment implements PreviewComment {
     }
     return undefined;
   }
+}
+
+function digest(body: string): string {
+  return createHash('sha256').update(body).digest('hex').slice(0, 32);
 }

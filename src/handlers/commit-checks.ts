@@ -1,6 +1,6 @@
-import type { Context } from 'probot';
-import { runChecksJob } from '../execute/run-checks-job.ts';
-import { enqueueForPullRequest } from '../execute/enqueue.ts';
+import type { Context, Probot } from 'probot';
+import { acceptJob } from '../execute/accepted-jobs.ts';
+import { repositoryOf } from './pull-request.ts';
 import type { Services } from '../services.ts';
 import { pullRequestScope } from '../execute/job-scope.ts';
 
@@ -13,7 +13,7 @@ export const commitCheckEvents = [
 type CheckEvent = Context<'check_run.completed' | 'check_suite.completed' | 'status'>;
 
 /** A check or status settled on a commit: resume the pull requests waiting for it. */
-export function handleCommitCheck(services: Services) {
+export function handleCommitCheck(app: Probot, services: Services) {
   return async (context: CheckEvent): Promise<void> => {
     const found = commitOf(context);
     if (!found) return;
@@ -29,8 +29,17 @@ export function handleCommitCheck(services: Services) {
     }
     for (const number of numbers) {
       const scope = pullRequestScope(context, number, services);
-      void enqueueForPullRequest(services, scope, 'checks job', () =>
-        runChecksJob(services, { ...scope, sha: found.sha }),
+      await acceptJob(
+        app,
+        services,
+        {
+          repository: repositoryOf(context.payload),
+          number,
+          delivery: context.id,
+          acceptedAt: Date.now(),
+          work: { kind: 'checks', sha: found.sha },
+        },
+        { scope },
       );
     }
   };

@@ -1,8 +1,8 @@
-import type { Context } from 'probot';
-import { runCommandJob } from '../execute/run-command-job.ts';
+import type { Context, Probot } from 'probot';
+import { acceptJob } from '../execute/accepted-jobs.ts';
 import { GitHubConversation } from '../github/pull-request-conversation.ts';
 import { parseCommands } from '../plan/parse-commands.ts';
-import { enqueueForPullRequest } from '../execute/enqueue.ts';
+import { repositoryOf } from './pull-request.ts';
 import type { Services } from '../services.ts';
 import { pullRequestScope } from '../execute/job-scope.ts';
 
@@ -10,7 +10,7 @@ import { pullRequestScope } from '../execute/job-scope.ts';
  * `/preview` commands in new comments on pull requests. Edited and deleted
  * comments, plain issues and bots (this app included) are ignored.
  */
-export function handleIssueComment(services: Services) {
+export function handleIssueComment(app: Probot, services: Services) {
   return async (context: Context<'issue_comment.created'>): Promise<void> => {
     const { payload } = context;
     if (!payload.issue.pull_request) return;
@@ -35,16 +35,24 @@ export function handleIssueComment(services: Services) {
       scope.logger.warn({ err: error }, 'could not read the pull request when the comment came');
       return undefined;
     });
-    void enqueueForPullRequest(services, scope, 'command job', () =>
-      runCommandJob(services, {
-        ...scope,
-        commands,
-        author,
-        commentId: payload.comment.id,
-        commentedAt: Date.parse(payload.comment.created_at),
-        pullAtComment,
-        conversation,
-      }),
+    await acceptJob(
+      app,
+      services,
+      {
+        repository: repositoryOf(payload),
+        number: payload.issue.number,
+        delivery: context.id,
+        acceptedAt: Date.now(),
+        work: {
+          kind: 'command',
+          commands,
+          author,
+          commentId: payload.comment.id,
+          commentedAt: Date.parse(payload.comment.created_at),
+          ...(pullAtComment ? { pullAtComment } : {}),
+        },
+      },
+      { scope, conversation },
     );
   };
 }

@@ -1,6 +1,6 @@
-import type { Context } from 'probot';
-import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
-import { enqueueForPullRequest } from '../execute/enqueue.ts';
+import type { Context, Probot } from 'probot';
+import { acceptJob } from '../execute/accepted-jobs.ts';
+import type { RepositoryRef } from '../plan/accepted-work.ts';
 import type { Services } from '../services.ts';
 import { pullRequestScope } from '../execute/job-scope.ts';
 
@@ -16,8 +16,8 @@ export const pullRequestActions = [
 /** Pushes that change a pull request's head, as GitHub reports them. */
 const headChanges = ['opened', 'synchronize', 'reopened'];
 
-/** Gathers the event's inputs, queues the work for its pull request and returns at once. */
-export function handlePullRequest(services: Services) {
+/** Gathers the event's inputs, records and queues the work for its pull request, and returns. */
+export function handlePullRequest(app: Probot, services: Services) {
   return async (context: Context<'pull_request'>): Promise<void> => {
     if (!services.deliveries.firstTime(context.id)) return;
     const { payload } = context;
@@ -50,8 +50,30 @@ export function handlePullRequest(services: Services) {
       state: payload.pull_request.state,
       fromFork,
     };
-    void enqueueForPullRequest(services, scope, 'pull request job', () =>
-      runPullRequestJob(services, { ...scope, event }),
+    await acceptJob(
+      app,
+      services,
+      {
+        repository: repositoryOf(payload),
+        number: payload.pull_request.number,
+        delivery: context.id,
+        acceptedAt: Date.now(),
+        work: { kind: 'pull_request', event },
+      },
+      { scope },
     );
+  };
+}
+
+/** The repository a webhook is about, as an accepted job records it. */
+export function repositoryOf(payload: {
+  repository: { id: number; name: string; owner: { login: string } };
+  installation?: { id: number };
+}): RepositoryRef {
+  return {
+    id: payload.repository.id,
+    owner: payload.repository.owner.login,
+    name: payload.repository.name,
+    installationId: payload.installation?.id ?? 0,
   };
 }

@@ -3,10 +3,13 @@ import type { Reconciler } from '../reconcile/reconciler.ts';
 import type { Services } from '../services.ts';
 
 /**
- * On SIGTERM: take no new work, let work in flight finish and its GitHub
- * writes leave the outbox within the grace period, give the Leases up, exit. Work still running at the deadline is
- * handed back: its Lease expires and the reconciler of another replica, or of
- * the next start, finishes or undoes it.
+ * On SIGTERM: queue no new work (webhooks are still recorded and answered,
+ * for the next start or another replica to take up), stop waiting for
+ * Leases (those jobs stay recorded too), let the work in flight finish and
+ * its GitHub writes leave the outbox within the grace period, give the
+ * Leases up, exit. Work still running at the deadline is handed back: its
+ * record stays, its Lease expires, and the next start or another replica's
+ * reconcile pass takes it up again.
  */
 export function stopGracefullyOnTerm(services: Services, reconciler: Reconciler): () => boolean {
   let stopping = false;
@@ -18,11 +21,11 @@ export function stopGracefullyOnTerm(services: Services, reconciler: Reconciler)
       'SIGTERM: taking no new work, finishing work in flight',
     );
     services.queue.close();
+    services.locks.stopWaiting();
     services.waits.cancelAll();
     // Then what the work told GitHub: a comment still in the outbox would be lost.
     const drained = Promise.all([services.queue.idle(), reconciler.stop()])
       .then(() => services.outboxes.idle())
-      .then(() => services.locks.released())
       .then(() => services.outboxes.stop())
       .then(() => true);
     void Promise.race([drained, sleep(services.settings.shutdownGraceMs).then(() => false)]).then(

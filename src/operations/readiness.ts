@@ -12,6 +12,8 @@ export class Readiness {
   private readonly params: {
     cluster: Cluster;
     fences: Fences;
+    /** Leases say what keeps them from working (their namespace missing). */
+    leases: { problem(): string | undefined };
     clusterConfigured: boolean;
     helmBin: string;
     shuttingDown: () => boolean;
@@ -52,7 +54,11 @@ export class Readiness {
         this.reachable = { at: Date.now(), ok: await this.params.cluster.reachable() };
       }
       if (!this.reachable.ok) missing.push('the Kubernetes API server does not answer');
-      else missing.push(...(await this.params.fences.missing()).map((m) => `missing: ${m}`));
+      else {
+        missing.push(...(await this.params.fences.missing()).map((m) => `missing: ${m}`));
+        const leases = this.params.leases.problem();
+        if (leases) missing.push(leases);
+      }
     }
     return missing.length === 0
       ? { ready: true, reason: 'ready' }

@@ -1,6 +1,14 @@
 /**
+ * Wraps a job's turn: it may wait for something (a Lease) before the job
+ * takes a concurrency slot, and holds it until `inSlot` ends.
+ */
+export type Hold = <R>(inSlot: () => Promise<R>) => Promise<R>;
+
+/**
  * Runs jobs of one key (one pull request) strictly in order, and jobs of
- * different keys in parallel up to a bound.
+ * different keys in parallel up to a bound. A job's `hold` runs in its
+ * key's order but outside the bound: waiting for another replica to let a
+ * pull request go takes no slot from other pull requests.
  */
 export class KeyedQueue {
   private readonly tails = new Map<string, Promise<void>>();
@@ -31,12 +39,12 @@ export class KeyedQueue {
     return this.closed;
   }
 
-  enqueue<T>(key: string, job: () => Promise<T>): Promise<T> {
+  enqueue<T>(key: string, job: () => Promise<T>, hold?: Hold): Promise<T> {
     if (this.closed) return Promise.reject(new Error('shutting down: no new work is taken'));
     this.pending += 1;
     const previous = this.tails.get(key) ?? Promise.resolve();
     const result = previous
-      .then(() => this.withSlot(job))
+      .then(() => (hold ? hold(() => this.withSlot(job)) : this.withSlot(job)))
       .finally(() => {
         this.pending -= 1;
       });

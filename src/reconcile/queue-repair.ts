@@ -2,6 +2,7 @@ import type { Probot } from 'probot';
 import { backgroundScope } from '../execute/background-scope.ts';
 import { destroyPreviews } from '../execute/destroy-previews.ts';
 import { enqueueForPullRequest, type QueueScope } from '../execute/enqueue.ts';
+import { guardedBy, JobSignal } from '../execute/lease-guard.ts';
 import { destroyDeps, sleepDeps } from '../execute/job-deps.ts';
 import { queueKeyOf } from '../execute/job-scope.ts';
 import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
@@ -100,16 +101,16 @@ function queueOrphanDestroy(app: Probot, services: Services, action: DestroyActi
     pr,
     queueKey: queueKeyOf(pr),
     logger,
-    githubSettled: () => Promise.resolve(),
+    stop: new JobSignal(),
   };
   void enqueueForPullRequest(services, scope, 'orphan destroy', async () => {
     if (!(await confirmed(app, action, logger))) return;
     const observed = await services.cluster.listPreviews(previewSelector(pr));
     const doomed = observed.filter((p) => action.namespaces.includes(p.namespace));
     const deps = {
-      cluster: services.cluster,
-      records: services.records,
-      claims: services.claims,
+      cluster: guardedBy(services.cluster, scope.stop.signal),
+      records: guardedBy(services.records, scope.stop.signal),
+      claims: guardedBy(services.claims, scope.stop.signal),
       guardrails: services.settings.guardrails,
       logger,
     };

@@ -4,7 +4,12 @@ import { planReconcile, staleFailures, type ReconcileAction } from '../plan/plan
 import { allPreviewsSelector } from '../plan/targets.ts';
 import type { Logger } from '../ports.ts';
 import type { Services } from '../services.ts';
+import { HeldLease } from '../queue/held-lease.ts';
+import { resumeWork } from '../execute/resume-work.ts';
 import { describeAction, queueRepair } from './queue-repair.ts';
+
+/** Accepted work this old, and queued on no replica that lives, is taken up by the leader. */
+const resumeAfterMs = 2 * 60_000;
 
 /** A claim whose namespace never came is let go after this: the deploy that claimed it failed. */
 const claimGraceMs = 10 * 60_000;
@@ -18,8 +23,7 @@ const claimGraceMs = 10 * 60_000;
  */
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
-  private renewal: NodeJS.Timeout | undefined;
-  private leading = false;
+  private leadership: HeldLease | undefined;
   private running: Promise<unknown> | undefined;
   private readonly app: Probot;
   private readonly services: Services;
@@ -47,16 +51,18 @@ export class Reconciler {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
-    this.stepDown();
-    await this.services.leases.release(this.leaderLease).catch(() => undefined);
+    // Kept, emptied, as client-go releases: its count of transitions goes on.
+    await this.leadership?.release({ keep: true });
+    this.leadership = undefined;
   }
 
   private async tick(): Promise<void> {
     const logger = this.services.logger.child({ component: 'reconciler' });
     try {
-      if (!(await this.lead(logger))) return;
+      const lease = await this.lead(logger);
+      if (!lease) return;
       const started = Date.now();
-      const { actions, previews } = await this.pass(logger);
+      const { actions, previews } = await this.pass(logger, lease.signal);
       logger.info(
         { previews, actions: actions.length, durationMs: Date.now() - started },
         'reconcile pass done',
@@ -69,32 +75,17 @@ export class Reconciler {
   }
 
   /**
-   * Whether this replica leads: it takes the Lease if no live replica holds
-   * it, and from then on renews it in the background, between passes too,
-   * until it loses it or stops.
+   * This replica's leadership: taken when no live replica holds the Lease,
+   * then renewed in the background, between passes too. A Lease lost (taken,
+   * or not renewed within the deadline) ends it: the replica steps down and
+   * the pass under way stops queueing.
    */
-  private async lead(logger: Logger): Promise<boolean> {
-    if (this.leading) return true;
-    if (!(await this.services.leases.tryAcquire(this.leaderLease))) return false;
-    this.leading = true;
-    logger.info('leading the reconciler');
-    this.renewal = setInterval(() => {
-      this.services.leases.tryAcquire(this.leaderLease).then(
-        (held) => {
-          if (held) return;
-          logger.warn('another replica took the reconciler lease');
-          this.stepDown();
-        },
-        (error: unknown) => logger.warn({ err: error }, 'could not renew the reconciler lease'),
-      );
-    }, this.services.leases.renewEveryMs);
-    this.renewal.unref();
-    return true;
-  }
-
-  private stepDown(): void {
-    clearInterval(this.renewal);
-    this.leading = false;
+  private async lead(logger: Logger): Promise<HeldLease | undefined> {
+    if (this.leadership && !this.leadership.signal.aborted) return this.leadership;
+    if (this.leadership) logger.warn('stepped down from leading the reconciler');
+    this.leadership = await HeldLease.tryTake(this.services.leases, this.leaderLease, logger);
+    if (this.leadership) logger.info('leading the reconciler');
+    return this.leadership;
   }
 
   /**
@@ -104,6 +95,7 @@ export class Reconciler {
    */
   async pass(
     logger: Logger = this.services.logger,
+    leading: AbortSignal = new AbortController().signal,
   ): Promise<{ actions: ReconcileAction[]; previews: number }> {
     const [installed, previews, failures] = await Promise.all([
       listInstalledRepositories(this.app),
@@ -148,7 +140,12 @@ export class Reconciler {
         .clear({ repositoryId: stale.repositoryId, number: stale.pullRequest })
         .catch((error: unknown) => logger.warn({ err: error }, 'could not forget a failure'));
     }
+    // Work another replica accepted and did not finish (it stopped, or died).
+    await resumeWork(this.app, this.services, { minAgeMs: resumeAfterMs, logger }).catch(
+      (error: unknown) => logger.warn({ err: error }, 'could not take up accepted work'),
+    );
     for (const action of actions) {
+      leading.throwIfAborted();
       await queueRepair(this.app, this.services, action).catch((error: unknown) => {
         this.services.metrics.reconcileError('queue');
         logger.warn({ err: error, action: describeAction(action) }, 'could not queue a repair');

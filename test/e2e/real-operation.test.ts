@@ -203,7 +203,7 @@ describe('a commit that keeps failing', () => {
         labelSelector: 'pr-preview.dev/failure-memory=true',
       });
       expect(failures.items.map((c) => c.metadata?.name)).not.toContain(
-        `pr-preview-failed-${repo.repositoryId}-3`,
+        `pr-preview-app-1-failed-${repo.repositoryId}-3`,
       );
     } finally {
       await reconciler.stop();
@@ -247,7 +247,7 @@ describe('a commit that keeps failing', () => {
       );
       expect(writes()).toBe(before.writes);
       const record = await world.k8s.core.readNamespacedConfigMap({
-        name: `pr-preview-failed-${repo.repositoryId}-5`,
+        name: `pr-preview-app-1-failed-${repo.repositoryId}-5`,
         namespace: 'default',
       });
       expect(JSON.parse(record.data?.record ?? '{}')).toMatchObject({ sha: sha(5) });

@@ -3,8 +3,8 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { scopeFor, type ScopeServices } from '../../src/execute/job-scope.ts';
 import { Outboxes } from '../../src/github/outbox.ts';
-import { CommentSlots } from '../../src/github/sticky-comment.ts';
 import type { Logger, Metrics } from '../../src/ports.ts';
+import { MemoryCommentStore } from '../support/fake-ports.ts';
 
 describe('scopeFor', () => {
   it('gives a client shared by several pull requests its hooks once', async () => {
@@ -32,7 +32,7 @@ describe('scopeFor', () => {
       metrics: metrics as unknown as Metrics,
       identity: { id: 1, slug: 'pr-preview', login: 'pr-preview[bot]' },
       outboxes: new Outboxes({ spend: (_id, _n, write) => write(), stop: async () => {} }, logger),
-      commentSlots: new CommentSlots(),
+      comments: new MemoryCommentStore(),
       settings: { githubDeployments: false },
     } as unknown as ScopeServices;
     // One check_suite event names three pull requests, all served by its one client.

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InstallationOutbox, secondaryLimitSeconds } from '../../src/github/outbox.ts';
 import { BottleneckWriteBudget, type WriteBudget } from '../../src/github/write-budget.ts';
 import { silentLogger } from '../support/fake-ports.ts';
@@ -53,28 +53,59 @@ describe('InstallationOutbox', () => {
     expect(spent).toEqual([2]);
   });
 
-  it('pauses every write for as long as a secondary rate limit asks, and loses none', async () => {
-    const budget: WriteBudget = { spend: (_i, _n, write) => write(), stop: async () => {} };
-    const outbox = new InstallationOutbox(1, budget, silentLogger);
-    const times: Record<string, number> = {};
-    let limited = false;
-    const started = Date.now();
-    void outbox.put('comment:1', 'comment', async () => {
-      if (!limited) {
-        limited = true;
-        throw Object.assign(new Error('You have exceeded a secondary rate limit.'), {
-          status: 403,
-          response: { headers: { 'retry-after': '1' } },
-        });
-      }
-      times.comment = Date.now() - started;
+  describe('on a clock of its own', () => {
+    beforeEach(() => {
+      vi.useFakeTimers();
     });
-    void outbox.put('comment:2', 'comment', async () => {
-      times.other = Date.now() - started;
+    afterEach(() => {
+      vi.useRealTimers();
     });
-    await outbox.idle();
-    expect(times.comment).toBeGreaterThanOrEqual(1000);
-    expect(times.other).toBeGreaterThanOrEqual(times.comment as number);
+
+    it('pauses every write for as long as a secondary rate limit asks, and loses none', async () => {
+      const budget: WriteBudget = { spend: (_i, _n, write) => write(), stop: async () => {} };
+      const outbox = new InstallationOutbox(1, budget, silentLogger);
+      const sent: string[] = [];
+      let limited = false;
+      void outbox.put('comment:1', 'comment', async () => {
+        if (!limited) {
+          limited = true;
+          throw Object.assign(new Error('You have exceeded a secondary rate limit.'), {
+            status: 403,
+            response: { headers: { 'retry-after': '30' } },
+          });
+        }
+        sent.push('comment:1');
+      });
+      void outbox.put('comment:2', 'comment', async () => void sent.push('comment:2'));
+      await vi.advanceTimersByTimeAsync(29_999);
+      expect(sent).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      await outbox.idle();
+      expect(sent).toEqual(['comment:1', 'comment:2']);
+    });
+
+    it('tries a write again after errors that may pass, 1, 2 then 4 s apart, then gives it up', async () => {
+      const budget: WriteBudget = { spend: (_i, _n, write) => write(), stop: async () => {} };
+      const outbox = new InstallationOutbox(1, budget, silentLogger);
+      const tries: number[] = [];
+      const started = Date.now();
+      const given = outbox.put('comment:1', 'comment', async () => {
+        tries.push(Date.now() - started);
+        throw Object.assign(new Error('Bad Gateway'), { status: 502 });
+      });
+      await vi.advanceTimersByTimeAsync(10_000);
+      await given;
+      expect(tries).toEqual([0, 1000, 3000, 7000]);
+
+      // One that passes is sent at its next try.
+      let failures = 1;
+      const sent = outbox.put('comment:2', 'comment', async () => {
+        if (failures-- > 0) throw new Error('fetch failed');
+      });
+      await vi.advanceTimersByTimeAsync(1000);
+      await expect(sent).resolves.toBeUndefined();
+      expect(failures).toBe(-1);
+    });
   });
 
   it('gives a write up after an error that is not a rate limit, and goes on', async () => {

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppIdentity } from '../../src/github/app-identity.ts';
 import { parseCommentState, renderComment } from '../../src/github/comment-render.ts';
 import { InstallationOutbox } from '../../src/github/outbox.ts';
-import { CommentSlots, StickyComment } from '../../src/github/sticky-comment.ts';
+import { StickyComment } from '../../src/github/sticky-comment.ts';
 import type { WriteBudget } from '../../src/github/write-budget.ts';
 import type { CommentRow } from '../../src/ports.ts';
 import { FakeGitHub, octokitFor } from '../e2e/support/fake-github.ts';
-import { silentLogger } from '../support/fake-ports.ts';
+import { MemoryCommentStore, silentLogger } from '../support/fake-ports.ts';
 
 /** The sticky comment against the loopback fake GitHub, its writes held back by a gate. */
 const github = new FakeGitHub();
@@ -38,19 +38,22 @@ const row = (status: CommentRow['status']): CommentRow => ({
   sha: 'a'.repeat(40),
 });
 
+const keyOf = (number: number) => ({ ...repo, number, repositoryId: 5, installationId: 1 });
+
 describe('StickyComment', () => {
-  it('writes only the newest state, once, while the job goes on without waiting', async () => {
+  it('stores each state before the job goes on, and sends GitHub only the newest, once', async () => {
     const { outbox, open } = gatedOutbox();
-    const slots = new CommentSlots();
-    const issue = { ...repo, issue_number: 1 };
-    const comment = new StickyComment(octokitFor(github), issue, { identity, outbox, slots });
+    const store = new MemoryCommentStore();
+    const key = keyOf(1);
+    const comment = new StickyComment(octokitFor(github), key, { identity, outbox, store });
     await comment.update((state) => ({ ...state, rows: [row('deploying')] }));
     await comment.update((state) => ({ ...state, rows: [row('ready')] }));
-    expect((await comment.read()).rows[0]?.status).toBe('ready');
+    expect((await store.read(key))?.state.rows[0]?.status).toBe('ready');
+    expect((await store.read(key))?.unsent).toBe(true);
     expect(github.commentsOn(repo.owner, repo.repo, 1)).toEqual([]);
 
-    // A later job of this replica goes on from the state still queued, not from GitHub.
-    const next = new StickyComment(octokitFor(github), issue, { identity, outbox, slots });
+    // A later job (of any replica) goes on from the stored state, not from GitHub.
+    const next = new StickyComment(octokitFor(github), key, { identity, outbox, store });
     await next.update((state) => ({ ...state, approvedSha: 'b'.repeat(40) }));
     open();
     await next.settled();
@@ -62,24 +65,77 @@ describe('StickyComment', () => {
     });
     expect(github.callsMatching('POST', /\/issues\/1\/comments$/)).toHaveLength(1);
     expect(github.callsMatching('PATCH', /\/issues\/comments\/\d+$/)).toHaveLength(0);
+    expect(await store.read(key)).toMatchObject({ unsent: false, commentId: written[0]?.id });
   });
 
-  it('reads GitHub again once nothing is queued, as another replica may have written since', async () => {
+  it('takes its first state from the comment GitHub holds, when the store has none', async () => {
     const { outbox, open } = gatedOutbox();
     open();
-    const slots = new CommentSlots();
-    const issue = { ...repo, issue_number: 2 };
-    const first = new StickyComment(octokitFor(github), issue, { identity, outbox, slots });
-    await first.update((state) => ({ ...state, rows: [row('ready')] }));
-    await first.settled();
-    // Another replica's write: a destroy.
-    const [mine] = github.commentsOn(repo.owner, repo.repo, 2);
-    await octokitFor(github).rest.issues.updateComment({
+    const body = renderComment({ rows: [row('ready')], approvedSha: 'c'.repeat(40) });
+    const made = await octokitFor(github).rest.issues.createComment({
       ...repo,
-      comment_id: mine?.id as number,
-      body: renderComment({ rows: [row('destroyed')] }),
+      issue_number: 2,
+      body,
     });
-    const later = new StickyComment(octokitFor(github), issue, { identity, outbox, slots });
-    expect((await later.read()).rows[0]?.status).toBe('destroyed');
+    const store = new MemoryCommentStore();
+    const comment = new StickyComment(octokitFor(github), keyOf(2), { identity, outbox, store });
+    expect(await comment.read()).toMatchObject({ approvedSha: 'c'.repeat(40) });
+    await comment.update((state) => ({ ...state, rows: [row('destroyed')] }));
+    await comment.settled();
+    const [written] = github.commentsOn(repo.owner, repo.repo, 2);
+    expect(written?.id).toBe(made.data.id);
+    expect(parseCommentState(written?.body as string)).toMatchObject({
+      rows: [{ status: 'destroyed' }],
+      approvedSha: 'c'.repeat(40),
+    });
+  });
+
+  it('keeps a state GitHub refused as owed, and a later send (a restart) delivers it', async () => {
+    const store = new MemoryCommentStore();
+    const key = keyOf(3);
+    const refusing: WriteBudget = {
+      spend: async () => {
+        throw Object.assign(new Error('Validation Failed'), { status: 422 });
+      },
+      stop: async () => {},
+    };
+    const down = new StickyComment(octokitFor(github), key, {
+      identity,
+      outbox: new InstallationOutbox(1, refusing, silentLogger),
+      store,
+    });
+    await down.update((state) => ({ ...state, rows: [row('ready')] }));
+    await down.settled();
+    expect(github.commentsOn(repo.owner, repo.repo, 3)).toEqual([]);
+    expect(await store.unsent()).toMatchObject([{ key }]);
+
+    const { outbox, open } = gatedOutbox();
+    open();
+    const restarted = new StickyComment(octokitFor(github), key, { identity, outbox, store });
+    restarted.send();
+    await restarted.settled();
+    expect(github.commentsOn(repo.owner, repo.repo, 3)).toHaveLength(1);
+    expect(await store.unsent()).toEqual([]);
+  });
+
+  it('makes the comment again when someone deleted it', async () => {
+    const { outbox, open } = gatedOutbox();
+    open();
+    const store = new MemoryCommentStore();
+    const key = keyOf(4);
+    const comment = new StickyComment(octokitFor(github), key, { identity, outbox, store });
+    await comment.update((state) => ({ ...state, rows: [row('deploying')] }));
+    await comment.settled();
+    const [first] = github.commentsOn(repo.owner, repo.repo, 4);
+    await octokitFor(github).rest.issues.deleteComment({
+      ...repo,
+      comment_id: first?.id as number,
+    });
+    await comment.update((state) => ({ ...state, rows: [row('ready')] }));
+    await comment.settled();
+    const comments = github.commentsOn(repo.owner, repo.repo, 4);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.id).not.toBe(first?.id);
+    expect(parseCommentState(comments[0]?.body as string).rows[0]?.status).toBe('ready');
   });
 });

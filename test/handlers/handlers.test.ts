@@ -1,4 +1,4 @@
-import { Context } from 'probot';
+import { Context, type Probot } from 'probot';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleCommitCheck } from '../../src/handlers/commit-checks.ts';
@@ -12,6 +12,17 @@ import {
 } from '../fixtures/webhook-payloads.ts';
 import { fixtureCharts } from '../e2e/support/preview-world.ts';
 import { fakeServices } from '../support/fake-ports.ts';
+import { resumeWork } from '../../src/execute/resume-work.ts';
+import { DeliveryLog } from '../../src/queue/delivery-log.ts';
+import { KeyedQueue } from '../../src/queue/keyed-queue.ts';
+
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('never came true');
+}
 import { join } from 'node:path';
 
 /**
@@ -35,6 +46,8 @@ afterAll(async () => {
 });
 
 const octokit = () => octokitFor(github);
+/** The app as resumed jobs meet it: each installation's client, against the fake GitHub. */
+const app = { auth: async () => octokit() } as unknown as Probot;
 
 function context<T extends 'pull_request' | 'issue_comment' | 'status'>(
   name: T,
@@ -64,7 +77,7 @@ describe('handlePullRequest', () => {
       labels: ['cd/preview'],
       label: 'cd/preview',
     });
-    await handlePullRequest(services)(context('pull_request', payload));
+    await handlePullRequest(app, services)(context('pull_request', payload));
     await services.queue.idle();
     await services.outboxes.idle();
     expect(cluster.namespaces.get('foo-pr-1')?.record?.sha).toBe(sha(2));
@@ -72,6 +85,67 @@ describe('handlePullRequest', () => {
     expect(comment?.body).toContain(
       '| — | [foo-1.preview.bar.com](https://foo-1.preview.bar.com) | ✅ ready | `2222222` |',
     );
+  });
+
+  it('records the job before answering, runs a delivery once while recorded, and drops it once done', async () => {
+    const world = fakeServices();
+    commit(5, sha(6));
+    const payload = pullRequestPayload('labeled', {
+      ...repo,
+      number: 5,
+      sha: sha(6),
+      labels: ['cd/preview'],
+      label: 'cd/preview',
+    });
+    world.services.queue = new KeyedQueue(1);
+    let release = () => {};
+    // Another pull request's job holds the one slot: the webhook's job waits, recorded.
+    void world.services.queue.enqueue('other', () => new Promise<void>((r) => (release = r)));
+    await handlePullRequest(app, world.services)(context('pull_request', payload, 'once'));
+    expect(await world.services.work.pending()).toMatchObject([
+      { delivery: 'once', number: 5, work: { kind: 'pull_request' }, attempts: 0 },
+    ]);
+    // GitHub delivers it again (it saw a timeout) to a replica that never saw it.
+    world.services.deliveries = new DeliveryLog();
+    world.services.queuedJobs = new Set();
+    await handlePullRequest(app, world.services)(context('pull_request', payload, 'once'));
+    release();
+    await world.services.queue.idle();
+    await eventually(async () => (await world.services.work.pending()).length === 0);
+    expect(world.renderer.renders).toBe(1);
+    expect(world.cluster.namespaces.get('foo-pr-5')?.record?.sha).toBe(sha(6));
+  });
+
+  it('records what comes while shutting down, and the next start carries it out', async () => {
+    const stopping = fakeServices();
+    commit(6, sha(7));
+    stopping.services.queue.close();
+    await handlePullRequest(
+      app,
+      stopping.services,
+    )(
+      context(
+        'pull_request',
+        pullRequestPayload('labeled', {
+          ...repo,
+          number: 6,
+          sha: sha(7),
+          labels: ['cd/preview'],
+          label: 'cd/preview',
+        }),
+      ),
+    );
+    expect(stopping.renderer.renders).toBe(0);
+    const recorded = await stopping.services.work.pending();
+    expect(recorded).toHaveLength(1);
+
+    // The next start, with the cluster's records: the job runs there.
+    const started = fakeServices();
+    started.services.work = stopping.services.work;
+    await resumeWork(app, started.services, { minAgeMs: 0, logger: started.services.logger });
+    await started.services.queue.idle();
+    expect(started.cluster.namespaces.get('foo-pr-6')?.record?.sha).toBe(sha(7));
+    await eventually(async () => (await started.services.work.pending()).length === 0);
   });
 
   it('does nothing twice for a redelivered webhook', async () => {
@@ -83,7 +157,7 @@ describe('handlePullRequest', () => {
       sha: sha(3),
       labels: ['cd/preview'],
     });
-    const handler = handlePullRequest(services);
+    const handler = handlePullRequest(app, services);
     await handler(context('pull_request', payload, 'same'));
     await handler(context('pull_request', payload, 'same'));
     await services.queue.idle();
@@ -96,7 +170,7 @@ describe('handleIssueComment', () => {
   it('answers /preview status from a person, and ignores bots, plain issues and comments without commands', async () => {
     const { services } = fakeServices();
     github.setPullRequest(repo.owner, repo.repo, 3, { headSha: sha(4) });
-    const handler = handleIssueComment(services);
+    const handler = handleIssueComment(app, services);
     const comment = (extra: Partial<Parameters<typeof issueCommentPayload>[0]>) =>
       issueCommentPayload({
         ...repo,
@@ -130,7 +204,10 @@ describe('handleCommitCheck', () => {
     github.setConfig(repo.owner, repo.repo, 'app: foo\nwaitFor: [build]\n');
     // A label event while the status is pending leaves the preview waiting.
     github.setStatus(repo.owner, repo.repo, sha(5), { context: 'build', state: 'pending' });
-    await handlePullRequest(services)(
+    await handlePullRequest(
+      app,
+      services,
+    )(
       context(
         'pull_request',
         pullRequestPayload('labeled', {
@@ -146,9 +223,10 @@ describe('handleCommitCheck', () => {
     await services.outboxes.idle();
     expect(cluster.namespaces.size).toBe(0);
     github.setStatus(repo.owner, repo.repo, sha(5), { context: 'build', state: 'success' });
-    await handleCommitCheck(services)(
-      context('status', statusPayload({ ...repo, sha: sha(5), name: 'build', state: 'success' })),
-    );
+    await handleCommitCheck(
+      app,
+      services,
+    )(context('status', statusPayload({ ...repo, sha: sha(5), name: 'build', state: 'success' })));
     await services.queue.idle();
     await services.outboxes.idle();
     expect(cluster.namespaces.get('foo-pr-4')?.record?.sha).toBe(sha(5));

@@ -24,10 +24,16 @@ async function fakeHelm(path: string, version = 'v3.22.0') {
   await chmod(path, 0o755);
 }
 
-function readiness(params: { helmBin: string; clusterConfigured?: boolean; fences?: FakeFences }) {
+function readiness(params: {
+  helmBin: string;
+  clusterConfigured?: boolean;
+  fences?: FakeFences;
+  leaseProblem?: string;
+}) {
   return new Readiness({
     cluster: new FakeCluster(),
     fences: params.fences ?? new FakeFences(),
+    leases: { problem: () => params.leaseProblem },
     clusterConfigured: params.clusterConfigured ?? true,
     helmBin: params.helmBin,
     shuttingDown: () => false,
@@ -51,11 +57,16 @@ describe('Readiness', () => {
     fences.lacking = [
       'ValidatingAdmissionPolicy `pr-preview-app-1-pods` (the app may not install it)',
     ];
-    const status = await readiness({ helmBin: join(dir, 'missing-helm'), fences }).check();
+    const status = await readiness({
+      helmBin: join(dir, 'missing-helm'),
+      fences,
+      leaseProblem: 'the Lease namespace `apps` does not exist',
+    }).check();
     expect(status.ready).toBe(false);
     expect(status.reason.split('\n')).toEqual([
       expect.stringContaining('cannot run helm'),
       'missing: ValidatingAdmissionPolicy `pr-preview-app-1-pods` (the app may not install it)',
+      'the Lease namespace `apps` does not exist',
     ]);
   });
 

@@ -60,6 +60,37 @@ describe('KeyedQueue', () => {
     expect(queue.depth).toBe(0);
   });
 
+  it("waits for a job's hold in its key's order, without taking a slot meanwhile", async () => {
+    const queue = new KeyedQueue(1);
+    const events: string[] = [];
+    const lease = deferred();
+    const held = queue.enqueue(
+      'pr-1',
+      async () => events.push('pr-1 ran'),
+      async (inSlot) => {
+        events.push('pr-1 waits for its lease');
+        await lease.promise;
+        try {
+          return await inSlot();
+        } finally {
+          events.push('pr-1 let go');
+        }
+      },
+    );
+    const next = queue.enqueue('pr-1', async () => events.push('pr-1 again'));
+    // One slot, and pr-1 waits: pr-2 runs all the same.
+    await queue.enqueue('pr-2', async () => events.push('pr-2 ran'));
+    lease.resolve();
+    await Promise.all([held, next]);
+    expect(events).toEqual([
+      'pr-1 waits for its lease',
+      'pr-2 ran',
+      'pr-1 ran',
+      'pr-1 let go',
+      'pr-1 again',
+    ]);
+  });
+
   it('knows which keys are busy, and takes no new work once closed', async () => {
     const queue = new KeyedQueue(1);
     const gate = deferred();

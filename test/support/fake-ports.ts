@@ -10,7 +10,8 @@ import {
   defaultConversationLimits,
 } from '../../src/github/conversation-budget.ts';
 import { Outboxes } from '../../src/github/outbox.ts';
-import { CommentSlots } from '../../src/github/sticky-comment.ts';
+import { JobSignal } from '../../src/execute/lease-guard.ts';
+import type { AcceptedJob, CommandAnswer } from '../../src/plan/accepted-work.ts';
 import type { WriteBudget } from '../../src/github/write-budget.ts';
 import {
   releaseClaims,
@@ -25,7 +26,11 @@ import type {
   ApplyResult,
   ChartRenderer,
   Cluster,
+  CommentKey,
   CommentState,
+  CommentStore,
+  StoredComment,
+  WorkLog,
   DeployRecord,
   DeploymentLog,
   DeploymentRecord,
@@ -286,6 +291,88 @@ export class FakeComment implements PreviewComment {
   }
 }
 
+/** Sticky comments' states as the cluster would keep them, in memory. */
+export class MemoryCommentStore implements CommentStore {
+  readonly stored = new Map<
+    string,
+    { key: CommentKey; comment: StoredComment; changedAt: number }
+  >();
+
+  private id(key: CommentKey): string {
+    return `${key.repositoryId}#${key.number}`;
+  }
+
+  async read(key: CommentKey): Promise<StoredComment | undefined> {
+    const entry = this.stored.get(this.id(key));
+    return entry ? structuredClone(entry.comment) : undefined;
+  }
+
+  async write(
+    key: CommentKey,
+    change: (current: StoredComment | undefined) => StoredComment | undefined,
+  ): Promise<StoredComment | undefined> {
+    const next = change(await this.read(key));
+    if (next)
+      this.stored.set(this.id(key), { key, comment: structuredClone(next), changedAt: Date.now() });
+    return next;
+  }
+
+  async unsent() {
+    return [...this.stored.values()]
+      .filter((entry) => entry.comment.unsent)
+      .map(({ key, changedAt }) => ({ key, changedAt }));
+  }
+
+  async waiting() {
+    return [...this.stored.values()].flatMap(({ key, comment }) => {
+      const shas = comment.state.rows.filter((r) => r.status === 'waiting').map((r) => r.sha);
+      return shas.length > 0 ? [{ key, shas: [...new Set(shas)] }] : [];
+    });
+  }
+
+  async forget(key: CommentKey): Promise<void> {
+    this.stored.delete(this.id(key));
+  }
+}
+
+/** Accepted jobs as the cluster would keep them, in memory. */
+export class MemoryWorkLog implements WorkLog {
+  readonly jobs = new Map<string, AcceptedJob>();
+
+  async accept(job: Omit<AcceptedJob, 'id' | 'attempts'>): Promise<AcceptedJob | undefined> {
+    const id = `${job.delivery}/${job.repository.id}/${job.number}/${job.work.kind}`;
+    if (this.jobs.has(id)) return undefined;
+    const recorded = { ...job, id, attempts: 0 };
+    this.jobs.set(id, recorded);
+    return structuredClone(recorded);
+  }
+
+  async read(id: string): Promise<AcceptedJob | undefined> {
+    const job = this.jobs.get(id);
+    return job ? structuredClone(job) : undefined;
+  }
+
+  async begin(id: string): Promise<AcceptedJob | undefined> {
+    const job = this.jobs.get(id);
+    if (!job) return undefined;
+    job.attempts += 1;
+    return structuredClone(job);
+  }
+
+  async answered(id: string, answer: CommandAnswer): Promise<void> {
+    const job = this.jobs.get(id);
+    if (job) job.answer = answer;
+  }
+
+  async done(id: string): Promise<void> {
+    this.jobs.delete(id);
+  }
+
+  async pending(): Promise<AcceptedJob[]> {
+    return [...this.jobs.values()].map((job) => structuredClone(job));
+  }
+}
+
 /** A budget that never makes a write wait. */
 export const unpacedBudget: WriteBudget = {
   spend: (_installation, _writes, write) => write(),
@@ -417,13 +504,17 @@ export function fakeServices(env: Record<string, string> = {}): FakeWorld {
     metrics: noMetrics as Services['metrics'],
     leases: {} as Services['leases'],
     locks: {
-      hold: (_pr: unknown, job: () => Promise<unknown>) => job(),
+      hold: (_pr: unknown, job: (lease: AbortSignal) => Promise<unknown>) =>
+        job(new AbortController().signal),
       isHeld: async () => false,
+      stopWaiting: () => undefined,
     } as unknown as Services['locks'],
     identity: { wrote: async () => true } as unknown as AppIdentity,
     outboxes: new Outboxes(unpacedBudget, silentLogger),
     conversations: new ConversationBudget(defaultConversationLimits),
-    commentSlots: new CommentSlots(),
+    comments: new MemoryCommentStore(),
+    work: new MemoryWorkLog(),
+    queuedJobs: new Set(),
     failures,
     records,
     fences,
@@ -479,7 +570,7 @@ export function fakeScope(params: {
       },
     },
     checks: { gate: async () => params.gate ?? { state: 'passed' } },
-    githubSettled: () => Promise.resolve(),
+    stop: new JobSignal(),
     readConfig: async () => params.config ?? null,
     readHeadSha: async () => params.headSha,
   };

@@ -463,15 +463,21 @@ export class FakeGitHub {
       }
     }
     if (
-      req.method === 'PATCH' &&
+      (req.method === 'PATCH' || req.method === 'DELETE') &&
       (m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(path))
     ) {
-      for (const list of this.comments.values()) {
+      for (const [key, list] of this.comments) {
         const comment = list.find((c) => c.id === Number(m?.[3]));
-        if (comment) {
-          comment.body = (body as { body: string }).body;
-          return send(200, comment);
+        if (!comment) continue;
+        if (req.method === 'DELETE') {
+          this.comments.set(
+            key,
+            list.filter((c) => c !== comment),
+          );
+          return send(204, undefined);
         }
+        comment.body = (body as { body: string }).body;
+        return send(200, comment);
       }
       return send(404, { message: 'Not Found' });
     }
