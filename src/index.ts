@@ -12,6 +12,7 @@ import { allPreviewsSelector } from './plan/targets.ts';
 import type { Logger } from './ports.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { resumeWork } from './execute/resume-work.ts';
+import { redeliverMissed } from './github/redeliver-missed.ts';
 import { Readiness } from './operations/readiness.ts';
 import { clusterSource, logStartUp, startUpProblems } from './operations/start-up.ts';
 import { createServices, loadKubeConfig, type Services } from './services.ts';
@@ -60,6 +61,10 @@ async function resumeAtStart(app: Probot, services: Services): Promise<void> {
   const logger = services.logger.child({ component: 'resume' });
   await resumeWork(app, services, { minAgeMs: 0, logger }).catch((error: unknown) =>
     logger.error({ err: error }, 'could not take up the work accepted before the start'),
+  );
+  // Then what never reached the app: GitHub sends it again, and it is accepted as any webhook.
+  await redeliverMissed(app, services.deliveryWindow, logger).catch((error: unknown) =>
+    logger.warn({ err: error }, 'could not ask GitHub for the deliveries missed while away'),
   );
 }
 

@@ -19,6 +19,7 @@ import { BottleneckWriteBudget } from './github/write-budget.ts';
 import { PullRequestLocks } from './queue/pull-request-locks.ts';
 import { KubernetesCommentStore } from './deploy/kubernetes-comment-store.ts';
 import { KubernetesWorkLog } from './deploy/kubernetes-work-log.ts';
+import { KubernetesDeliveryWindow } from './deploy/kubernetes-delivery-window.ts';
 import { HelmRenderer } from './deploy/helm.ts';
 import { HttpSmokeProbe } from './deploy/http-smoke-probe.ts';
 import { PreviewMetrics } from './operations/metrics.ts';
@@ -71,6 +72,8 @@ export interface Services {
   work: WorkLog;
   /** Recorded jobs this replica has queued, so that a resume never queues one twice. */
   queuedJobs: Set<string>;
+  /** How far GitHub's failed deliveries were looked through, so a start asks for each once. */
+  deliveryWindow: KubernetesDeliveryWindow;
   /** Failed commits, so that the reconciler backs off from them. */
   failures: FailureMemory;
   /** What the app keeps about each preview in its own namespace: hooks, sleep. */
@@ -155,6 +158,10 @@ export function createServices(
       instance: settings.instance,
     }),
     queuedJobs: new Set(),
+    deliveryWindow: new KubernetesDeliveryWindow(kubeConfig, {
+      namespace: settings.leaseNamespace,
+      instance: settings.instance,
+    }),
     deliveries: new DeliveryLog(),
     waits: new WaitTimers(),
     ...(settings.ingressUrl ? { smoke: new HttpSmokeProbe(settings.ingressUrl) } : {}),

@@ -136,6 +136,12 @@ export class KubernetesCluster implements Cluster {
   ): Promise<{ created: boolean; origin: PreviewOrigin }> {
     let existing = await this.readNamespace(target.namespace);
     const owner = existing?.metadata?.labels?.[labelKeys.repositoryId];
+    const instance = existing?.metadata?.labels?.[instanceLabel];
+    if (existing && instance !== undefined && instance !== this.instance) {
+      throw new UserFacingError(
+        `namespace \`${target.namespace}\` belongs to another installation of pr-preview (\`${instance}\`) on this cluster; give this repository a unique \`app\` in .github/preview.yml`,
+      );
+    }
     if (existing && owner !== target.labels[labelKeys.repositoryId]) {
       const holder =
         existing.metadata?.annotations?.[annotationKeys.repository] ?? 'something else';

@@ -42,7 +42,10 @@ export class KubernetesFailureMemory implements FailureMemory {
   async get(pr: PullRequestKey): Promise<FailureRecord | undefined> {
     try {
       const item = await withRetry(() =>
-        this.core.readNamespacedConfigMap({ name: nameOf(this.instance, pr), namespace: this.namespace }),
+        this.core.readNamespacedConfigMap({
+          name: nameOf(this.instance, pr),
+          namespace: this.namespace,
+        }),
       );
       return parse(item.data?.record)[0];
     } catch (error) {
@@ -56,7 +59,10 @@ export class KubernetesFailureMemory implements FailureMemory {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: {
-        name: nameOf(this.instance, { repositoryId: record.repositoryId, number: record.pullRequest }),
+        name: nameOf(this.instance, {
+          repositoryId: record.repositoryId,
+          number: record.pullRequest,
+        }),
         namespace: this.namespace,
         labels: {
           [memoryLabel]: 'true',
@@ -72,7 +78,10 @@ export class KubernetesFailureMemory implements FailureMemory {
   async clear(pr: PullRequestKey): Promise<void> {
     try {
       await withRetry(() =>
-        this.core.deleteNamespacedConfigMap({ name: nameOf(this.instance, pr), namespace: this.namespace }),
+        this.core.deleteNamespacedConfigMap({
+          name: nameOf(this.instance, pr),
+          namespace: this.namespace,
+        }),
       );
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) return;

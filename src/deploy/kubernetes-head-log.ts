@@ -57,7 +57,10 @@ export class KubernetesHeadLog implements HeadLog {
   async pushedAt(pr: PullRequestKey, sha: string): Promise<number | undefined> {
     try {
       const log = await withRetry(() =>
-        this.core.readNamespacedConfigMap({ name: nameOf(this.instance, pr), namespace: this.namespace }),
+        this.core.readNamespacedConfigMap({
+          name: nameOf(this.instance, pr),
+          namespace: this.namespace,
+        }),
       );
       const at = log.data?.[sha];
       return at ? Date.parse(at) : undefined;
@@ -70,7 +73,10 @@ export class KubernetesHeadLog implements HeadLog {
   async forget(pr: PullRequestKey): Promise<void> {
     try {
       await withRetry(() =>
-        this.core.deleteNamespacedConfigMap({ name: nameOf(this.instance, pr), namespace: this.namespace }),
+        this.core.deleteNamespacedConfigMap({
+          name: nameOf(this.instance, pr),
+          namespace: this.namespace,
+        }),
       );
     } catch (error) {
       if (!(error instanceof ApiException && error.code === 404)) throw error;

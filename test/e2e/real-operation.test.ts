@@ -107,6 +107,12 @@ describe('several replicas', () => {
         const lease = await read().catch(() => undefined);
         return lease?.spec?.holderIdentity?.includes(`-${follower.pid}-`) ? true : undefined;
       });
+      // Given up emptied, as client-go does: the count of hands it went through goes on.
+      const taken = await read();
+      expect(taken.spec?.leaseTransitions).toBe((first.spec?.leaseTransitions ?? 0) + 1);
+      expect(new Date(taken.spec?.acquireTime ?? 0).getTime()).toBeGreaterThan(
+        new Date(first.spec?.acquireTime ?? 0).getTime(),
+      );
       await passes(1);
     } finally {
       await Promise.all([a.stop(), b.stop()]);

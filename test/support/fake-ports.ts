@@ -515,6 +515,7 @@ export function fakeServices(env: Record<string, string> = {}): FakeWorld {
     comments: new MemoryCommentStore(),
     work: new MemoryWorkLog(),
     queuedJobs: new Set(),
+    deliveryWindow: { claim: async () => false } as unknown as Services['deliveryWindow'],
     failures,
     records,
     fences,

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tar from 'tar';
+import { FakeHookDeliveries } from './fake-hook-deliveries.ts';
 
 export interface RecordedCall {
   method: string;
@@ -92,7 +93,13 @@ export class FakeGitHub {
   private nextCommentId = 1000;
   port = 0;
 
-  constructor() {
+  /** The GitHub App this GitHub serves: another one is another installation of pr-preview. */
+  readonly app: typeof appUnderTest;
+  /** The webhooks this GitHub delivers itself, and their attempts. */
+  readonly hooks = new FakeHookDeliveries();
+
+  constructor(app: typeof appUnderTest = appUnderTest) {
+    this.app = app;
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         res.writeHead(500, { 'content-type': 'application/json' });
@@ -268,18 +275,28 @@ export class FakeGitHub {
       return send(status, { message }, headers);
     }
     if (req.method === 'GET' && path === '/app') {
-      return send(200, { id: appUnderTest.id, slug: appUnderTest.slug, name: appUnderTest.slug });
+      return send(200, { id: this.app.id, slug: this.app.slug, name: this.app.slug });
+    }
+    if (req.method === 'GET' && path === '/app/hook/deliveries') {
+      const { items, headers } = page(this.hooks.list());
+      return send(200, items, headers);
+    }
+    if (req.method === 'POST' && (m = /^\/app\/hook\/deliveries\/(\d+)\/attempts$/.exec(path))) {
+      const sent = this.hooks.redeliver(Number(m[1]));
+      if (!sent) return send(404, { message: 'Not Found' });
+      void sent;
+      return send(202, {});
     }
     if (req.method === 'GET' && path === '/app/installations') {
       const { items, headers } = page(
-        this.installationIds.map((id) => ({ id, account: { login: 'acme' }, app_id: 1 })),
+        this.installationIds.map((id) => ({ id, account: { login: 'acme' }, app_id: this.app.id })),
       );
       return send(200, items, headers);
     }
     if (req.method === 'GET' && (m = /^\/app\/installations\/(\d+)$/.exec(path))) {
       const id = Number(m[1]);
       if (!this.installationIds.includes(id)) return send(404, { message: 'Not Found' });
-      return send(200, { id, account: { login: 'acme' }, app_id: 1 });
+      return send(200, { id, account: { login: 'acme' }, app_id: this.app.id });
     }
     if (req.method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path))) {
       const id = this.repositories.get(`${m[1]}/${m[2]}`);
@@ -455,8 +472,8 @@ export class FakeGitHub {
         const comment: Comment = {
           id: this.nextCommentId++,
           body: (body as { body: string }).body,
-          user: { login: appUnderTest.login, type: 'Bot' },
-          performed_via_github_app: { id: appUnderTest.id, slug: appUnderTest.slug },
+          user: { login: this.app.login, type: 'Bot' },
+          performed_via_github_app: { id: this.app.id, slug: this.app.slug },
         };
         this.comments.set(key, [...list, comment]);
         return send(201, comment);

@@ -24,11 +24,21 @@ export const sha = (n: number) => `${String(n).repeat(7)}${'0'.repeat(33)}`.slic
 
 /** The app running against the real cluster and a fake GitHub, plus helpers to drive a pull request. */
 export class PreviewWorld {
-  readonly github = new FakeGitHub();
+  readonly github: FakeGitHub;
   readonly app = new AppProcess();
   readonly k8s = clients();
   readonly kubeconfig = inject('kubeconfig');
   readonly helm = inject('helm');
+
+  /** Against GitHub as it serves `app`: another app is another installation of pr-preview. */
+  constructor(app = appUnderTest) {
+    this.github = new FakeGitHub(app);
+  }
+
+  /** The environment that makes the app process this world's GitHub App. */
+  private get appEnv(): Record<string, string> {
+    return { APP_ID: String(this.github.app.id) };
+  }
 
   /**
    * Starts the fake GitHub and the app. The app's reconciler is off unless
@@ -41,7 +51,7 @@ export class PreviewWorld {
       githubHost: this.github.host,
       kubeconfig: inject('kubeconfig'),
       helm: inject('helm'),
-      env: { PREVIEW_RECONCILE_INTERVAL: '0', ...env },
+      env: { PREVIEW_RECONCILE_INTERVAL: '0', ...this.appEnv, ...env },
     });
   }
 
@@ -51,13 +61,12 @@ export class PreviewWorld {
   }
 
   /** Another replica, or the same app after a restart, against the same cluster and GitHub. */
-  async replica(env: Record<string, string>): Promise<AppProcess> {
-    const replica = new AppProcess();
+  async replica(env: Record<string, string>, replica = new AppProcess()): Promise<AppProcess> {
     await replica.start({
       githubHost: this.github.host,
       kubeconfig: this.kubeconfig,
       helm: this.helm,
-      env,
+      env: { ...this.appEnv, ...env },
     });
     return replica;
   }
@@ -98,7 +107,7 @@ export class PreviewWorld {
   commentBody(params: { owner: string; repo: string; number: number }): string | undefined {
     const sticky = this.github
       .commentsOn(params.owner, params.repo, params.number)
-      .filter((c) => c.body.startsWith(stickyMarker) && c.user.login === appUnderTest.login);
+      .filter((c) => c.body.startsWith(stickyMarker) && c.user.login === this.github.app.login);
     if (sticky.length > 1) throw new Error(`expected one sticky comment, found ${sticky.length}`);
     return sticky[0]?.body;
   }
