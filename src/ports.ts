@@ -351,6 +351,13 @@ export interface StoredComment {
   sentDigest?: string;
   /** The state is newer than what GitHub holds: a write is owed. */
   unsent: boolean;
+  /** A replica sending it now, and until when (ms): the others leave it alone meanwhile. */
+  sendingBy?: string;
+  sendingUntil?: number;
+  /** Sends given up in a row (GitHub refused): after a few, no pass tries again. */
+  failedSends?: number;
+  /** The pull request closed: once GitHub holds the last state the record goes. */
+  closed?: boolean;
 }
 
 /**
@@ -364,8 +371,8 @@ export interface CommentStore {
     key: CommentKey,
     change: (current: StoredComment | undefined) => StoredComment | undefined,
   ): Promise<StoredComment | undefined>;
-  /** Comments whose newest state GitHub does not hold yet, and when each was last changed (ms). */
-  unsent(): Promise<{ key: CommentKey; changedAt: number }[]>;
+  /** Comments whose newest state GitHub does not hold yet, when each last changed (ms), and its failed sends. */
+  unsent(): Promise<{ key: CommentKey; changedAt: number; failedSends: number }[]>;
   /** Comments with rows waiting for checks, and the commits they wait on. */
   waiting(): Promise<{ key: CommentKey; shas: string[] }[]>;
   forget(key: CommentKey): Promise<void>;
@@ -375,6 +382,8 @@ export interface CommentStore {
 export interface PreviewComment {
   read(): Promise<CommentState>;
   update(change: (state: CommentState) => CommentState): Promise<void>;
+  /** The pull request closed: the comment's record goes once GitHub holds its last state. */
+  close(): Promise<void>;
 }
 
 export interface Logger {

@@ -68,10 +68,14 @@ export interface Services {
   conversations: ConversationBudget;
   /** Every sticky comment's state, in the cluster: what GitHub is owed survives a restart. */
   comments: CommentStore;
+  /** This replica's identity, as its Leases and claimed sends name it. */
+  replica: string;
   /** Work acknowledged to GitHub, in the cluster until done. */
   work: WorkLog;
-  /** Recorded jobs this replica has queued, so that a resume never queues one twice. */
+  /** Recorded jobs this replica has queued (until their answer has left), never queued twice. */
   queuedJobs: Set<string>;
+  /** Finished jobs whose records go once their answers have left: shutdown waits for them. */
+  finishing: Set<Promise<unknown>>;
   /** How far GitHub's failed deliveries were looked through, so a start asks for each once. */
   deliveryWindow: KubernetesDeliveryWindow;
   /** Failed commits, so that the reconciler backs off from them. */
@@ -153,14 +157,18 @@ export function createServices(
       namespace: settings.leaseNamespace,
       instance: settings.instance,
     }),
+    replica: leases.identity,
     work: new KubernetesWorkLog(kubeConfig, {
       namespace: settings.leaseNamespace,
       instance: settings.instance,
+      identity: leases.identity,
     }),
     queuedJobs: new Set(),
+    finishing: new Set(),
     deliveryWindow: new KubernetesDeliveryWindow(kubeConfig, {
       namespace: settings.leaseNamespace,
       instance: settings.instance,
+      replica: leases.identity,
     }),
     deliveries: new DeliveryLog(),
     waits: new WaitTimers(),

@@ -38,12 +38,13 @@ export class KubernetesCommentStore implements CommentStore {
     return written;
   }
 
-  async unsent(): Promise<{ key: CommentKey; changedAt: number }[]> {
+  async unsent(): Promise<{ key: CommentKey; changedAt: number; failedSends: number }[]> {
     const items = await this.records.list(`${kindLabel}=comment,${unsentLabel}=true`);
     return items.flatMap((item) => {
       const key = keyOf(item);
       const changedAt = Number(item.data?.['changed-at'] ?? 0);
-      return key ? [{ key, changedAt }] : [];
+      const failedSends = Number(item.data?.['failed-sends'] ?? 0);
+      return key ? [{ key, changedAt, failedSends }] : [];
     });
   }
 
@@ -82,6 +83,10 @@ function body(key: CommentKey, stored: StoredComment) {
       state: JSON.stringify(stored.state),
       ...(stored.commentId !== undefined ? { 'comment-id': String(stored.commentId) } : {}),
       ...(stored.sentDigest ? { 'sent-digest': stored.sentDigest } : {}),
+      ...(stored.sendingBy ? { 'sending-by': stored.sendingBy } : {}),
+      ...(stored.sendingUntil ? { 'sending-until': String(stored.sendingUntil) } : {}),
+      ...(stored.failedSends ? { 'failed-sends': String(stored.failedSends) } : {}),
+      ...(stored.closed ? { closed: 'true' } : {}),
       'changed-at': String(Date.now()),
     },
   };
@@ -96,12 +101,19 @@ function parse(item: V1ConfigMap | undefined): StoredComment | undefined {
     return undefined;
   }
   if (!Array.isArray(state.rows)) return undefined;
-  const commentId = Number(item.data['comment-id']);
+  const data = item.data;
+  const commentId = Number(data['comment-id']);
+  const sendingUntil = Number(data['sending-until'] ?? 0);
+  const failedSends = Number(data['failed-sends'] ?? 0);
   return {
     state,
     ...(Number.isInteger(commentId) && commentId > 0 ? { commentId } : {}),
-    ...(item.data['sent-digest'] ? { sentDigest: item.data['sent-digest'] } : {}),
+    ...(data['sent-digest'] ? { sentDigest: data['sent-digest'] } : {}),
     unsent: item.metadata?.labels?.[unsentLabel] === 'true',
+    ...(data['sending-by'] ? { sendingBy: data['sending-by'] } : {}),
+    ...(sendingUntil > 0 ? { sendingUntil } : {}),
+    ...(failedSends > 0 ? { failedSends } : {}),
+    ...(data.closed === 'true' ? { closed: true } : {}),
   };
 }
 

@@ -78,8 +78,20 @@ export class KubernetesLeases {
     return this.missingNamespace;
   }
 
-  /** Takes or renews the Lease; false while another live holder has it. */
+  /**
+   * Takes or renews the Lease; false while another live holder has it. A
+   * write that meets a conflict reads again and decides again (once: a
+   * renewal whose answer was lost finds the Lease its own and renews it).
+   */
   async tryAcquire(name: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const outcome = await this.tryOnce(name);
+      if (outcome !== 'conflict') return outcome === 'taken';
+    }
+    return false;
+  }
+
+  private async tryOnce(name: string): Promise<'taken' | 'held' | 'conflict'> {
     const lease = await this.read(name);
     const now = this.now();
     const current = lease ? toRecord(lease.spec) : undefined;
@@ -92,7 +104,7 @@ export class KubernetesLeases {
       now,
       durationMs: this.durationMs,
     });
-    if (decision.kind === 'held') return false;
+    if (decision.kind === 'held') return 'held';
     const body: V1Lease = {
       metadata: {
         name,
@@ -111,8 +123,10 @@ export class KubernetesLeases {
         { retriable: notAConflict, attempts: this.attempts },
       );
     } catch (error) {
-      // Another taker wrote first (the resourceVersion moved, or it created the Lease).
-      if (error instanceof ApiException && error.code === 409) return false;
+      // Another taker wrote first (the resourceVersion moved, or it created the Lease),
+      // or the Lease was deleted since it was read: read again.
+      if (error instanceof ApiException && error.code === 409) return 'conflict';
+      if (error instanceof ApiException && error.code === 404 && lease) return 'conflict';
       if (error instanceof ApiException && error.code === 404) {
         this.missingNamespace = new LeaseNamespaceMissing(this.namespace).message;
         throw new LeaseNamespaceMissing(this.namespace);
@@ -120,7 +134,7 @@ export class KubernetesLeases {
       throw error;
     }
     this.missingNamespace = undefined;
-    return true;
+    return 'taken';
   }
 
   /** Whether a live holder (this process or another) has the Lease now, judged as `tryAcquire` judges. */

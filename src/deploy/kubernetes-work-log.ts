@@ -15,10 +15,16 @@ const kindLabel = 'pr-preview.dev/record';
 export class KubernetesWorkLog implements WorkLog {
   private readonly records: AppConfigMaps;
   private readonly instance: string;
+  /** This replica, named on the answers it keeps. */
+  private readonly identity: string;
 
-  constructor(kubeConfig: KubeConfig, options: { namespace: string; instance: string }) {
+  constructor(
+    kubeConfig: KubeConfig,
+    options: { namespace: string; instance: string; identity: string },
+  ) {
     this.records = new AppConfigMaps(kubeConfig, options);
     this.instance = options.instance;
+    this.identity = options.identity;
   }
 
   async accept(job: Omit<AcceptedJob, 'id' | 'attempts'>): Promise<AcceptedJob | undefined> {
@@ -44,7 +50,9 @@ export class KubernetesWorkLog implements WorkLog {
   async answered(id: string, answer: CommandAnswer): Promise<void> {
     await this.records.update(id, (current) => {
       const job = parse(current);
-      return job ? body({ ...job, answer }) : undefined;
+      return job
+        ? body({ ...job, answer, answeredBy: this.identity, answeredAt: Date.now() })
+        : undefined;
     });
   }
 

@@ -29,13 +29,33 @@ export async function acceptJob(
   job: Omit<AcceptedJob, 'id' | 'attempts'>,
   fresh: FreshScope,
 ): Promise<boolean> {
-  const recorded = await services.work.accept(job);
+  const recorded = await withDeadline(
+    services.work.accept(job),
+    acceptDeadlineMs,
+    'the job could not be recorded in time; GitHub is told the delivery failed',
+  );
+  services.deliveries.remember(job.delivery);
   if (!recorded) {
     fresh.scope.logger.info({ delivery: job.delivery }, 'this delivery was accepted before');
     return false;
   }
   startJob(app, services, recorded, fresh);
   return true;
+}
+
+/**
+ * How long recording a job may take: GitHub's webhook library answers 202 by
+ * itself after 9 s, and an answer must never say more than was recorded.
+ */
+const acceptDeadlineMs = 5_000;
+
+/** The promise's result, or a rejection once `ms` passed (the work itself goes on). */
+export function withDeadline<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -65,39 +85,54 @@ export function startJob(
     stop: new JobSignal(),
   };
   let again = false;
+  let answered: Promise<boolean> = Promise.resolve(true);
   void enqueueForPullRequest(services, queueScope, `${job.work.kind} job`, async () => {
     try {
       const current = await services.work.begin(job.id);
       if (!current) return;
-      const { sent } = await runAccepted(app, services, current, queueScope, fresh);
-      void sent
-        .then(() => services.work.done(job.id))
-        .catch((error: unknown) =>
-          queueScope.logger.warn({ err: error }, 'could not drop a finished job'),
-        );
+      const { sent, failure } = await runAccepted(app, services, current, queueScope, fresh);
+      answered = sent;
+      if (failure) throw failure;
     } catch (error) {
       if (queueScope.stop.signal.aborted && queueScope.stop.signal.reason instanceof LeaseLost) {
         again = true;
         return;
       }
       // Failures are the log's and the reconciler's: the record goes with the job.
-      await services.work.done(job.id).catch(() => undefined);
       throw error;
     }
   }).finally(() => {
-    services.queuedJobs.delete(job.id);
-    if (again) startJob(app, services, job);
+    if (again) {
+      services.queuedJobs.delete(job.id);
+      startJob(app, services, job);
+      return;
+    }
+    // Kept while its answer waits in the outbox: a pass or a start sends one given up.
+    const finishing = answered
+      .then((sent) => (sent ? services.work.done(job.id) : undefined))
+      .catch((error: unknown) =>
+        queueScope.logger.warn({ err: error }, 'could not drop a finished job'),
+      )
+      .finally(() => {
+        services.queuedJobs.delete(job.id);
+        services.finishing.delete(finishing);
+      });
+    services.finishing.add(finishing);
   });
 }
 
-/** Runs the recorded job; `sent` resolves once its GitHub answer (a command's) has left. */
+/**
+ * Runs the recorded job; `sent` resolves once its GitHub answer (a
+ * command's) has left, true when it was sent. A command that failed is
+ * answered and its failure returned, to be logged once the answer is kept.
+ */
 async function runAccepted(
   app: Probot,
   services: Services,
   job: AcceptedJob,
   queueScope: QueueScope,
   fresh: FreshScope | undefined,
-): Promise<{ sent: Promise<unknown> }> {
+): Promise<{ sent: Promise<boolean>; failure?: unknown }> {
   const resumed = fresh
     ? undefined
     : await backgroundScope(app, services, job.repository, job.number, 'resume', {
@@ -111,10 +146,10 @@ async function runAccepted(
   switch (work.kind) {
     case 'pull_request':
       await runPullRequestJob(services, { ...scope, event: work.event });
-      return { sent: Promise.resolve() };
+      return { sent: Promise.resolve(true) };
     case 'checks':
       await runChecksJob(services, { ...scope, sha: work.sha });
-      return { sent: Promise.resolve() };
+      return { sent: Promise.resolve(true) };
     case 'command': {
       // Its commands ran before a restart: only the answer is left to send.
       if (job.answer) return { sent: sendAnswer(conversation(), work.commentId, job.answer) };

@@ -1,3 +1,4 @@
+import type { HeldLease } from '../queue/held-lease.ts';
 import type { Services } from '../services.ts';
 import type { PullRequestScope } from './job-scope.ts';
 
@@ -9,8 +10,9 @@ export type QueueScope = Pick<PullRequestScope, 'queueKey' | 'logger' | 'stop'> 
 /**
  * Queues work for one pull request: in order behind its earlier work on this
  * replica, and under its Lease so that no other replica works on it
- * meanwhile. The Lease is waited for outside the concurrency slots, and
- * losing it stops the job (its scope's ports refuse further calls).
+ * meanwhile. A job takes the Lease once it has a slot, gives the slot back
+ * while another replica holds it, and losing it stops the job (its scope's
+ * ports refuse further calls).
  * Failures end here, in the log; the reconciler repairs what they left.
  */
 export function enqueueForPullRequest(
@@ -23,11 +25,13 @@ export function enqueueForPullRequest(
     throw new Error('shutting down: this replica takes no new work');
   }
   return services.queue
-    .enqueue(scope.queueKey, job, (inSlot) =>
-      services.locks.hold(scope.pr, (lease) => {
-        scope.stop.follow(lease);
-        return inSlot();
-      }),
+    .enqueue(
+      scope.queueKey,
+      (lease: HeldLease) => {
+        scope.stop.follow(lease.signal);
+        return job();
+      },
+      services.locks.gate(scope.pr),
     )
     .catch((error: unknown) => scope.logger.error({ err: error }, `${what} failed`));
 }

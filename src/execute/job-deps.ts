@@ -9,11 +9,12 @@ import { runChecksJob } from './run-checks-job.ts';
 
 /** The ports a job writes through, stopped once the pull request's Lease is lost. */
 function guarded(services: Services, scope: PullRequestScope) {
-  const { signal } = scope.stop;
+  const { stop } = scope;
   return {
-    cluster: guardedBy(services.cluster, signal),
-    records: guardedBy(services.records, signal),
-    claims: guardedBy(services.claims, signal),
+    cluster: guardedBy(services.cluster, stop),
+    records: guardedBy(services.records, stop),
+    claims: guardedBy(services.claims, stop),
+    failures: guardedBy(services.failures, stop),
   };
 }
 
@@ -40,7 +41,7 @@ export function destroyDeps(services: Services, scope: PullRequestScope): Destro
 
 /** What a deploy needs, from the long-lived services and one pull request's scope. */
 export function gatedDeployDeps(services: Services, scope: PullRequestScope): GatedDeployDeps {
-  const { cluster, records, claims } = guarded(services, scope);
+  const { cluster, records, claims, failures } = guarded(services, scope);
   return {
     cluster,
     discovery: services.discovery,
@@ -53,7 +54,7 @@ export function gatedDeployDeps(services: Services, scope: PullRequestScope): Ga
     concurrentFetches: services.settings.concurrency,
     fences: services.fences,
     caps: services.settings.caps,
-    failures: services.failures,
+    failures,
     failureBackoff: services.settings.failureBackoff,
     settingsFingerprint: services.settingsFingerprint,
     ...(services.settings.secrets ? { secrets: services.settings.secrets } : {}),
@@ -67,6 +68,8 @@ export function gatedDeployDeps(services: Services, scope: PullRequestScope): Ga
     logger: scope.logger,
     recheckAt: (atMs, sha) =>
       services.waits.schedule(scope.queueKey, atMs, () => {
+        // A timer that fires while the replica stops: the next start checks the wait again.
+        if (services.queue.isClosed) return;
         void enqueueForPullRequest(services, scope, 'checks job', () =>
           runChecksJob(services, { ...scope, sha }),
         );

@@ -75,6 +75,8 @@ export interface ScopeServices {
   /** Where every GitHub write goes, paced per installation. */
   outboxes: Outboxes;
   comments: CommentStore;
+  /** This replica's identity, as its Leases name it. */
+  replica: string;
   settings: { githubDeployments: boolean };
 }
 
@@ -111,7 +113,7 @@ export function scopeFor(params: ScopeParams): PullRequestScope {
       repositoryId: params.repositoryId,
       installationId: params.installationId,
     },
-    { identity: services.identity, outbox, store: services.comments },
+    { identity: services.identity, outbox, store: services.comments, replica: services.replica },
   );
   return {
     pr: {
@@ -123,7 +125,7 @@ export function scopeFor(params: ScopeParams): PullRequestScope {
     },
     queueKey: queueKeyOf({ repositoryId: params.repositoryId, number }),
     logger: params.logger,
-    comment: guardedBy(comment, stop.signal),
+    comment: guardedBy(comment, stop),
     chartSource: new GitHubChartSource(octokit, { owner, repo }),
     checks: new GitHubCommitChecks(octokit, { owner, repo }),
     deployments: services.settings.githubDeployments

@@ -8,6 +8,9 @@ import { backgroundScope } from './background-scope.ts';
 import { enqueueForPullRequest } from './enqueue.ts';
 import { runChecksJob } from './run-checks-job.ts';
 
+/** Sends of one comment GitHub refused in a row, after which passes leave it. */
+const maxFailedSends = 5;
+
 /**
  * Takes up what the cluster says was acknowledged and not finished: the
  * recorded jobs (at start all of them; on a reconcile pass those older than
@@ -27,6 +30,7 @@ export async function resumeWork(
     queued: services.queuedJobs,
     now,
     minAgeMs: options.minAgeMs,
+    identity: services.leases.identity,
   });
   for (const job of giveUp) {
     logger.error(
@@ -38,12 +42,14 @@ export async function resumeWork(
   if (resume.length > 0) logger.info({ jobs: resume.length }, 'taking up accepted jobs');
   for (const job of resume) startJob(app, services, job);
 
-  for (const { key, changedAt } of await services.comments.unsent()) {
-    if (now - changedAt < options.minAgeMs) continue;
+  for (const { key, changedAt, failedSends } of await services.comments.unsent()) {
+    // GitHub refused it again and again (an archived repository, say): the next change tries.
+    if (now - changedAt < options.minAgeMs || failedSends >= maxFailedSends) continue;
     const comment = new StickyComment(await app.auth(key.installationId), key, {
       identity: services.identity,
       outbox: services.outboxes.of(key.installationId),
       store: services.comments,
+      replica: services.replica,
     });
     comment.send();
   }

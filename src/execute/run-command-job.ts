@@ -53,19 +53,17 @@ interface Answer {
 export async function runCommandJob(
   services: Services,
   job: CommandJob,
-): Promise<{ sent: Promise<void> }> {
+): Promise<{ sent: Promise<boolean>; failure?: unknown }> {
   const answer: Answer = { lines: [], help: false, tenants: [] };
-  let succeeded = true;
-  let answered: { sent: Promise<void> } = { sent: Promise.resolve() };
   try {
-    succeeded = await runCommands(services, job, answer);
+    const succeeded = await runCommands(services, job, answer);
+    return await answerOnce(services, job, answer, succeeded);
   } catch (error) {
-    succeeded = false;
-    throw error;
-  } finally {
-    answered = await answerOnce(services, job, answer, succeeded);
+    // Stopped by a lost Lease: the commands run again once it is back, and answer then.
+    if (job.stop.signal.aborted) throw error;
+    // A command that failed is answered all the same (😕); the failure is the caller's to log.
+    return { ...(await answerOnce(services, job, answer, false)), failure: error };
   }
-  return answered;
 }
 
 async function answerOnce(
@@ -73,7 +71,7 @@ async function answerOnce(
   job: CommandJob,
   answer: Answer,
   succeeded: boolean,
-): Promise<{ sent: Promise<void> }> {
+): Promise<{ sent: Promise<boolean> }> {
   const body = [...answer.lines, ...(answer.help ? [helpText(answer.tenants)] : [])].join('\n\n');
   const writes = (body ? 1 : 0) + 1;
   if (!services.conversations.take(job.author, job.queueKey, writes)) {
@@ -81,7 +79,7 @@ async function answerOnce(
       { user: job.author },
       'past the conversation budget of this user or pull request: the command is not answered',
     );
-    return { sent: Promise.resolve() };
+    return { sent: Promise.resolve(true) };
   }
   const reply: CommandAnswer = {
     ...(body ? { reply: body } : {}),
@@ -93,16 +91,17 @@ async function answerOnce(
   return { sent: sendAnswer(job.conversation, job.commentId, reply) };
 }
 
-/** Queues a command's answer in the outbox; resolves once it has left (sent or given up). */
-export function sendAnswer(
+/** Queues a command's answer in the outbox; resolves once it has left: true when all was sent. */
+export async function sendAnswer(
   conversation: PullRequestConversation,
   commentId: number,
   answer: CommandAnswer,
-): Promise<void> {
-  return Promise.all([
-    answer.reply ? conversation.reply(answer.reply) : undefined,
+): Promise<boolean> {
+  const sent = await Promise.all([
+    answer.reply ? conversation.reply(answer.reply) : true,
     conversation.react(commentId, answer.reaction),
-  ]).then(() => undefined);
+  ]);
+  return sent.every(Boolean);
 }
 
 async function runCommands(services: Services, job: CommandJob, answer: Answer): Promise<boolean> {

@@ -84,6 +84,8 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
         observed,
         reason: plan.reason,
       });
+      // Closed: the comment's record goes once GitHub holds its last state (a reopen reads it back).
+      if (event.action === 'closed') await job.comment.close();
       return;
   }
 }

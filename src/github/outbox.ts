@@ -45,7 +45,7 @@ export class InstallationOutbox {
   private sending = false;
   private pausedUntil = 0;
   private idleWaiters: (() => void)[] = [];
-  private readonly keyWaiters = new Map<string, (() => void)[]>();
+  private readonly keyWaiters = new Map<string, ((sent: boolean) => void)[]>();
 
   private readonly installationId: number;
   private readonly budget: WriteBudget;
@@ -60,14 +60,15 @@ export class InstallationOutbox {
   /**
    * Queues a write. A unique key is never coalesced; a key already waiting
    * is replaced by this write. Resolves once no write of the key is left:
-   * sent, superseded or given up (it never rejects: the log says why).
+   * true when the last one was sent (or had nothing left to send), false
+   * when it was given up (it never rejects: the log says why).
    */
   put(
     key: string,
     priority: WritePriority,
     send: () => Promise<void>,
     options: WriteOptions = {},
-  ): Promise<void> {
+  ): Promise<boolean> {
     const earlier = this.waiting.get(key);
     this.waiting.set(key, {
       key,
@@ -77,7 +78,7 @@ export class InstallationOutbox {
       isDue: options.isDue ?? (() => true),
       writes: options.writes ?? 1,
     });
-    const sent = this.settled(key);
+    const sent = this.outcome(key);
     void this.drain();
     return sent;
   }
@@ -88,8 +89,12 @@ export class InstallationOutbox {
   }
 
   /** Resolves once no write of the key waits or is being sent. */
-  settled(key: string): Promise<void> {
-    if (!this.holds(key)) return Promise.resolve();
+  async settled(key: string): Promise<void> {
+    await this.outcome(key);
+  }
+
+  private outcome(key: string): Promise<boolean> {
+    if (!this.holds(key)) return Promise.resolve(true);
     return new Promise((resolve) => {
       this.keyWaiters.set(key, [...(this.keyWaiters.get(key) ?? []), resolve]);
     });
@@ -135,12 +140,13 @@ export class InstallationOutbox {
         if (pause > 0) await sleep(pause);
         this.waiting.delete(write.key);
         this.inFlight.add(write.key);
+        let sent = true;
         try {
-          if (write.isDue()) await this.sendWithRetries(write);
+          if (write.isDue()) sent = await this.sendWithRetries(write);
         } finally {
           this.inFlight.delete(write.key);
           if (!this.waiting.has(write.key)) {
-            for (const resolve of this.keyWaiters.get(write.key) ?? []) resolve();
+            for (const resolve of this.keyWaiters.get(write.key) ?? []) resolve(sent);
             this.keyWaiters.delete(write.key);
           }
         }
@@ -153,12 +159,13 @@ export class InstallationOutbox {
     }
   }
 
-  private async sendWithRetries(write: QueuedWrite): Promise<void> {
+  /** True once sent; false when given up. */
+  private async sendWithRetries(write: QueuedWrite): Promise<boolean> {
     let failures = 0;
     for (;;) {
       try {
         await this.budget.spend(this.installationId, write.writes, write.send);
-        return;
+        return true;
       } catch (error) {
         // A secondary limit is waited out for as long as GitHub asks, however often it asks.
         const limited = secondaryLimitSeconds(error);
@@ -170,7 +177,7 @@ export class InstallationOutbox {
               { err: error, write: write.key, installation: this.installationId, failures },
               'a GitHub write failed; what it owed is sent again by the next reconcile pass or start',
             );
-            return;
+            return false;
           }
           this.logger.warn(
             { err: error, write: write.key, retryInMs: retry },

@@ -10,10 +10,10 @@ export type Reaction = 'eyes' | 'rocket' | 'confused';
 export interface PullRequestConversation {
   pullRequest(): Promise<{ headSha: string; state: 'open' | 'closed'; fromFork: boolean }>;
   permissionOf(user: string): Promise<CollaboratorPermission>;
-  /** Queued first in the outbox and never dropped; resolves once sent or given up. */
-  reply(body: string): Promise<void>;
-  /** Queued first in the outbox and never dropped; resolves once sent or given up. */
-  react(commentId: number, reaction: Reaction): Promise<void>;
+  /** Queued first in the outbox; resolves true once sent, false when given up. */
+  reply(body: string): Promise<boolean>;
+  /** Queued first in the outbox; resolves true once sent, false when given up. */
+  react(commentId: number, reaction: Reaction): Promise<boolean>;
 }
 
 let writeCount = 0;
@@ -67,7 +67,7 @@ export class GitHubConversation implements PullRequestConversation {
     }
   }
 
-  reply(body: string): Promise<void> {
+  reply(body: string): Promise<boolean> {
     return this.outbox.put(this.uniqueKey('reply'), 'conversation', async () => {
       await this.octokit.rest.issues.createComment({
         owner: this.ref.owner,
@@ -78,7 +78,7 @@ export class GitHubConversation implements PullRequestConversation {
     });
   }
 
-  react(commentId: number, reaction: Reaction): Promise<void> {
+  react(commentId: number, reaction: Reaction): Promise<boolean> {
     return this.outbox.put(this.uniqueKey('reaction'), 'conversation', async () => {
       await this.octokit.rest.reactions.createForIssueComment({
         owner: this.ref.owner,

@@ -2,6 +2,7 @@ import type { Probot } from 'probot';
 import type { KubernetesDeliveryWindow } from '../deploy/kubernetes-delivery-window.ts';
 import {
   deliveriesToRedeliver,
+  maxRedeliveries,
   redeliveryWindow,
   type DeliveryAttempt,
 } from '../plan/redeliveries.ts';
@@ -37,16 +38,17 @@ interface ListedDelivery {
  */
 export async function redeliverMissed(
   app: Probot,
-  window: KubernetesDeliveryWindow,
+  window: Pick<KubernetesDeliveryWindow, 'begin' | 'finish'>,
   logger: Logger,
 ): Promise<void> {
   const now = Date.now();
-  const claim = await window.claim(now);
-  if (!claim) return;
-  const since = redeliveryWindow({ checkedThrough: claim.checkedThrough, now, firstLookbackMs });
+  const look = await window.begin(now);
+  if (!look) return;
+  const since = redeliveryWindow({ checkedThrough: look.checkedThrough, now, firstLookbackMs });
   const octokit = await app.auth();
   const attempts: DeliveryAttempt[] = [];
   let pages = 0;
+  let covered = false;
   for await (const page of octokit.paginate.iterator('GET /app/hook/deliveries', {
     per_page: 100,
   })) {
@@ -61,14 +63,28 @@ export async function redeliverMissed(
       });
     }
     const oldest = listed[listed.length - 1];
-    if (++pages >= maxPages || !oldest || Date.parse(oldest.delivered_at) < since) break;
+    if (!oldest || Date.parse(oldest.delivered_at) < since) {
+      covered = true;
+      break;
+    }
+    if (++pages >= maxPages) break;
   }
+  // Listed to the end: everything GitHub keeps was seen.
+  if (!covered && pages < maxPages) covered = true;
   const wanted = deliveriesToRedeliver({ attempts, since, events: handledEvents });
-  if (wanted.length === 0) return;
-  logger.info(
-    { deliveries: wanted.length, since: new Date(since).toISOString() },
-    'asking GitHub again for deliveries that failed while the app was away',
-  );
+  const capped = wanted.length >= maxRedeliveries;
+  if (!covered || capped) {
+    logger.warn(
+      { pages, redeliveries: wanted.length, since: new Date(since).toISOString() },
+      'more deliveries than one start asks for: the rest is asked for at the next start',
+    );
+  }
+  if (wanted.length > 0) {
+    logger.info(
+      { deliveries: wanted.length, since: new Date(since).toISOString() },
+      'asking GitHub again for deliveries that failed while the app was away',
+    );
+  }
   for (const delivery of wanted) {
     await octokit
       .request('POST /app/hook/deliveries/{delivery_id}/attempts', { delivery_id: delivery.id })
@@ -76,4 +92,6 @@ export async function redeliverMissed(
         logger.warn({ err: error, delivery: delivery.guid }, 'could not ask for a redelivery'),
       );
   }
+  // The mark moves only over what was looked through whole; what was not is looked at again.
+  await window.finish(covered && !capped ? now : (look.checkedThrough ?? since));
 }

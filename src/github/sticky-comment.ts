@@ -17,7 +17,12 @@ export interface StickyCommentDeps {
   identity: AppIdentity;
   outbox: InstallationOutbox;
   store: CommentStore;
+  /** This replica, named on the sends it claims. */
+  replica: string;
 }
+
+/** A claimed send is this replica's for this long; a replica that died leaves it to others then. */
+const sendClaimMs = 60_000;
 
 /**
  * The one comment per pull request that the app keeps up to date. Its state
@@ -62,9 +67,22 @@ export class StickyComment implements PreviewComment {
         // Nothing to say yet: no comment until there is a preview or a problem.
         if (base.commentId === undefined && state.rows.length === 0 && !state.problems?.length)
           return undefined;
-        return { ...base, state, unsent: digest(renderComment(state)) !== base.sentDigest };
+        const { closed: _closed, ...open } = base;
+        return { ...open, state, unsent: digest(renderComment(state)) !== base.sentDigest };
       });
       if (stored?.unsent) this.send();
+    });
+    this.pending = done.catch(() => undefined);
+    return done;
+  }
+
+  /** The pull request closed: the record goes once GitHub holds the last state. */
+  close(): Promise<void> {
+    const done = this.pending.then(async () => {
+      const stored = await this.deps.store.write(this.key, (current) =>
+        current ? { ...current, closed: true } : undefined,
+      );
+      if (stored && !stored.unsent) await this.deps.store.forget(this.key);
     });
     this.pending = done.catch(() => undefined);
     return done;
@@ -80,24 +98,80 @@ export class StickyComment implements PreviewComment {
     return this.deps.outbox.settled(this.outboxKey);
   }
 
+  /**
+   * Sends the stored state if GitHub is owed it: the send is claimed in the
+   * record first, so of several replicas' outboxes one sends at a time (a
+   * claim another holds is waited out, then looked at again); it is marked
+   * sent for the state sent only, so a newer one stays owed and is sent
+   * next. A refusal is counted, and the claim let go.
+   */
   private async write(): Promise<void> {
-    const stored = await this.deps.store.read(this.key);
-    if (!stored?.unsent) return;
-    const body = renderComment(stored.state);
+    const now = Date.now();
+    let claimed: StoredComment | undefined;
+    let othersUntil = 0;
+    await this.deps.store.write(this.key, (current) => {
+      claimed = undefined;
+      if (!current?.unsent) return undefined;
+      const theirs = current.sendingBy && current.sendingBy !== this.deps.replica;
+      if (theirs && (current.sendingUntil ?? 0) > now) {
+        othersUntil = current.sendingUntil ?? 0;
+        return undefined;
+      }
+      claimed = { ...current, sendingBy: this.deps.replica, sendingUntil: now + sendClaimMs };
+      return claimed;
+    });
+    if (!claimed) {
+      if (othersUntil > 0) this.later(othersUntil - now + 100);
+      return;
+    }
+    const sending: StoredComment = claimed;
+    const body = renderComment(sending.state);
     const sent = digest(body);
-    let commentId = stored.commentId;
-    if (sent !== stored.sentDigest) commentId = await this.put(commentId, body);
-    // Marked sent only for the state sent: a newer one stored meanwhile stays owed.
-    await this.deps.store.write(this.key, (current) =>
-      current
-        ? {
-            ...current,
-            commentId,
-            sentDigest: sent,
-            unsent: digest(renderComment(current.state)) !== sent,
-          }
-        : undefined,
-    );
+    let commentId = sending.commentId;
+    try {
+      if (sent !== sending.sentDigest) commentId = await this.put(commentId, body);
+    } catch (error) {
+      await this.deps.store.write(this.key, (current) =>
+        current
+          ? { ...unclaimed(current), failedSends: (current.failedSends ?? 0) + 1 }
+          : undefined,
+      );
+      throw error;
+    }
+    let duplicate: number | undefined;
+    const after = await this.deps.store.write(this.key, (current) => {
+      if (!current) return undefined;
+      // Another replica made the comment meanwhile: theirs stays, this one goes.
+      const madeMeanwhile =
+        current.commentId !== undefined &&
+        current.commentId !== sending.commentId &&
+        current.commentId !== commentId;
+      if (madeMeanwhile) {
+        duplicate = commentId;
+        return { ...unclaimed(current), unsent: true };
+      }
+      return {
+        ...unclaimed(current),
+        ...(commentId !== undefined ? { commentId } : {}),
+        sentDigest: sent,
+        unsent: digest(renderComment(current.state)) !== sent,
+        failedSends: 0,
+      };
+    });
+    if (duplicate !== undefined) await this.remove(duplicate);
+    if (after?.unsent) this.send();
+    else if (after?.closed) await this.deps.store.forget(this.key);
+  }
+
+  /** Looks again once another replica's claim has run out. */
+  private later(ms: number): void {
+    setTimeout(() => this.send(), ms).unref();
+  }
+
+  private async remove(commentId: number): Promise<void> {
+    await this.octokit.rest.issues
+      .deleteComment({ owner: this.key.owner, repo: this.key.repo, comment_id: commentId })
+      .catch(() => undefined);
   }
 
   private async put(commentId: number | undefined, body: string): Promise<number> {
@@ -151,6 +225,11 @@ export class StickyComment implements PreviewComment {
     }
     return undefined;
   }
+}
+
+function unclaimed(stored: StoredComment): StoredComment {
+  const { sendingBy: _by, sendingUntil: _until, ...rest } = stored;
+  return rest;
 }
 
 function digest(body: string): string {

@@ -17,7 +17,7 @@ export function handleCommitCheck(app: Probot, services: Services) {
   return async (context: CheckEvent): Promise<void> => {
     const found = commitOf(context);
     if (!found) return;
-    if (!services.deliveries.firstTime(context.id)) return;
+    if (services.deliveries.has(context.id)) return;
     let numbers = found.pullRequests;
     if (numbers.length === 0) {
       // Statuses, and checks of forks, do not name their pull requests.
@@ -27,21 +27,34 @@ export function handleCommitCheck(app: Probot, services: Services) {
       });
       numbers = data.filter((pull) => pull.state === 'open').map((pull) => pull.number);
     }
-    for (const number of numbers) {
-      const scope = pullRequestScope(context, number, services);
-      await acceptJob(
-        app,
-        services,
-        {
-          repository: repositoryOf(context.payload),
+    // Only pull requests with rows waiting on this commit have work: most checks concern none.
+    const waiting = await Promise.all(
+      numbers.map(async (number) => {
+        const stored = await services.comments.read({
+          ...repositoryKey(context.payload),
           number,
-          delivery: context.id,
-          acceptedAt: Date.now(),
-          work: { kind: 'checks', sha: found.sha },
-        },
-        { scope },
-      );
-    }
+        });
+        return stored?.state.rows.some((r) => r.status === 'waiting' && r.sha === found.sha)
+          ? [number]
+          : [];
+      }),
+    );
+    await Promise.all(
+      waiting.flat().map((number) =>
+        acceptJob(
+          app,
+          services,
+          {
+            repository: repositoryOf(context.payload),
+            number,
+            delivery: context.id,
+            acceptedAt: Date.now(),
+            work: { kind: 'checks', sha: found.sha },
+          },
+          { scope: pullRequestScope(context, number, services) },
+        ),
+      ),
+    );
   };
 }
 
@@ -61,4 +74,15 @@ function commitOf(context: CheckEvent): { sha: string; pullRequests: number[] } 
   }
   if (payload.state === 'pending') return undefined;
   return { sha: payload.sha, pullRequests: [] };
+}
+
+/** The comment store's key of the event's repository, without the pull request. */
+function repositoryKey(payload: CheckEvent['payload']) {
+  const repository = repositoryOf(payload);
+  return {
+    repositoryId: repository.id,
+    installationId: repository.installationId,
+    owner: repository.owner,
+    repo: repository.name,
+  };
 }

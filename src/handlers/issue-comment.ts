@@ -1,5 +1,5 @@
 import type { Context, Probot } from 'probot';
-import { acceptJob } from '../execute/accepted-jobs.ts';
+import { acceptJob, withDeadline } from '../execute/accepted-jobs.ts';
 import { GitHubConversation } from '../github/pull-request-conversation.ts';
 import { parseCommands } from '../plan/parse-commands.ts';
 import { repositoryOf } from './pull-request.ts';
@@ -17,7 +17,7 @@ export function handleIssueComment(app: Probot, services: Services) {
     if (payload.comment.user?.type === 'Bot' || payload.sender.type === 'Bot') return;
     const commands = parseCommands(payload.comment.body ?? '');
     if (commands.length === 0) return;
-    if (!services.deliveries.firstTime(context.id)) return;
+    if (services.deliveries.has(context.id)) return;
 
     const scope = pullRequestScope(context, payload.issue.number, services);
     const conversation = new GitHubConversation(
@@ -31,10 +31,13 @@ export function handleIssueComment(app: Probot, services: Services) {
       void conversation.react(payload.comment.id, 'eyes');
     }
     // Read now, not when the job runs: a fork's approval covers the head the maintainer saw.
-    const pullAtComment = await conversation.pullRequest().catch((error: unknown) => {
-      scope.logger.warn({ err: error }, 'could not read the pull request when the comment came');
-      return undefined;
-    });
+    // Within a few seconds: the job must be recorded before GitHub's delivery times out.
+    const pullAtComment = await withDeadline(conversation.pullRequest(), 3_000, 'too slow').catch(
+      (error: unknown) => {
+        scope.logger.warn({ err: error }, 'could not read the pull request when the comment came');
+        return undefined;
+      },
+    );
     await acceptJob(
       app,
       services,

@@ -19,7 +19,7 @@ const headChanges = ['opened', 'synchronize', 'reopened'];
 /** Gathers the event's inputs, records and queues the work for its pull request, and returns. */
 export function handlePullRequest(app: Probot, services: Services) {
   return async (context: Context<'pull_request'>): Promise<void> => {
-    if (!services.deliveries.firstTime(context.id)) return;
+    if (services.deliveries.has(context.id)) return;
     const { payload } = context;
     const scope = pullRequestScope(context, payload.pull_request.number, services);
     const fromFork =

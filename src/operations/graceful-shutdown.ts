@@ -26,6 +26,7 @@ export function stopGracefullyOnTerm(services: Services, reconciler: Reconciler)
     // Then what the work told GitHub: a comment still in the outbox would be lost.
     const drained = Promise.all([services.queue.idle(), reconciler.stop()])
       .then(() => services.outboxes.idle())
+      .then(() => Promise.all(services.finishing))
       .then(() => services.outboxes.stop())
       .then(() => true);
     void Promise.race([drained, sleep(services.settings.shutdownGraceMs).then(() => false)]).then(

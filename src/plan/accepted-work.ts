@@ -49,17 +49,23 @@ export interface AcceptedJob {
   /** How often a replica began it: a job that ends its process each time is given up. */
   attempts: number;
   answer?: CommandAnswer;
+  /** Which replica kept the answer, and when (ms): it is sending it. */
+  answeredBy?: string;
+  answeredAt?: number;
 }
 
 /** Tries before a job is given up: one that crashed the app this often would crash it again. */
 export const maxAttempts = 3;
 
+/** An answer another replica kept is its to send for this long; then any replica sends it. */
+export const answerSendingMs = 10 * 60_000;
+
 /**
  * Which recorded jobs this replica takes up, oldest first (a pull request's
  * jobs in the order they were accepted): all at start; on a reconcile pass
  * only those accepted a while ago (a replica that just accepted one runs it
- * itself), and never one this replica has queued already. Jobs begun
- * `maxAttempts` times are given up.
+ * itself), and never one this replica has queued already, nor an answer
+ * another replica is sending. Jobs begun `maxAttempts` times are given up.
  */
 export function planResume(params: {
   jobs: AcceptedJob[];
@@ -67,6 +73,8 @@ export function planResume(params: {
   now: number;
   /** 0 at start; on a reconcile pass, how old a job must be to be taken up. */
   minAgeMs: number;
+  /** This replica: an answer another replica kept lately is left to it. */
+  identity: string;
 }): { resume: AcceptedJob[]; giveUp: AcceptedJob[] } {
   const resume: AcceptedJob[] = [];
   const giveUp: AcceptedJob[] = [];
@@ -75,7 +83,12 @@ export function planResume(params: {
   );
   for (const job of jobs) {
     if (params.queued.has(job.id) || params.now - job.acceptedAt < params.minAgeMs) continue;
-    if (job.attempts >= maxAttempts && !job.answer) giveUp.push(job);
+    const sending =
+      job.answer &&
+      job.answeredBy !== params.identity &&
+      params.now - (job.answeredAt ?? 0) < answerSendingMs;
+    if (sending) continue;
+    if (job.attempts >= maxAttempts) giveUp.push(job);
     else resume.push(job);
   }
   return { resume, giveUp };

@@ -7,14 +7,17 @@ export class DeliveryLog {
     this.capacity = capacity;
   }
 
-  /** True the first time an id is offered. */
-  firstTime(id: string): boolean {
-    if (this.seen.has(id)) return false;
+  /** Whether this delivery's work was accepted here before. */
+  has(id: string): boolean {
+    return this.seen.has(id);
+  }
+
+  /** Remembers a delivery once its work is accepted (recorded): a failed one may come again. */
+  remember(id: string): void {
     this.seen.add(id);
     if (this.seen.size > this.capacity) {
       const oldest = this.seen.values().next().value as string;
       this.seen.delete(oldest);
     }
-    return true;
   }
 }

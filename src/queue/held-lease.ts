@@ -29,6 +29,9 @@ export class HeldLease {
   private readonly controller = new AbortController();
   private lastRenewedAt: number;
   private timer: NodeJS.Timeout | undefined;
+  /** Fires at the renew deadline whatever a renewal under way is doing (a request that hangs). */
+  private watchdog: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> = Promise.resolve();
   private stopped = false;
 
   private constructor(leases: LeaseClient, name: string, logger: Logger) {
@@ -36,6 +39,7 @@ export class HeldLease {
     this.name = name;
     this.logger = logger;
     this.lastRenewedAt = Date.now();
+    this.armWatchdog();
     this.schedule();
   }
 
@@ -83,9 +87,10 @@ export class HeldLease {
     return this.controller.signal;
   }
 
-  /** Stops renewing and gives the Lease up (deleted, or kept empty). */
+  /** Stops renewing and gives the Lease up (deleted, or kept empty), after a renewal under way. */
   async release(options: { keep?: boolean } = {}): Promise<void> {
     this.stop();
+    await this.renewing;
     if (this.controller.signal.aborted) return;
     await this.leases
       .release(this.name, options)
@@ -97,12 +102,32 @@ export class HeldLease {
   private stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.watchdog);
   }
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.renew(), this.leases.timings.retryPeriodMs);
+    this.timer = setTimeout(() => {
+      this.renewing = this.renew();
+    }, this.leases.timings.retryPeriodMs);
     this.timer.unref();
+  }
+
+  private armWatchdog(): void {
+    clearTimeout(this.watchdog);
+    const { renewDeadlineMs } = this.leases.timings;
+    this.watchdog = setTimeout(
+      () => this.lose(`the Lease could not be renewed for ${Math.round(renewDeadlineMs / 1000)} s`),
+      renewDeadlineMs,
+    );
+    this.watchdog.unref();
+  }
+
+  private lose(why: string): void {
+    if (this.stopped) return;
+    this.stop();
+    this.logger.warn({ lease: this.name, why }, 'lost the Lease; stopping its work');
+    this.controller.abort(new LeaseLost(this.name, why));
   }
 
   private async renew(): Promise<void> {
@@ -115,24 +140,23 @@ export class HeldLease {
     }
     if (this.stopped) return;
     const now = Date.now();
-    if (outcome === 'renewed') this.lastRenewedAt = now;
+    if (outcome === 'renewed') {
+      this.lastRenewedAt = now;
+      this.armWatchdog();
+    }
     const verdict = renewalVerdict({
       outcome,
       lastRenewedAt: this.lastRenewedAt,
       now,
       renewDeadlineMs: this.leases.timings.renewDeadlineMs,
     });
-    if (verdict.keep) {
-      this.schedule();
-      return;
-    }
-    this.stop();
-    this.logger.warn({ lease: this.name, why: verdict.why }, 'lost the Lease; stopping its work');
-    this.controller.abort(new LeaseLost(this.name, verdict.why));
+    if (verdict.keep) this.schedule();
+    else this.lose(verdict.why);
   }
 }
 
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason as Error);

@@ -1,14 +1,23 @@
+/** Something a job holds while it runs (a Lease), given back when it ends. */
+export interface Held {
+  release(): Promise<void>;
+}
+
 /**
- * Wraps a job's turn: it may wait for something (a Lease) before the job
- * takes a concurrency slot, and holds it until `inSlot` ends.
+ * What a job must also hold to run: tried once a slot is its own; when it is
+ * taken (another replica works on the pull request), the slot is given back
+ * and `wait` passes outside it before the next try.
  */
-export type Hold = <R>(inSlot: () => Promise<R>) => Promise<R>;
+export interface Gate<H extends Held> {
+  enter(): Promise<H | undefined>;
+  wait(): Promise<void>;
+}
 
 /**
  * Runs jobs of one key (one pull request) strictly in order, and jobs of
- * different keys in parallel up to a bound. A job's `hold` runs in its
- * key's order but outside the bound: waiting for another replica to let a
- * pull request go takes no slot from other pull requests.
+ * different keys in parallel up to a bound. A job behind a gate holds it
+ * only while it runs: waiting for another replica to let a pull request go
+ * takes no slot from other pull requests, and holds nothing meanwhile.
  */
 export class KeyedQueue {
   private readonly tails = new Map<string, Promise<void>>();
@@ -39,12 +48,20 @@ export class KeyedQueue {
     return this.closed;
   }
 
-  enqueue<T>(key: string, job: () => Promise<T>, hold?: Hold): Promise<T> {
+  enqueue<T>(key: string, job: () => Promise<T>): Promise<T>;
+  enqueue<T, H extends Held>(key: string, job: (held: H) => Promise<T>, gate: Gate<H>): Promise<T>;
+  enqueue<T, H extends Held>(
+    key: string,
+    job: (held: H) => Promise<T>,
+    gate?: Gate<H>,
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new Error('shutting down: no new work is taken'));
     this.pending += 1;
     const previous = this.tails.get(key) ?? Promise.resolve();
     const result = previous
-      .then(() => (hold ? hold(() => this.withSlot(job)) : this.withSlot(job)))
+      .then(() =>
+        gate ? this.throughGate(gate, job) : this.withSlot(() => job(undefined as never)),
+      )
       .finally(() => {
         this.pending -= 1;
       });
@@ -67,6 +84,25 @@ export class KeyedQueue {
   /** Resolves when every job queued so far has ended. */
   async idle(): Promise<void> {
     while (this.tails.size > 0) await Promise.all(this.tails.values());
+  }
+
+  private async throughGate<T, H extends Held>(
+    gate: Gate<H>,
+    job: (held: H) => Promise<T>,
+  ): Promise<T> {
+    for (;;) {
+      const outcome = await this.withSlot(async () => {
+        const held = await gate.enter();
+        if (!held) return { ran: false as const };
+        try {
+          return { ran: true as const, value: await job(held) };
+        } finally {
+          await held.release();
+        }
+      });
+      if (outcome.ran) return outcome.value;
+      await gate.wait();
+    }
   }
 
   private async withSlot<T>(job: () => Promise<T>): Promise<T> {

@@ -1,7 +1,8 @@
 import type { PullRequestRef } from '../plan/types.ts';
 import type { Logger } from '../ports.ts';
 import type { KubernetesLeases } from '../deploy/kubernetes-lease.ts';
-import { HeldLease, type LeaseClient } from './held-lease.ts';
+import { HeldLease, pause, type LeaseClient } from './held-lease.ts';
+import type { Gate } from './keyed-queue.ts';
 
 type PullRequestKey = Pick<PullRequestRef, 'repositoryId' | 'number'>;
 
@@ -40,26 +41,46 @@ export class PullRequestLocks {
   }
 
   /**
-   * Waits for the pull request's Lease (as long as it takes, until the
-   * replica stops), runs `job` under it with a signal that aborts if the
-   * Lease is lost, and gives the Lease up when `job` ends.
+   * What a job of the pull request holds while it runs: its Lease, taken
+   * when free (an error counts as not free, logged once), renewed while the
+   * job runs, and given up when it ends; between tries the job waits a
+   * retry period outside its slot, until the replica stops.
    */
-  async hold<T>(pr: PullRequestKey, job: (lease: AbortSignal) => Promise<T>): Promise<T> {
+  gate(pr: PullRequestKey): Gate<HeldLease> {
     const name = pullRequestLeaseName(this.instance, pr);
-    let said = false;
-    const lease = await HeldLease.acquire(this.leases, name, {
-      logger: this.logger,
-      signal: this.stopping.signal,
-      onWait: () => {
-        if (!said)
-          this.logger.info({ lease: name }, 'another replica works on this pull request; waiting');
-        said = true;
+    let said = '';
+    const say = (what: string, details: object) => {
+      if (said !== what) this.logger.info({ lease: name, ...details }, what);
+      said = what;
+    };
+    return {
+      enter: async () => {
+        try {
+          const held = await HeldLease.tryTake(this.leases, name, this.logger);
+          if (!held) say('another replica works on this pull request; waiting', {});
+          return held;
+        } catch (error) {
+          say('could not take the pull request Lease; trying again', { err: error });
+          return undefined;
+        }
       },
-    });
-    try {
-      return await job(lease.signal);
-    } finally {
-      await lease.release();
+      wait: () => pause(this.leases.timings.retryPeriodMs, this.stopping.signal),
+    };
+  }
+
+  /** Runs `job` under the pull request's Lease (for work outside the queue, and tests). */
+  async hold<T>(pr: PullRequestKey, job: (lease: AbortSignal) => Promise<T>): Promise<T> {
+    const gate = this.gate(pr);
+    for (;;) {
+      const held = await gate.enter();
+      if (held) {
+        try {
+          return await job(held.signal);
+        } finally {
+          await held.release();
+        }
+      }
+      await gate.wait();
     }
   }
 

@@ -82,6 +82,7 @@ export async function queueRepair(
       reason: action.reason === 'expired' ? expiredNote : action.reason,
       ...(action.reason === 'expired' ? { status: 'expired' as const } : {}),
     });
+    if (action.reason === 'pull request closed') await scope.comment.close();
   });
 }
 
@@ -108,9 +109,9 @@ function queueOrphanDestroy(app: Probot, services: Services, action: DestroyActi
     const observed = await services.cluster.listPreviews(previewSelector(pr));
     const doomed = observed.filter((p) => action.namespaces.includes(p.namespace));
     const deps = {
-      cluster: guardedBy(services.cluster, scope.stop.signal),
-      records: guardedBy(services.records, scope.stop.signal),
-      claims: guardedBy(services.claims, scope.stop.signal),
+      cluster: guardedBy(services.cluster, scope.stop),
+      records: guardedBy(services.records, scope.stop),
+      claims: guardedBy(services.claims, scope.stop),
       guardrails: services.settings.guardrails,
       logger,
     };

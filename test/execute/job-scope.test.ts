@@ -33,6 +33,7 @@ describe('scopeFor', () => {
       identity: { id: 1, slug: 'pr-preview', login: 'pr-preview[bot]' },
       outboxes: new Outboxes({ spend: (_id, _n, write) => write(), stop: async () => {} }, logger),
       comments: new MemoryCommentStore(),
+      replica: 'a',
       settings: { githubDeployments: false },
     } as unknown as ScopeServices;
     // One check_suite event names three pull requests, all served by its one client.

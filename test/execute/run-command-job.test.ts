@@ -11,8 +11,8 @@ function conversation(permission: string, head = { sha, fromFork: false }) {
   const talk: PullRequestConversation = {
     pullRequest: async () => ({ headSha: head.sha, state: 'open', fromFork: head.fromFork }),
     permissionOf: async () => ({ permission, role_name: permission }) as never,
-    reply: async (body) => void said.replies.push(body),
-    react: async (_id, reaction) => void said.reactions.push(reaction),
+    reply: async (body) => said.replies.push(body) > 0,
+    react: async (_id, reaction) => said.reactions.push(reaction) > 0,
   };
   return { talk, said };
 }

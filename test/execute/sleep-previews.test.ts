@@ -125,8 +125,8 @@ describe('wakePreviews', () => {
       permissionOf: async () => {
         throw new Error('a wake asks nobody for permission');
       },
-      reply: async (body) => void said.replies.push(body),
-      react: async (_id, reaction) => void said.reactions.push(reaction),
+      reply: async (body) => said.replies.push(body) > 0,
+      react: async (_id, reaction) => said.reactions.push(reaction) > 0,
     };
     await runCommandJob(services, {
       ...scope,

@@ -45,7 +45,12 @@ describe('StickyComment', () => {
     const { outbox, open } = gatedOutbox();
     const store = new MemoryCommentStore();
     const key = keyOf(1);
-    const comment = new StickyComment(octokitFor(github), key, { identity, outbox, store });
+    const comment = new StickyComment(octokitFor(github), key, {
+      identity,
+      outbox,
+      store,
+      replica: 'a',
+    });
     await comment.update((state) => ({ ...state, rows: [row('deploying')] }));
     await comment.update((state) => ({ ...state, rows: [row('ready')] }));
     expect((await store.read(key))?.state.rows[0]?.status).toBe('ready');
@@ -53,7 +58,12 @@ describe('StickyComment', () => {
     expect(github.commentsOn(repo.owner, repo.repo, 1)).toEqual([]);
 
     // A later job (of any replica) goes on from the stored state, not from GitHub.
-    const next = new StickyComment(octokitFor(github), key, { identity, outbox, store });
+    const next = new StickyComment(octokitFor(github), key, {
+      identity,
+      outbox,
+      store,
+      replica: 'a',
+    });
     await next.update((state) => ({ ...state, approvedSha: 'b'.repeat(40) }));
     open();
     await next.settled();
@@ -78,7 +88,12 @@ describe('StickyComment', () => {
       body,
     });
     const store = new MemoryCommentStore();
-    const comment = new StickyComment(octokitFor(github), keyOf(2), { identity, outbox, store });
+    const comment = new StickyComment(octokitFor(github), keyOf(2), {
+      identity,
+      outbox,
+      store,
+      replica: 'a',
+    });
     expect(await comment.read()).toMatchObject({ approvedSha: 'c'.repeat(40) });
     await comment.update((state) => ({ ...state, rows: [row('destroyed')] }));
     await comment.settled();
@@ -103,6 +118,7 @@ describe('StickyComment', () => {
       identity,
       outbox: new InstallationOutbox(1, refusing, silentLogger),
       store,
+      replica: 'a',
     });
     await down.update((state) => ({ ...state, rows: [row('ready')] }));
     await down.settled();
@@ -111,7 +127,12 @@ describe('StickyComment', () => {
 
     const { outbox, open } = gatedOutbox();
     open();
-    const restarted = new StickyComment(octokitFor(github), key, { identity, outbox, store });
+    const restarted = new StickyComment(octokitFor(github), key, {
+      identity,
+      outbox,
+      store,
+      replica: 'a',
+    });
     restarted.send();
     await restarted.settled();
     expect(github.commentsOn(repo.owner, repo.repo, 3)).toHaveLength(1);
@@ -123,7 +144,12 @@ describe('StickyComment', () => {
     open();
     const store = new MemoryCommentStore();
     const key = keyOf(4);
-    const comment = new StickyComment(octokitFor(github), key, { identity, outbox, store });
+    const comment = new StickyComment(octokitFor(github), key, {
+      identity,
+      outbox,
+      store,
+      replica: 'a',
+    });
     await comment.update((state) => ({ ...state, rows: [row('deploying')] }));
     await comment.settled();
     const [first] = github.commentsOn(repo.owner, repo.repo, 4);
@@ -137,5 +163,56 @@ describe('StickyComment', () => {
     expect(comments).toHaveLength(1);
     expect(comments[0]?.id).not.toBe(first?.id);
     expect(parseCommentState(comments[0]?.body as string).rows[0]?.status).toBe('ready');
+  });
+
+  it("lets one replica's outbox send at a time, so two replicas never make two comments", async () => {
+    const store = new MemoryCommentStore();
+    const key = keyOf(5);
+    const a = gatedOutbox();
+    const b = gatedOutbox();
+    const onA = new StickyComment(octokitFor(github), key, {
+      identity,
+      outbox: a.outbox,
+      store,
+      replica: 'a',
+    });
+    const onB = new StickyComment(octokitFor(github), key, {
+      identity,
+      outbox: b.outbox,
+      store,
+      replica: 'b',
+    });
+    await onA.update((state) => ({ ...state, rows: [row('deploying')] }));
+    await onB.update((state) => ({ ...state, rows: [row('ready')] }));
+    a.open();
+    b.open();
+    await Promise.all([onA.settled(), onB.settled()]);
+    // B found A's claim and looks again once it ran out, or A sent the newest itself.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const comments = github.commentsOn(repo.owner, repo.repo, 5);
+    expect(comments).toHaveLength(1);
+    expect(parseCommentState(comments[0]?.body as string).rows[0]?.status).toBe('ready');
+    expect((await store.read(key))?.unsent).toBe(false);
+  });
+
+  it('forgets its record once GitHub holds the last state of a closed pull request', async () => {
+    const { outbox, open } = gatedOutbox();
+    const store = new MemoryCommentStore();
+    const key = keyOf(6);
+    const comment = new StickyComment(octokitFor(github), key, {
+      identity,
+      outbox,
+      store,
+      replica: 'a',
+    });
+    await comment.update((state) => ({ ...state, rows: [row('destroyed')] }));
+    await comment.close();
+    expect(await store.read(key)).toMatchObject({ closed: true, unsent: true });
+    open();
+    await comment.settled();
+    expect(await store.read(key)).toBeUndefined();
+    expect(
+      parseCommentState(github.commentsOn(repo.owner, repo.repo, 6)[0]?.body as string).rows,
+    ).toMatchObject([{ status: 'destroyed' }]);
   });
 });

@@ -60,33 +60,34 @@ describe('KeyedQueue', () => {
     expect(queue.depth).toBe(0);
   });
 
-  it("waits for a job's hold in its key's order, without taking a slot meanwhile", async () => {
+  it("gives its slot back while the job's gate is taken, and holds the gate only while it runs", async () => {
     const queue = new KeyedQueue(1);
     const events: string[] = [];
-    const lease = deferred();
-    const held = queue.enqueue(
-      'pr-1',
-      async () => events.push('pr-1 ran'),
-      async (inSlot) => {
-        events.push('pr-1 waits for its lease');
-        await lease.promise;
-        try {
-          return await inSlot();
-        } finally {
-          events.push('pr-1 let go');
-        }
+    let free = false;
+    let waited = deferred();
+    const gate = {
+      enter: async () => {
+        events.push(free ? 'pr-1 enters' : 'pr-1 finds it taken');
+        return free ? { release: async () => void events.push('pr-1 lets go') } : undefined;
       },
-    );
-    const next = queue.enqueue('pr-1', async () => events.push('pr-1 again'));
-    // One slot, and pr-1 waits: pr-2 runs all the same.
-    await queue.enqueue('pr-2', async () => events.push('pr-2 ran'));
-    lease.resolve();
+      wait: () => waited.promise,
+    };
+    const held = queue.enqueue('pr-1', async () => void events.push('pr-1 ran'), gate);
+    const next = queue.enqueue('pr-1', async () => void events.push('pr-1 again'));
+    await new Promise((r) => setTimeout(r, 10));
+    // One slot, and pr-1 waits for its gate outside it: pr-2 runs all the same.
+    await queue.enqueue('pr-2', async () => void events.push('pr-2 ran'));
+    free = true;
+    const wake = waited;
+    waited = deferred();
+    wake.resolve();
     await Promise.all([held, next]);
     expect(events).toEqual([
-      'pr-1 waits for its lease',
+      'pr-1 finds it taken',
       'pr-2 ran',
+      'pr-1 enters',
       'pr-1 ran',
-      'pr-1 let go',
+      'pr-1 lets go',
       'pr-1 again',
     ]);
   });
@@ -111,12 +112,14 @@ describe('KeyedQueue', () => {
 });
 
 describe('DeliveryLog', () => {
-  it('says yes once per delivery id and forgets the oldest past its capacity', () => {
+  it('knows a delivery once remembered, and forgets the oldest past its capacity', () => {
     const log = new DeliveryLog(2);
-    expect(log.firstTime('a')).toBe(true);
-    expect(log.firstTime('a')).toBe(false);
-    log.firstTime('b');
-    log.firstTime('c');
-    expect(log.firstTime('a')).toBe(true);
+    expect(log.has('a')).toBe(false);
+    log.remember('a');
+    expect(log.has('a')).toBe(true);
+    log.remember('b');
+    log.remember('c');
+    expect(log.has('a')).toBe(false);
+    expect(log.has('c')).toBe(true);
   });
 });

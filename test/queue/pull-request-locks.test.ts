@@ -1,3 +1,4 @@
+import { ApiException } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KubernetesLeases, LeaseNamespaceMissing } from '../../src/deploy/kubernetes-lease.ts';
 import { HeldLease, LeaseLost } from '../../src/queue/held-lease.ts';
@@ -110,6 +111,49 @@ describe('HeldLease', () => {
     await vi.advanceTimersByTimeAsync(4_000);
     expect(held.signal.aborted).toBe(true);
     expect(String(held.signal.reason)).toMatch(/could not be renewed for 20 s/);
+  });
+});
+
+describe('HeldLease, when calls hang or answers are lost', () => {
+  it('is lost at the renew deadline though a renewal hangs and never answers', async () => {
+    const held = await HeldLease.acquire(replica('a'), name, { logger: silentLogger });
+    // The API server takes the request and never answers (a dead connection).
+    api.readNamespacedLease = () => new Promise(() => undefined);
+    await vi.advanceTimersByTimeAsync(19_999);
+    expect(held.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(held.signal.aborted).toBe(true);
+  });
+
+  it('keeps the Lease when a renewal was written but its answer lost', async () => {
+    const a = replica('a');
+    expect(await a.tryAcquire(name)).toBe(true);
+    const replace = api.replaceNamespacedLease.bind(api);
+    let lose = true;
+    api.replaceNamespacedLease = async (params) => {
+      const written = await replace(params);
+      if (lose) {
+        lose = false;
+        // Written, but the answer never came: the retry meets its own write.
+        throw new ApiException(409, 'Conflict', {}, {});
+      }
+      return written;
+    };
+    expect(await a.tryAcquire(name)).toBe(true);
+    expect(api.leases.get(name)?.spec?.holderIdentity).toBe('a');
+  });
+
+  it('takes a Lease deleted between its read and its write again, without calling its namespace missing', async () => {
+    const a = replica('a');
+    await a.tryAcquire(name);
+    const replace = api.replaceNamespacedLease.bind(api);
+    api.replaceNamespacedLease = async (params) => {
+      api.replaceNamespacedLease = replace;
+      api.leases.delete(name);
+      throw new ApiException(404, 'Not Found', {}, {});
+    };
+    expect(await a.tryAcquire(name)).toBe(true);
+    expect(a.problem()).toBeUndefined();
   });
 });
 

@@ -69,6 +69,22 @@ export const silentLogger: Logger = {
   child: () => silentLogger,
 };
 
+/** Whether labels match an equality-based selector: `k=v`, `k==v`, `k!=v`, `k` and `!k`. */
+export function matchesSelector(labels: Record<string, string>, selector: string): boolean {
+  return selector
+    .split(',')
+    .map((term) => term.trim())
+    .filter(Boolean)
+    .every((term) => {
+      const unequal = /^([^!=]+)!=(.*)$/.exec(term);
+      if (unequal) return labels[unequal[1] as string] !== unequal[2];
+      const equal = /^([^!=]+)==?(.*)$/.exec(term);
+      if (equal) return labels[equal[1] as string] === equal[2];
+      if (term.startsWith('!')) return !(term.slice(1) in labels);
+      return term in labels;
+    });
+}
+
 /** A cluster of namespaces and the objects applied to them; a deploy comes up at once. */
 export class FakeCluster implements Cluster {
   readonly namespaces = new Map<
@@ -91,27 +107,30 @@ export class FakeCluster implements Cluster {
   deleteFails: Error | undefined;
   rollout: RolloutResult = { ready: true };
 
-  async listPreviews(): Promise<ObservedPreview[]> {
-    return [...this.namespaces.entries()].map(([namespace, entry]) => ({
-      namespace,
-      repositoryId: Number(entry.target.labels[labelKeys.repositoryId]),
-      pullRequest: Number(entry.target.labels[labelKeys.pullRequest]),
-      installationId: Number(entry.target.labels[labelKeys.installationId]),
-      tenant: entry.target.tenant,
-      ...(entry.record ? { sha: entry.record.sha } : {}),
-      ...(entry.deploying ? { deployingSha: entry.deploying } : {}),
-      origin: entry.record?.origin ?? entry.target.origin,
-      host: entry.target.host,
-      inventory: entry.record?.inventory ?? [],
-      terminating: false,
-      ...(entry.activeAt ? { activeAt: entry.activeAt } : {}),
-      ...(entry.record?.sleepAfterMs !== undefined
-        ? { sleepAfterMs: entry.record.sleepAfterMs }
-        : {}),
-      ...(entry.record ? { rolloutTimeoutMs: entry.record.rolloutTimeoutMs } : {}),
-      ...(entry.sleepingSince ? { sleepingSince: entry.sleepingSince } : {}),
-      ...(entry.wokenAt ? { wokenAt: entry.wokenAt } : {}),
-    }));
+  /** Namespaces whose labels match the selector, as the API server matches equality selectors. */
+  async listPreviews(selector = ''): Promise<ObservedPreview[]> {
+    return [...this.namespaces.entries()]
+      .filter(([, entry]) => matchesSelector(entry.target.labels, selector))
+      .map(([namespace, entry]) => ({
+        namespace,
+        repositoryId: Number(entry.target.labels[labelKeys.repositoryId]),
+        pullRequest: Number(entry.target.labels[labelKeys.pullRequest]),
+        installationId: Number(entry.target.labels[labelKeys.installationId]),
+        tenant: entry.target.tenant,
+        ...(entry.record ? { sha: entry.record.sha } : {}),
+        ...(entry.deploying ? { deployingSha: entry.deploying } : {}),
+        origin: entry.record?.origin ?? entry.target.origin,
+        host: entry.target.host,
+        inventory: entry.record?.inventory ?? [],
+        terminating: false,
+        ...(entry.activeAt ? { activeAt: entry.activeAt } : {}),
+        ...(entry.record?.sleepAfterMs !== undefined
+          ? { sleepAfterMs: entry.record.sleepAfterMs }
+          : {}),
+        ...(entry.record ? { rolloutTimeoutMs: entry.record.rolloutTimeoutMs } : {}),
+        ...(entry.sleepingSince ? { sleepingSince: entry.sleepingSince } : {}),
+        ...(entry.wokenAt ? { wokenAt: entry.wokenAt } : {}),
+      }));
   }
 
   async ensureNamespace(target: PreviewTarget) {
@@ -140,7 +159,19 @@ export class FakeCluster implements Cluster {
     return { replaced: [], warnings: [] };
   }
 
-  async deleteObjects(): Promise<void> {}
+  /** What a prune deleted, as `namespace/Kind/name`. */
+  readonly pruned: string[] = [];
+
+  async deleteObjects(namespace: string, refs: ObjectRef[]): Promise<void> {
+    const entry = this.namespaces.get(namespace);
+    for (const ref of refs) {
+      this.pruned.push(`${namespace}/${ref.kind}/${ref.name}`);
+      if (!entry) continue;
+      entry.objects = entry.objects.filter(
+        (o) => !(o.kind === ref.kind && o.metadata?.name === ref.name),
+      );
+    }
+  }
 
   async recordDeployed(target: PreviewTarget, record: DeployRecord): Promise<void> {
     const entry = this.namespaces.get(target.namespace);
@@ -289,6 +320,12 @@ export class FakeComment implements PreviewComment {
     this.state = next;
     this.writes += 1;
   }
+
+  closed = false;
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 }
 
 /** Sticky comments' states as the cluster would keep them, in memory. */
@@ -320,7 +357,11 @@ export class MemoryCommentStore implements CommentStore {
   async unsent() {
     return [...this.stored.values()]
       .filter((entry) => entry.comment.unsent)
-      .map(({ key, changedAt }) => ({ key, changedAt }));
+      .map(({ key, changedAt, comment }) => ({
+        key,
+        changedAt,
+        failedSends: comment.failedSends ?? 0,
+      }));
   }
 
   async waiting() {
@@ -508,14 +549,23 @@ export function fakeServices(env: Record<string, string> = {}): FakeWorld {
         job(new AbortController().signal),
       isHeld: async () => false,
       stopWaiting: () => undefined,
+      gate: () => ({
+        enter: async () => ({
+          signal: new AbortController().signal,
+          release: async () => undefined,
+        }),
+        wait: async () => undefined,
+      }),
     } as unknown as Services['locks'],
     identity: { wrote: async () => true } as unknown as AppIdentity,
     outboxes: new Outboxes(unpacedBudget, silentLogger),
     conversations: new ConversationBudget(defaultConversationLimits),
     comments: new MemoryCommentStore(),
+    replica: 'replica-a',
     work: new MemoryWorkLog(),
     queuedJobs: new Set(),
-    deliveryWindow: { claim: async () => false } as unknown as Services['deliveryWindow'],
+    finishing: new Set(),
+    deliveryWindow: { begin: async () => false } as unknown as Services['deliveryWindow'],
     failures,
     records,
     fences,
