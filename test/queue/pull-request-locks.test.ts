@@ -147,7 +147,7 @@ describe('HeldLease, when calls hang or answers are lost', () => {
     const a = replica('a');
     await a.tryAcquire(name);
     const replace = api.replaceNamespacedLease.bind(api);
-    api.replaceNamespacedLease = async (params) => {
+    api.replaceNamespacedLease = async () => {
       api.replaceNamespacedLease = replace;
       api.leases.delete(name);
       throw new ApiException(404, 'Not Found', {}, {});
