@@ -41,6 +41,9 @@ const callNeeds: Record<string, Need[]> = {
   'apps.listInstallations': [{}],
   'apps.getInstallation': [{}],
   'apps.getAuthenticated': [{}],
+  'POST /app/hook/deliveries/{delivery_id}/attempts': [{}],
+  // The repository by its id, as an installation sees it.
+  'GET /repositories/{repository_id}': [{ metadata: 'read' }],
   // Probot's context.config reads .github/preview.yml.
   'config.get': [{ contents: 'read' }],
 };
@@ -60,13 +63,17 @@ function sourceFiles(dir: string): string[] {
     .map((file) => join(dir, file));
 }
 
-/** `octokit.rest.<namespace>.<method>` and `octokit.config.get`, wherever the source calls them. */
+/**
+ * `octokit.rest.<namespace>.<method>`, `octokit.request('<route>')` and
+ * `octokit.config.get`, wherever the source calls them.
+ */
 function callsInSource(): Set<string> {
   const calls = new Set<string>();
   for (const file of sourceFiles(join(repoRoot, 'src'))) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/\.rest\.([a-zA-Z]+)\.([a-zA-Z]+)/g))
       calls.add(`${m[1]}.${m[2]}`);
+    for (const m of text.matchAll(/\.request\(\s*'([A-Z]+ [^']+)'/g)) calls.add(m[1]!);
     for (const m of text.matchAll(/octokit\.config\.get\b/g))
       calls.add(m[0].replace('octokit.', ''));
   }

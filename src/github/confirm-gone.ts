@@ -6,9 +6,9 @@ type DestroyAction = Extract<ReconcileAction, { kind: 'destroy' }>;
 
 /**
  * Asks GitHub directly about what a reconcile destroy is for: the pull
- * request (closed or open), the repository (found by the installation or
- * not), the installation (found by the app or not). Anything but a clear
- * answer is `unknown`.
+ * request (closed or open), the repository by its id (found by the
+ * installation or not), the installation (found by the app or not).
+ * Anything but a clear answer is `unknown`.
  */
 export async function sightingOf(app: Probot, action: DestroyAction): Promise<Sighting> {
   try {
@@ -19,9 +19,10 @@ export async function sightingOf(app: Probot, action: DestroyAction): Promise<Si
     }
     const octokit = await app.auth(action.installationId);
     if (action.reason === 'repository removed') {
-      if (!action.repositoryName) return 'unknown';
-      const [owner, repo] = action.repositoryName.split('/') as [string, string];
-      await octokit.rest.repos.get({ owner, repo });
+      // By id: a namespace may not record the name, and a renamed repository keeps its id.
+      await octokit.request('GET /repositories/{repository_id}', {
+        repository_id: action.repositoryId,
+      });
       return 'present';
     }
     if (action.reason === 'pull request closed' && action.repository) {

@@ -39,6 +39,13 @@ export function handleCommitCheck(app: Probot, services: Services) {
           : [];
       }),
     );
+    if (waiting.flat().length === 0) {
+      context.log.debug(
+        { sha: found.sha, pullRequests: numbers },
+        'no preview waits on this commit',
+      );
+      return;
+    }
     await Promise.all(
       waiting.flat().map((number) =>
         acceptJob(

@@ -10,7 +10,7 @@ import { PreviewWorld, sha } from './support/preview-world.ts';
  * while it was away is asked for again when it starts.
  */
 const world = new PreviewWorld();
-const repo = { owner: 'acme', repo: 'durable', repositoryId: 9101 };
+const repo = { owner: 'acme', repo: 'durable', repositoryId: 9111 };
 const appNamespace = 'default';
 
 beforeAll(async () => {

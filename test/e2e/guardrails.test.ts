@@ -58,6 +58,17 @@ afterAll(async () => {
   await world.stop();
 });
 
+/** The namespaces the app's claims hold (none before the first deploy made the record). */
+async function claimedNamespaces(): Promise<string[]> {
+  const claims = await world.k8s.core
+    .readNamespacedConfigMap({ name: 'pr-preview-app-1-claims', namespace: 'default' })
+    .catch((error: unknown) => {
+      if ((error as { code?: number }).code === 404) return undefined;
+      throw error;
+    });
+  return Object.keys(JSON.parse(claims?.data?.claims ?? '{}') as object);
+}
+
 const template = (body: string) => ({ '.cloud/charts/hostile/templates/hostile.yaml': body });
 
 describe('a pull request cannot put just anything into the cluster', () => {
@@ -115,10 +126,13 @@ describe('a pull request cannot put just anything into the cluster', () => {
         fieldSelector: `metadata.namespace=hostile-pr-${number}`,
       });
       expect(pods.items).toEqual([]);
+      // The app's own records of the pull request (its comment) are no preview's objects.
       const leaked = await world.k8s.core.listConfigMapForAllNamespaces({
-        labelSelector: `pr-preview.dev/repository-id=${repo.repositoryId},pr-preview.dev/pull-request=${number}`,
+        labelSelector: `pr-preview.dev/repository-id=${repo.repositoryId},pr-preview.dev/pull-request=${number},!pr-preview.dev/record`,
       });
       expect(leaked.items).toEqual([]);
+      // Nor does a refused preview keep a place under the caps or its host.
+      expect(await claimedNamespaces()).not.toContain(`hostile-pr-${number}`);
     },
   );
 

@@ -28,7 +28,7 @@ import type {
   SecretCopy,
 } from '../../ports.ts';
 import { row, upsertRows } from '../comment-rows.ts';
-import { deployTenant, type TenantDeps } from './deploy-tenant.ts';
+import { deployTenant, releaseClaim, type TenantDeps } from './deploy-tenant.ts';
 import { failureReason, secretValues } from './failure-text.ts';
 import { recordDeployments } from './record-deployments.ts';
 
@@ -125,9 +125,14 @@ export async function deployPreviews(
         const started = Date.now();
         const seconds = () => (Date.now() - started) / 1000;
         const chartSecrets: string[] = [];
+        const previous = params.observed.find((p) => p.namespace === target.namespace);
         try {
-          if (chartError) throw chartError;
           const refusal = refusedByPlatform.get(target.namespace);
+          if (chartError) {
+            // Claimed a moment ago for a preview that cannot be made: given back.
+            if (!previous && !refusal) await releaseClaim(deps, logger, target);
+            throw chartError;
+          }
           if (refusal) throw new UserFacingError(refusal);
           const notes = await deployTenant({
             deps,
@@ -137,7 +142,7 @@ export async function deployPreviews(
             sha,
             chartDir: chartDir as string,
             config: params.config,
-            previous: params.observed.find((p) => p.namespace === target.namespace),
+            previous,
             secrets,
           });
           deps.metrics.deployFinished('success', seconds());

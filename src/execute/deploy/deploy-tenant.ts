@@ -71,7 +71,11 @@ export interface TenantDeploy {
  */
 export async function deployTenant(params: TenantDeploy): Promise<string[]> {
   const { deps, target, config, previous, logger } = params;
-  const release = await renderAndCheck(params);
+  const release = await renderAndCheck(params).catch(async (error: unknown) => {
+    // Refused before its namespace was made: a new preview gives back the place it claimed.
+    if (!previous) await releaseClaim(deps, logger, target);
+    throw error;
+  });
   params.chartSecrets.push(...release.secretValues);
 
   const { created, origin } = await deps.cluster.ensureNamespace(target);
@@ -269,8 +273,24 @@ async function removeNamespace(
   logger.info('removing the new namespace of a failed deploy');
   await deps.cluster
     .deleteNamespaces([target.namespace])
-    .then(() => deps.claims.release([target.namespace]))
+    .then(() => releaseClaim(deps, logger, target))
     .catch((cleanupError: unknown) =>
       logger.error({ err: cleanupError }, 'could not remove the namespace of a failed deploy'),
+    );
+}
+
+/**
+ * Gives back the namespace, host and place under the caps of a preview that
+ * never came to be; if that fails, the reconciler lets the claim go later.
+ */
+export async function releaseClaim(
+  deps: Pick<TenantDeps, 'claims'>,
+  logger: Logger,
+  target: PreviewTarget,
+): Promise<void> {
+  await deps.claims
+    .release([target.namespace])
+    .catch((error: unknown) =>
+      logger.warn({ err: error }, 'could not give back the claim of a preview never made'),
     );
 }

@@ -303,6 +303,13 @@ export class FakeGitHub {
       if (id === undefined) return send(404, { message: 'Not Found' });
       return send(200, { id, name: m[2], full_name: `${m[1]}/${m[2]}`, owner: { login: m[1] } });
     }
+    if (req.method === 'GET' && (m = /^\/repositories\/(\d+)$/.exec(path))) {
+      const wanted = Number(m[1]);
+      const found = [...this.repositories.entries()].find(([, id]) => id === wanted);
+      if (!found) return send(404, { message: 'Not Found' });
+      const [owner, name] = found[0].split('/') as [string, string];
+      return send(200, { id: found[1], name, full_name: found[0], owner: { login: owner } });
+    }
     if (req.method === 'GET' && path === '/installation/repositories') {
       const repositories = [...this.repositories.entries()].map(([fullName, id]) => {
         const [owner, name] = fullName.split('/') as [string, string];
