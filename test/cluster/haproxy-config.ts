@@ -224,6 +224,11 @@ function configText(backends: Backend[], skipped: string[], options: HaproxyOpti
     '  timeout client 60s',
     '  timeout server 60s',
     '  timeout http-keep-alive 2s',
+    // As the haproxytech controller's defaults: a request to an endpoint that is already gone
+    // (its pod deleted, the configuration not reloaded yet) goes to another server. The bed's
+    // gone pods reset the connection where a real one would not answer.
+    '  option redispatch',
+    '  retry-on conn-failure empty-response',
     '',
     'frontend http',
     `  bind ${options.bind}`,

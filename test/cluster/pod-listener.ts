@@ -6,7 +6,8 @@ import type { PodAnswer } from './pod-answers.ts';
  * The half of the pod responder that runs inside the bed's network
  * namespace, where every pod IP is local: it listens on 0.0.0.0 on every port
  * some Running pod declares and answers a request with the identity of the
- * pod that owns the address and port it arrived at. It knows the pods only
+ * pod that owns the address and port it arrived at, and resets connections
+ * to addresses and ports no Running pod owns. It knows the pods only
  * from its standard input, one JSON table per line, written by
  * pod-responder.ts on the host, which watches the API server: nothing in here
  * talks to anything outside the namespace. It ends when its input does.
@@ -16,14 +17,24 @@ const servers = new Map<number, Server>();
 
 function listen(port: number): Promise<void> {
   const server = createServer((req, res) => {
-    const local = `${req.socket.localAddress}:${req.socket.localPort}`;
-    const answer = answers.get(local);
-    const body = answer
-      ? { ...answer, request: { method: req.method, path: req.url, host: req.headers.host } }
-      : { error: `no Running pod declares ${local}` };
-    res.writeHead(answer ? 200 : 404, { 'content-type': 'application/json' });
+    const answer = answers.get(`${req.socket.localAddress}:${req.socket.localPort}`);
+    if (!answer) {
+      // The pod went away while the connection was open.
+      req.socket.resetAndDestroy();
+      return;
+    }
+    const body = {
+      ...answer,
+      request: { method: req.method, path: req.url, host: req.headers.host },
+    };
+    res.writeHead(200, { 'content-type': 'application/json' });
     res.end(`${JSON.stringify(body)}\n`);
     req.resume();
+  });
+  // An address and port no Running pod owns is refused at once, as a gone pod's would be: the
+  // connection is reset before a byte is read.
+  server.on('connection', (socket) => {
+    if (!answers.has(`${socket.localAddress}:${socket.localPort}`)) socket.resetAndDestroy();
   });
   servers.set(port, server);
   return new Promise((resolve) => {
