@@ -87,6 +87,18 @@ describe('renderHaproxy backends', () => {
     );
   });
 
+  it('sends nothing to pods in a bed without a pod network: their backends keep no server', () => {
+    const cluster: ClusterRoutes = {
+      ingresses: [ingress({ rules: [{ host: 'a.example.com', paths: [['/', 'Prefix', 'web']] }] })],
+      services: [service('web')],
+      endpointSlices: [slice('web', [['10.0.0.9', true]])],
+    };
+    const { config } = renderHaproxy(cluster, { ...options, podSource: undefined });
+    expect(config.slice(config.indexOf('backend shop_'))).toBe(
+      'backend shop_web_http\n  balance roundrobin\n  # no pod network in this bed: pods cannot be reached\n',
+    );
+  });
+
   it('follows an ExternalName Service to where its name leads, without the pod network', () => {
     const sleeping = ingress({
       namespace: 'dozy',
@@ -165,7 +177,9 @@ describe('externalNameTarget', () => {
     ['wake.test', 8080, { address: '127.0.0.2', port: 8080 }],
     ['other.ns.svc.cluster.local', 8080, { address: '127.0.0.1', port: 8080 }],
     ['localhost', 3000, { address: '127.0.0.1', port: 3000 }],
-    ['10.0.0.7', 80, { address: '10.0.0.7', port: 80 }],
+    ['127.0.0.5', 80, { address: '127.0.0.5', port: 80 }],
+    ['10.0.0.7', 80, undefined],
+    ['169.254.169.254', 80, undefined],
     ['api.github.com', 443, undefined],
   ])('%s:%d leads to %o', (name, port, target) => {
     expect(externalNameTarget(name, port, overrides)).toEqual(target);

@@ -30,7 +30,10 @@ export interface HaproxyOptions {
   metricsBind: string;
   /** Folder the map files will be written to: the configuration names them by path. */
   mapDir: string;
-  /** Source address of connections to pods, which the host routes into the pod network by it. */
+  /**
+   * Source address of connections to pods, which the host routes into the pod network by it;
+   * without one, no pod is reached.
+   */
   podSource?: string;
   /** Where an ExternalName Service's name and port lead; undefined when they lead nowhere here. */
   resolveExternalName: (name: string, port: number) => Endpoint | undefined;
@@ -249,7 +252,13 @@ function configText(backends: Backend[], skipped: string[], options: HaproxyOpti
   ];
   for (const backend of [...backends].sort((a, b) => a.name.localeCompare(b.name))) {
     lines.push('', `backend ${backend.name}`, '  balance roundrobin');
-    const source = backend.pods && options.podSource ? ` source ${options.podSource}` : '';
+    // Without a pod network, a pod IP would be sent out by the machine's default route:
+    // such a backend keeps no server (503) rather than let a request leave the machine.
+    if (backend.pods && !options.podSource) {
+      lines.push('  # no pod network in this bed: pods cannot be reached');
+      continue;
+    }
+    const source = backend.pods ? ` source ${options.podSource}` : '';
     backend.servers.forEach((server, i) => {
       lines.push(`  server SRV_${i + 1} ${server.address}:${server.port}${source}`);
     });
@@ -260,9 +269,10 @@ function configText(backends: Backend[], skipped: string[], options: HaproxyOpti
 /**
  * Where the bed sends an ExternalName Service: the test's own overrides
  * (`name:port` to `address:port`) first, then names of the cluster's DNS
- * (`*.svc.cluster.local`) and localhost to loopback on the Service's port, an
- * IP address as it is; anything else would need the outside world's DNS,
- * which the bed does not ask.
+ * (`*.svc.cluster.local`) and localhost to loopback on the Service's port, a
+ * loopback address as it is. Anything else leads nowhere: other addresses
+ * would leave the machine, other names need the outside world's DNS, which
+ * the bed does not ask.
  */
 export function externalNameTarget(
   name: string,
@@ -278,6 +288,6 @@ export function externalNameTarget(
   if (lower === 'localhost' || lower.endsWith('.svc.cluster.local')) {
     return { address: '127.0.0.1', port };
   }
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(lower)) return { address: lower, port };
+  if (/^127(\.\d{1,3}){3}$/.test(lower)) return { address: lower, port };
   return undefined;
 }
