@@ -145,13 +145,15 @@ export async function up(log: Log = console.log): Promise<Bed> {
       ],
     },
     ...startFirst(traffic),
+    // Loading their client takes a second of CPU: done while the API server starts, which
+    // they wait for.
+    ...startWatchers(traffic),
   });
   await waitFor('kube-apiserver /readyz', () => isApiserverReady(apiserver, pkiDir), pids, logDir);
   start({
     'kube-controller-manager': plane['kube-controller-manager'],
     'kube-scheduler': plane['kube-scheduler'],
     kwok: plane.kwok,
-    ...startWatchers(traffic),
   });
   await createClusterObjects(kubeconfigPath);
   await waitFor(

@@ -6,16 +6,22 @@ export function log(line: string): void {
 }
 
 /**
- * Every change calls `onChange`; a failed watch (the API server restarted, as
- * tests make it) starts again a second later instead of going quiet.
+ * Every change calls `onChange`; a failed watch (the API server not up yet, or
+ * restarted, as tests make it) starts again soon, then less often while it
+ * keeps failing.
  */
 export function onChanges<T extends KubernetesObject>(
   informer: Informer<T>,
   onChange: () => void,
 ): void {
-  informer.on('change', onChange);
+  let delay = 250;
+  informer.on('change', () => {
+    delay = 250;
+    onChange();
+  });
   informer.on('error', (error: unknown) => {
-    log(`watch failed, again in 1 s: ${error instanceof Error ? error.message : error}`);
-    setTimeout(() => void informer.start().catch(() => undefined), 1_000);
+    log(`watch failed, again in ${delay} ms: ${error instanceof Error ? error.message : error}`);
+    setTimeout(() => void informer.start().catch(() => undefined), delay);
+    delay = Math.min(delay * 2, 2_000);
   });
 }
