@@ -12,6 +12,7 @@ import {
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unpackDebianPackages, writeLauncher } from './debian-packages.ts';
 import { versions } from './versions.ts';
 
 const kubeBedSource = join(dirname(fileURLToPath(import.meta.url)), 'kube-bed');
@@ -25,6 +26,8 @@ export interface Tools {
   helm: string;
   /** Debian's redis-server, for replicas that share one GitHub write budget. */
   redisServer: string;
+  /** Debian's haproxy, the ingress controller's proxy (configured by our stand-in). */
+  haproxy: string;
 }
 
 /** kwok's own stage definitions that make up its "fast" profile, from the pinned module. */
@@ -64,6 +67,7 @@ export function installTools(log: (line: string) => void = console.log): Tools {
   const helmFlags = helmLdflags();
   return {
     redisServer: redisServer(log, root),
+    haproxy: haproxy(log, root),
     kwok,
     kwokStages: join(dirname(kwok), 'stages.yaml'),
     kubeBed: ensureBuilt(log, {
@@ -97,9 +101,8 @@ export function installTools(log: (line: string) => void = console.log): Tools {
 const redisPackages = ['redis-server', 'redis-tools', 'libjemalloc2', 'liblzf1'];
 
 /**
- * The machine's redis-server, or Debian's unpacked beside the other tools
- * (`apt-get download` and `dpkg-deb -x` need no root and install nothing
- * system-wide), started through a script that points it at its libraries.
+ * The machine's redis-server, or Debian's unpacked beside the other tools,
+ * started through a script that points it at its libraries.
  */
 function redisServer(log: (line: string) => void, root: string): string {
   const onPath = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
@@ -108,40 +111,34 @@ function redisServer(log: (line: string) => void, root: string): string {
     name: 'redis-server',
     dir: join(root, `redis-${versions.redis}`),
     build: (out) => {
-      const debs = join(out, 'debs');
-      mkdirSync(debs);
-      let download = spawnSync('apt-get', ['download', ...redisPackages], {
-        cwd: debs,
-        encoding: 'utf8',
-      });
-      if (download.status !== 0) {
-        // A fresh machine may not have read its package lists yet.
-        spawnSync('apt-get', ['update'], { stdio: 'ignore' });
-        download = spawnSync('apt-get', ['download', ...redisPackages], {
-          cwd: debs,
-          encoding: 'utf8',
-        });
+      unpackDebianPackages(out, redisPackages);
+      writeLauncher(out, 'redis-server', 'usr/bin/redis-server');
+    },
+  });
+}
+
+/**
+ * Debian's haproxy and the libraries its build links (Lua, OpenTracing), never
+ * the machine's own: the bed needs the release line that `versions.haproxy`
+ * names, built with the Prometheus exporter.
+ */
+const haproxyPackages = ['haproxy', 'liblua5.3-0', 'libopentracing1', 'libopentracing-c-wrapper0'];
+
+function haproxy(log: (line: string) => void, root: string): string {
+  return ensureBuilt(log, {
+    name: 'haproxy',
+    dir: join(root, `haproxy-${versions.haproxy}`),
+    build: (out) => {
+      unpackDebianPackages(out, haproxyPackages);
+      writeLauncher(out, 'haproxy', 'usr/sbin/haproxy');
+      const check = spawnSync(join(out, 'haproxy'), ['-vv'], { encoding: 'utf8' });
+      const wanted = `HAProxy version ${versions.haproxy}.`;
+      if (check.status !== 0 || !check.stdout.startsWith(wanted)) {
+        throw new Error(`the unpacked haproxy is not ${wanted}: ${check.stdout}${check.stderr}`);
       }
-      if (download.status !== 0)
-        throw new Error(`apt-get download ${redisPackages.join(' ')} failed: ${download.stderr}`);
-      for (const deb of readdirSync(debs)) {
-        const unpack = spawnSync('dpkg-deb', ['-x', join(debs, deb), join(out, 'root')], {
-          encoding: 'utf8',
-        });
-        if (unpack.status !== 0) throw new Error(`dpkg-deb -x ${deb} failed: ${unpack.stderr}`);
+      if (!/\bUSE_PROMEX=1\b/.test(check.stdout)) {
+        throw new Error('the unpacked haproxy has no Prometheus exporter (USE_PROMEX)');
       }
-      rmSync(debs, { recursive: true });
-      writeFileSync(
-        join(out, 'redis-server'),
-        [
-          '#!/bin/sh',
-          'here=$(dirname "$(readlink -f "$0")")',
-          'for lib in "$here"/root/usr/lib/*-linux-gnu; do :; done',
-          'LD_LIBRARY_PATH="$lib" exec "$here/root/usr/bin/redis-server" "$@"',
-          '',
-        ].join('\n'),
-        { mode: 0o755 },
-      );
     },
   });
 }

@@ -6,4 +6,6 @@ export const versions = {
   helm: 'v3.22.0',
   /** Debian bookworm's redis-server (a release line: the mirror keeps only the newest patch). */
   redis: '7.0',
+  /** Debian bookworm's haproxy (2.6.12 seen), built with the Prometheus exporter; a release line, as redis. */
+  haproxy: '2.6',
 } as const;

@@ -12,6 +12,12 @@ declare module 'vitest' {
     kubeconfig: string;
     helm: string;
     redisUrl: string;
+    /** HAProxy's HTTP frontend, configured from the cluster's Ingresses by the bed's stand-in. */
+    ingressUrl: string;
+    /** HAProxy's Prometheus exporter. */
+    metricsUrl: string;
+    /** The network namespace where pods answer, or why they do not on this machine. */
+    podNetwork: { namespace: string } | { problem: string };
   }
 }
 
@@ -32,6 +38,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kubeconfig', bed.kubeconfig);
   project.provide('helm', bed.helm);
   project.provide('redisUrl', bed.redisUrl);
+  project.provide('ingressUrl', bed.ingressUrl);
+  project.provide('metricsUrl', bed.metricsUrl);
+  project.provide('podNetwork', bed.podNetwork);
   return async () => {
     // A bed that was already running belongs to whoever started it.
     if (bed.started) await down();
