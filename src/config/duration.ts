@@ -5,7 +5,11 @@
  * `1m30s`, `1h30m`, `7d`). Written without look-arounds or `\d`, so that the
  * same text is a valid pattern in JSON Schema (RE2, as helm reads it).
  */
-export const durationPattern = '^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$';
+const units = '([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?';
+export const durationPattern = `^${units}$`;
+
+/** The app's settings take `0` as well, for off (the chart's values.schema.json repeats it). */
+export const settingDurationPattern = `^(0|${units})$`;
 
 const durationRegExp = new RegExp(durationPattern);
 
