@@ -54,4 +54,4 @@ COPY package.json app.yml ./
 USER 1000:1000
 # 3000: webhooks, health, metrics; 3001: requests for sleeping previews (PREVIEW_WAKE_PORT).
 EXPOSE 3000 3001
-CMD ["node", "node_modules/probot/bin/probot.js", "run", "./lib/index.js"]
+CMD ["node", "lib/start.js"]

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: what users feel, measured against the real control plane
- * and the app as operators run it (`probot run`), with GitHub faked on
+ * and the app as operators run it (`npm start`), with GitHub faked on
  * loopback. Prints `name value unit` lines and appends them to
  * bench/RESULTS.md with the machine they came from. Nothing here fails.
  */

@@ -104,8 +104,8 @@ function serveWakes(app: Probot, services: Services): void {
     logger,
   }).catch((error: unknown) =>
     logger.error(
-      { err: error },
-      'the wake endpoint cannot listen: sleeping previews wake only by command or push',
+      { err: error, port: services.settings.wakePort },
+      `the wake endpoint cannot listen on PREVIEW_WAKE_PORT ${services.settings.wakePort}: sleeping previews wake only by command or push`,
     ),
   );
 }

@@ -51,9 +51,14 @@ describe('Dockerfile', () => {
   });
 
   it('starts the app as npm start does', () => {
-    expect(finalStage).toContain(
-      'CMD ["node", "node_modules/probot/bin/probot.js", "run", "./lib/index.js"]',
-    );
+    const start = (
+      JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+        scripts: { start: string };
+      }
+    ).scripts.start;
+    expect(start).toBe('node lib/start.js');
+    const command = /^CMD (.+)$/m.exec(finalStage)?.[1] ?? '[]';
+    expect(JSON.parse(command)).toEqual(start.split(' '));
   });
 
   it('copies only files that exist and that .dockerignore lets through', () => {

@@ -17,12 +17,17 @@ export function printRelease(params: {
   sha: string;
   facts: ClusterFacts;
   factsFrom: string;
+  /** Where `.github/preview.yml` came from, and where the app takes it. */
+  configSource: string;
+  /** What the restricted level would refuse, as preview namespaces warn. */
+  podSecurityWarnings?: string[];
   copiedSecrets?: { namespace: string; names: string[] };
 }): string {
   const { release, target, facts } = params;
   const header = [
     `# pr-preview render: namespace ${target.namespace}, ${target.url}, commit ${params.sha}, as an ${release.action}`,
     `# for Kubernetes ${facts.kubeVersion} (${params.factsFrom})`,
+    params.configSource,
     ...release.crds.map(
       (crd) =>
         `# needs CRD ${crd.metadata?.name} (${servedKinds(crd).join(', ')})${facts.fromCluster ? ', served by the cluster' : ', not checked without --kubeconfig'}; previews never install CRDs`,
@@ -33,6 +38,7 @@ export function printRelease(params: {
         ]
       : []),
     ...release.notes.map((note) => `# changed for the preview: ${note}`),
+    ...(params.podSecurityWarnings ?? []),
     ...release.skipped.map(
       (object) => `# skipped, as helm skips it: ${describe(object)} names an unknown hook event`,
     ),

@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { lstat, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,10 +10,13 @@ import { extractChart, normaliseChartPath, removeExtracted } from '../deploy/cha
 import { HelmRenderer } from '../deploy/helm.ts';
 import { KubernetesDiscovery } from '../deploy/kubernetes-discovery.ts';
 import { UserFacingError } from '../errors.ts';
-import { checkRelease } from '../execute/deploy/check-release.ts';
+import { refusalError } from '../deploy/guardrails/guardrails.ts';
+import { podSecurityRefusal, type PodSecurityLevel } from '../deploy/pod-security.ts';
+import { checkRelease, type Release } from '../execute/deploy/check-release.ts';
+import { podSecurityFindings } from '../plan/pod-security-standards.ts';
 import { renderChart } from '../execute/deploy/render-chart.ts';
 import { buildTargets } from '../plan/targets.ts';
-import type { ClusterFacts } from '../ports.ts';
+import type { ClusterFacts, ObjectRef } from '../ports.ts';
 import type { Settings } from '../settings/read-settings.ts';
 import { offlineFacts } from './offline-facts.ts';
 import { printRelease } from './print-release.ts';
@@ -51,7 +54,7 @@ export async function renderPreview(options: RenderOptions, settings: RenderSett
     string,
     string,
   ];
-  const config = await readLocalConfig(repoDir, repo);
+  const { config, found } = await readLocalConfig(repoDir, repo);
   const tenant = chooseTenant(options.tenant, config.tenants);
   const targets = buildTargets({
     pr: { owner, repo, repositoryId: 0, installationId: 0, number: options.pr },
@@ -87,11 +90,14 @@ export async function renderPreview(options: RenderOptions, settings: RenderSett
       namespacePolicy: settings.namespacePolicy,
       secrets: [],
     });
+    const podSecurity = judgePodSecurity(release, settings.namespacePolicy.podSecurity);
     return printRelease({
       release,
       target,
       sha: options.sha,
       facts,
+      configSource: configSource(found),
+      podSecurityWarnings: podSecurity.warnings,
       factsFrom: options.kubeconfig
         ? 'the cluster of --kubeconfig'
         : options.kubeVersion
@@ -123,10 +129,56 @@ async function factsFor(options: RenderOptions): Promise<ClusterFacts> {
   }
 }
 
+/**
+ * Where the configuration came from, beside where the app takes it: the
+ * default branch, so a pull request that adds or changes the file is
+ * deployed by the app with the old one.
+ */
+function configSource(found: boolean): string {
+  const app =
+    "the app reads it from the repository's default branch (or the organisation's .github repository), never from the pull request";
+  return found
+    ? `# ${configPath}: this checkout's; ${app}`
+    : `# ${configPath}: none in this checkout, so the defaults; ${app}`;
+}
+
+/**
+ * Pod Security at the previews' level, judged offline as the API server
+ * would: what the level refuses fails the render as the app's dry run fails
+ * the deploy; what `restricted` would refuse is said, as the namespaces warn.
+ */
+function judgePodSecurity(release: Release, level: PodSecurityLevel): { warnings: string[] } {
+  const { pre, post, preDelete } = release.hooks;
+  const hooks = [...new Set([...pre.hooks, ...post.hooks, ...preDelete.hooks])].map(
+    (h) => h.object,
+  );
+  const objects = [...release.objects, ...hooks];
+  const refusals = podSecurityFindings(objects, level).map(({ object, violation }) =>
+    podSecurityRefusal(refOf(object), level, violation),
+  );
+  if (refusals.length > 0) throw refusalError(refusals);
+  if (level === 'restricted') return { warnings: [] };
+  return {
+    warnings: podSecurityFindings(objects, 'restricted').map(
+      ({ object, violation }) =>
+        `# Pod Security warns (restricted, as preview namespaces do): ${object.kind} \`${object.metadata?.name}\`: ${violation}`,
+    ),
+  };
+}
+
+function refOf(object: KubernetesObject): ObjectRef {
+  return {
+    apiVersion: object.apiVersion ?? '',
+    kind: object.kind ?? '',
+    name: object.metadata?.name ?? '',
+  };
+}
+
 async function readLocalConfig(repoDir: string, repositoryName: string) {
   const file = join(repoDir, configPath);
   let raw: unknown = null;
-  if (existsSync(file)) {
+  const found = existsSync(file);
+  if (found) {
     try {
       raw = yaml.load(await readFile(file, 'utf8'));
     } catch (error) {
@@ -141,7 +193,7 @@ async function readLocalConfig(repoDir: string, repositoryName: string) {
       `\`${configPath}\` is not valid:\n${result.problems.map((p) => `- ${p}`).join('\n')}`,
     );
   }
-  return result.config;
+  return { config: result.config, found };
 }
 
 function chooseTenant(asked: string | undefined, tenants: string[]): string | null {

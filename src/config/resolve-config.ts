@@ -1,3 +1,4 @@
+import { durationMs } from './duration.ts';
 import type { PreviewConfigFile } from './schema.ts';
 
 /** The repository's configuration with every default filled in. */
@@ -58,13 +59,6 @@ export function resolveConfig(file: PreviewConfigFile, repositoryName: string): 
       ? { sleepAfter: file.sleepAfter === 'off' ? 'off' : durationMs(file.sleepAfter) }
       : {}),
   };
-}
-
-const unitMs = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-export function durationMs(duration: string): number {
-  const unit = duration.slice(-1) as keyof typeof unitMs;
-  return Number(duration.slice(0, -1)) * unitMs[unit];
 }
 
 /** Repository names allow characters and lengths that a DNS label does not. */

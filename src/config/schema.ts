@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationExamples, isDuration } from './duration.ts';
 
 const dnsLabel = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -21,10 +22,13 @@ const valuePathSchema = z
 /** What a `set:` template may name: the preview's facts. */
 export const setPlaceholders = ['host', 'url', 'pr', 'tenant', 'sha', 'app', 'domain'] as const;
 
-/** A duration like `90s`, `30m`, `2h` or `7d`. */
+/** A duration like `90s`, `30m`, `1h30m` or `7d` (the app's grammar, `duration.ts`). */
 export const durationSchema = z
   .string()
-  .regex(/^\d+(s|m|h|d)$/, 'a duration is a number and a unit: s, m, h or d (e.g. 30m)');
+  .refine(
+    isDuration,
+    `a duration is numbers with the units d, h, m and s, largest first (e.g. ${durationExamples})`,
+  );
 
 const smokeSchema = z
   .object({

@@ -39,7 +39,10 @@ function isExecutable(path: string): boolean {
   }
 }
 
-export type HelmStatus = { ok: true; version: string } | { ok: false; problem: string };
+export type HelmStatus =
+  | { ok: true; version: string }
+  /** `missing`: there is no such program, rather than one that fails. */
+  | { ok: false; problem: string; missing?: boolean };
 
 /** Runs `helm version` once: whether the app can render at all. */
 export function checkHelm(helmBin: string): Promise<HelmStatus> {
@@ -52,8 +55,12 @@ export function checkHelm(helmBin: string): Promise<HelmStatus> {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.on('error', (error) =>
-      resolve({ ok: false, problem: `cannot run helm (${helmBin}): ${error.message}` }),
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({
+        ok: false,
+        problem: `cannot run helm (${helmBin}): ${error.message}`,
+        ...(error.code === 'ENOENT' ? { missing: true } : {}),
+      }),
     );
     child.on('close', (code) =>
       resolve(

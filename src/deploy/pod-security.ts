@@ -72,9 +72,13 @@ export function podSecurityRefusals(
   enforced: PodSecurityLevel,
 ): string[] {
   return warnings.flatMap(({ ref, messages }) =>
-    podSecurityViolations(messages, enforced).map(
-      (what) =>
-        `${ref.kind} \`${ref.name}\` breaks the Pod Security level "${enforced}" of previews: ${what}`,
+    podSecurityViolations(messages, enforced).map((what) =>
+      podSecurityRefusal(ref, enforced, what),
     ),
   );
+}
+
+/** How a refusal reads, whether the API server judged the pod or the offline checks did. */
+export function podSecurityRefusal(ref: ObjectRef, level: PodSecurityLevel, what: string): string {
+  return `${ref.kind} \`${ref.name}\` breaks the Pod Security level "${level}" of previews: ${what}`;
 }

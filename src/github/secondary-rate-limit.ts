@@ -8,7 +8,7 @@ type Octokit = InstanceType<typeof ProbotOctokit>;
 const maxRetries = 3;
 
 /**
- * Under `probot run`, Probot's throttling only logs secondary rate limits.
+ * With Probot's default Octokit, its throttling only logs secondary rate limits.
  * For reads, this waits as long as GitHub asks (retry-after, else a minute)
  * and retries; writes are the outbox's, which pauses the whole installation.
  */

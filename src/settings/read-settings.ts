@@ -107,7 +107,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     },
     ...(read.raw('REDIS_URL') ? { redisUrl: read.raw('REDIS_URL') as string } : {}),
     sleep: sleepSetting(read),
-    wakePort: read.port('PREVIEW_WAKE_PORT', 3001),
+    wakePort: wakePortSetting(read),
     leaseNamespace,
     previewDomain,
     instance,
@@ -229,6 +229,21 @@ function sleepSetting(read: SettingReader): SleepPolicy {
   }
   if (!wake) return {};
   return { wake, ...(defaultMs ? { defaultMs } : {}), ...(maxMs ? { maxMs } : {}) };
+}
+
+/**
+ * Where sleeping previews' visitors arrive: never Probot's own port (PORT,
+ * 3000 by default), which would then fail to listen and blame PORT.
+ */
+function wakePortSetting(read: SettingReader): number {
+  const wakePort = read.port('PREVIEW_WAKE_PORT', 3001);
+  const probotPort = Number(read.raw('PORT')) || 3000;
+  if (read.raw('PREVIEW_WAKE_SERVICE') && wakePort === probotPort) {
+    read.problem(
+      `PREVIEW_WAKE_PORT ${wakePort} is also PORT${read.raw('PORT') ? '' : ' (its default)'}, where webhooks, health and metrics are served: give PREVIEW_WAKE_PORT a port of its own`,
+    );
+  }
+  return wakePort;
 }
 
 function wakeBackend(read: SettingReader, value: string): WakeBackend | undefined {

@@ -1,4 +1,4 @@
-import { durationMs } from '../config/resolve-config.ts';
+import { durationExamples, durationMs, isDuration } from '../config/duration.ts';
 import { isCidr } from '../deploy/network-policy.ts';
 
 /**
@@ -73,15 +73,15 @@ export class SettingReader {
     return Object.fromEntries(pairs);
   }
 
-  /** A duration such as `30s` or `5m`; `0` is zero (off). */
+  /** A duration such as `30s`, `5m` or `1m30s`; `0` is zero (off). */
   duration(name: string, fallback: string): number {
     const value = this.raw(name) ?? fallback;
     if (value === '0') return 0;
-    if (!/^\d+(s|m|h|d)$/.test(value)) {
+    if (!isDuration(value)) {
       this.problem(
-        `${name} must be a duration such as 30s or 5m (0 turns it off), got \`${value}\``,
+        `${name} must be a duration such as ${durationExamples} (0 turns it off), got \`${value}\``,
       );
-      return durationMs(fallback === '0' ? '0s' : fallback);
+      return durationMs(fallback);
     }
     return durationMs(value);
   }

@@ -108,7 +108,9 @@ describe('parseConfig', () => {
     [{ app: 'Foo!' }, ['`app`: app is lowercase letters, digits and inner dashes']],
     [
       { waitTimeout: '30 minutes' },
-      ['`waitTimeout`: a duration is a number and a unit: s, m, h or d (e.g. 30m)'],
+      [
+        '`waitTimeout`: a duration is numbers with the units d, h, m and s, largest first (e.g. 30s, 5m, 1m30s, 2h or 7d)',
+      ],
     ],
     [{ smoke: { path: 'healthz' } }, ['`smoke.path`: a path starts with / and has no spaces']],
   ])('reports %j as %j', (raw, problems) => {

@@ -121,6 +121,9 @@ describe("the app's own chart", () => {
         'github.writesPerHour=300',
         'previews.sleep.after=2h',
         'previews.sleep.maxAfter=1d',
+        'ingress.enabled=true',
+        'ingress.host=pr-preview.bar.com',
+        'networkPolicy.enabled=true',
       ]),
     );
     expect(stderr).toBe('');
@@ -161,6 +164,9 @@ describe("the app's own chart", () => {
       'ClusterRole',
       'ClusterRoleBinding',
       'Deployment',
+      'Ingress',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
       'Role',
       'Role',
       'RoleBinding',
@@ -187,6 +193,23 @@ describe("the app's own chart", () => {
 
   it('installs into the cluster, its pod becomes ready, and its RBAC is enough to run a preview and no more', async () => {
     const { core, kc } = world.k8s;
+    // The chart checks at install that the ingress controller's namespace (default `ingress`) exists.
+    const missingIngress = helm(
+      'template',
+      'pr-preview',
+      chartDir,
+      '--dry-run=server',
+      ...set([...required, 'previews.ingressNamespace=no-such-ingress']),
+    );
+    expect(missingIngress.code).toBe(1);
+    expect(missingIngress.stderr).toContain(
+      'previews.ingressNamespace "no-such-ingress" does not exist in this cluster',
+    );
+    await core
+      .createNamespace({ body: { metadata: { name: 'ingress' } } })
+      .catch((error: { code?: number }) => {
+        if (error.code !== 409) throw error;
+      });
     await core.createNamespace({ body: { metadata: { name: releaseNamespace } } });
     await core.createNamespacedSecret({
       namespace: releaseNamespace,

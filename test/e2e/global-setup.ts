@@ -21,7 +21,7 @@ declare module 'vitest' {
   }
 }
 
-/** Builds the app that e2e tests run with `probot run`, and starts (or reuses) the test cluster. */
+/** Builds the app that e2e tests start as `npm start` does, and starts (or reuses) the test cluster. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const build = spawnSync(
     process.execPath,

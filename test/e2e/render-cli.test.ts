@@ -130,7 +130,7 @@ describe('npx pr-preview render', () => {
   it('explains its usage when the pull request number is missing', () => {
     const { code, stderr } = render('--repo-dir', checkout, '--sha', 'abc123');
     expect(code).toBe(2);
-    expect(stderr).toContain('--pr takes a pull request number');
+    expect(stderr).toContain('--pr is required: the pull request number');
     expect(stderr).toContain('Usage: pr-preview render');
   });
 });

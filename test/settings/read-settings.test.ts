@@ -222,8 +222,25 @@ describe('readSettings', () => {
       /PREVIEW_ADMISSION_POLICIES must be one of apply, external/,
     ],
     [{ PREVIEW_DOMAIN: 'a.b', PREVIEW_INSTANCE: 'Two Words' }, /PREVIEW_INSTANCE `Two Words`/],
+    [
+      {
+        PREVIEW_DOMAIN: 'a.b',
+        PREVIEW_WAKE_SERVICE: 'pr-preview',
+        PORT: '8080',
+        PREVIEW_WAKE_PORT: '8080',
+      },
+      /^PREVIEW_WAKE_PORT 8080 is also PORT, where webhooks, health and metrics are served: give PREVIEW_WAKE_PORT a port of its own$/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_WAKE_SERVICE: 'pr-preview', PREVIEW_WAKE_PORT: '3000' },
+      /^PREVIEW_WAKE_PORT 3000 is also PORT \(its default\), where/,
+    ],
   ])('refuses %j', (env, message) => {
     expect(() => readSettings(env)).toThrow(message);
+  });
+
+  it('lets the wake port equal PORT when nothing listens on it (no PREVIEW_WAKE_SERVICE)', () => {
+    expect(readSettings({ PREVIEW_DOMAIN: 'a.b', PORT: '3001' }).wakePort).toBe(3001);
   });
 
   it('names every bad setting at once', () => {

@@ -44,11 +44,22 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- join "," $kinds -}}
 {{- end -}}
 
-{{/* Seconds in a duration such as 25s, 2m or 1h. */}}
+{{/*
+  Seconds in a duration of the app's grammar (src/config/duration.ts): "0", or whole numbers with
+  the units d, h, m and s, largest first, such as 25s, 1m30s or 1h. Every unit is counted, so 1m30s
+  is 90; anything else fails the render rather than becoming a number nobody asked for.
+*/}}
 {{- define "pr-preview.seconds" -}}
 {{- $d := toString . -}}
-{{- $n := int (trimSuffix "s" (trimSuffix "m" (trimSuffix "h" $d))) -}}
-{{- if hasSuffix "h" $d }}{{ mul $n 3600 }}{{ else if hasSuffix "m" $d }}{{ mul $n 60 }}{{ else }}{{ $n }}{{ end -}}
+{{- if not (regexMatch "^(0|([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?)$" $d) -}}
+{{- fail (printf "%q is not a duration: use whole numbers with d, h, m and s, largest first, such as 25s or 1m30s" $d) -}}
+{{- end -}}
+{{- $seconds := 0 -}}
+{{- range $unit, $factor := dict "d" 86400 "h" 3600 "m" 60 "s" 1 -}}
+{{- $amount := regexFind (printf "[0-9]+%s" $unit) $d | trimSuffix $unit | default "0" | atoi -}}
+{{- $seconds = add $seconds (mul $amount $factor) -}}
+{{- end -}}
+{{- $seconds -}}
 {{- end -}}
 
 {{/* This installation among others on the cluster (PREVIEW_INSTANCE): its previews and fences carry it. */}}

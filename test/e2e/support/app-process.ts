@@ -25,8 +25,8 @@ process.once('exit', () => {
 });
 
 /**
- * The app as operators run it: `probot run` on the built app, configured
- * only through environment variables, with GitHub behind GHE_HOST.
+ * The app as operators run it: `npm start`'s `node lib/start.js` on the built
+ * app, configured only through environment variables, with GitHub behind GHE_HOST.
  */
 export class AppProcess {
   private child: ChildProcess | undefined;
@@ -41,31 +41,27 @@ export class AppProcess {
       privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
       publicKeyEncoding: { type: 'spki', format: 'pem' },
     });
-    this.child = spawn(
-      process.execPath,
-      [join(repoRoot, 'node_modules/probot/bin/probot.js'), 'run', './lib/index.js'],
-      {
-        cwd: repoRoot,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '',
-          APP_ID: '1',
-          PRIVATE_KEY: privateKey,
-          WEBHOOK_SECRET: webhookSecret,
-          PORT: String(this.port),
-          HOST: '127.0.0.1',
-          GHE_HOST: options.githubHost,
-          GHE_PROTOCOL: 'http',
-          KUBECONFIG: options.kubeconfig,
-          HELM_BIN: options.helm,
-          PREVIEW_DOMAIN: 'preview.bar.com',
-          LOG_LEVEL: 'debug',
-          LOG_FORMAT: 'json',
-          ...options.env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    this.child = spawn(process.execPath, [join(repoRoot, 'lib/start.js')], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        APP_ID: '1',
+        PRIVATE_KEY: privateKey,
+        WEBHOOK_SECRET: webhookSecret,
+        PORT: String(this.port),
+        HOST: '127.0.0.1',
+        GHE_HOST: options.githubHost,
+        GHE_PROTOCOL: 'http',
+        KUBECONFIG: options.kubeconfig,
+        HELM_BIN: options.helm,
+        PREVIEW_DOMAIN: 'preview.bar.com',
+        LOG_LEVEL: 'debug',
+        LOG_FORMAT: 'json',
+        ...options.env,
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // Kept beside the cluster's own logs, to read after a failed run.
     const logFile = createWriteStream(join(stateDir, 'logs', `app-${this.port}.log`), {
       flags: 'a',

@@ -1,0 +1,241 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chartDir,
+  fakeApiServer,
+  helm,
+  requiredValues,
+  setting,
+  template,
+  type RenderedObject,
+} from './support/helm-chart.ts';
+
+const only = (objects: RenderedObject[], kind: string) => objects.filter((o) => o.kind === kind);
+
+describe("the chart's Deployment", () => {
+  it.each([
+    ['25s', 35],
+    ['1m30s', 100],
+    ['2m', 130],
+    ['1h', 3610],
+    ['0', 10],
+  ])('gives the pod shutdownGrace %s plus 10 s to stop: %d s', async (grace, seconds) => {
+    const [deployment] = only(await template([`previews.shutdownGrace=${grace}`]), 'Deployment');
+    expect(deployment?.spec.template.spec.terminationGracePeriodSeconds).toBe(seconds);
+    expect(deployment?.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'PREVIEW_SHUTDOWN_GRACE',
+      value: grace,
+    });
+  });
+});
+
+describe("the chart's PodDisruptionBudget", () => {
+  it('is made only with more than one replica, one pod down at a time', async () => {
+    expect(only(await template([]), 'PodDisruptionBudget')).toEqual([]);
+    const [budget] = only(await template(['replicaCount=2']), 'PodDisruptionBudget');
+    expect(budget?.spec).toEqual({
+      maxUnavailable: 1,
+      selector: {
+        matchLabels: {
+          'app.kubernetes.io/name': 'pr-preview',
+          'app.kubernetes.io/instance': 'pr-preview',
+        },
+      },
+    });
+    const [share] = only(
+      await template(['replicaCount=4', 'podDisruptionBudget.maxUnavailable=50%']),
+      'PodDisruptionBudget',
+    );
+    expect(share?.spec.maxUnavailable).toBe('50%');
+    expect(
+      only(
+        await template(['replicaCount=4', 'podDisruptionBudget.enabled=false']),
+        'PodDisruptionBudget',
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe("the chart's Ingress for webhooks", () => {
+  it('is off by default, and on routes only /api/github/webhooks to port http', async () => {
+    expect(only(await template([]), 'Ingress')).toEqual([]);
+    const [ingress] = only(
+      await template([
+        'ingress.enabled=true',
+        'ingress.host=pr-preview.bar.com',
+        'ingress.className=haproxy-v1',
+        'ingress.tlsSecret=pr-preview-tls',
+      ]),
+      'Ingress',
+    );
+    expect(ingress?.spec).toEqual({
+      ingressClassName: 'haproxy-v1',
+      tls: [{ hosts: ['pr-preview.bar.com'], secretName: 'pr-preview-tls' }],
+      rules: [
+        {
+          host: 'pr-preview.bar.com',
+          http: {
+            paths: [
+              {
+                path: '/api/github/webhooks',
+                pathType: 'Exact',
+                backend: { service: { name: 'pr-preview', port: { name: 'http' } } },
+              },
+            ],
+          },
+        },
+      ],
+    });
+  });
+
+  it('needs a host', async () => {
+    const result = await helm(
+      'template',
+      'pr-preview',
+      chartDir,
+      ...setting([...requiredValues, 'ingress.enabled=true']),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('ingress.host is required with ingress.enabled');
+  });
+});
+
+describe("the chart's NetworkPolicy for the app", () => {
+  const policy = async (values: string[], ...args: string[]) =>
+    only(await template(['networkPolicy.enabled=true', ...values], ...args), 'NetworkPolicy')[0]
+      ?.spec;
+
+  it('is off by default', async () => {
+    expect(only(await template([]), 'NetworkPolicy')).toEqual([]);
+  });
+
+  it('lets in webhooks and scrapes on http and visitors on wake, from the ingress namespace and whom the operator names', async () => {
+    const spec = await policy([
+      'previews.ingressNamespace=haproxy',
+      'networkPolicy.httpFrom[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=monitoring',
+    ]);
+    const fromIngress = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'haproxy' } },
+    };
+    expect(spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(spec.ingress).toEqual([
+      {
+        ports: [{ port: 'http', protocol: 'TCP' }],
+        from: [
+          fromIngress,
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+        ],
+      },
+      { ports: [{ port: 'wake', protocol: 'TCP' }], from: [fromIngress] },
+    ]);
+    expect((await policy(['previews.sleep.enabled=false'])).ingress).toHaveLength(1);
+  });
+
+  it('lets out DNS to the DNS pods, the API server and GitHub on 443 but never link-local', async () => {
+    const [dns, apiServer, github, ...rest] = (await policy([])).egress;
+    expect(dns).toEqual({
+      ports: [
+        { port: 53, protocol: 'UDP' },
+        { port: 53, protocol: 'TCP' },
+      ],
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+          podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+        },
+      ],
+    });
+    // helm template cannot look the API server up: its ports, to any address.
+    expect(apiServer).toEqual({
+      ports: [
+        { port: 443, protocol: 'TCP' },
+        { port: 6443, protocol: 'TCP' },
+      ],
+    });
+    expect(github).toEqual({
+      ports: [{ port: 443, protocol: 'TCP' }],
+      to: [
+        { ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } },
+        { ipBlock: { cidr: '::/0', except: ['fe80::/10'] } },
+      ],
+    });
+    expect(rest).toEqual([]);
+  });
+
+  it('names the API server by its endpoints where helm can look them up, or by the values', async () => {
+    const cluster = await fakeApiServer({
+      namespaces: ['kube-system', 'ingress'],
+      apiServer: { addresses: ['172.18.0.2', '172.18.0.3'], port: 16443 },
+    });
+    try {
+      const looked = (await policy([], '--dry-run=server', '--kubeconfig', cluster.kubeconfig))
+        .egress[1];
+      expect(looked).toEqual({
+        ports: [443, 6443, 16443].map((port) => ({ port, protocol: 'TCP' })),
+        to: [{ ipBlock: { cidr: '172.18.0.2/32' } }, { ipBlock: { cidr: '172.18.0.3/32' } }],
+      });
+    } finally {
+      await cluster.stop();
+    }
+    const given = (await policy(['networkPolicy.apiServerCidrs={10.0.0.1/32}'])).egress[1];
+    expect(given.to).toEqual([{ ipBlock: { cidr: '10.0.0.1/32' } }]);
+  });
+
+  it("follows the app's settings: GitHub Enterprise's port, smoke checks, Redis, and extra rules", async () => {
+    const egress = (
+      await policy([
+        'github.enterpriseHost=github.example.com:8443',
+        'networkPolicy.githubCidrs={203.0.113.0/24}',
+        'previews.ingressUrl=http://haproxy.ingress.svc',
+        'redis.url=redis://redis.pr-preview.svc:6380/0',
+        'networkPolicy.extraEgress[0].ports[0].port=3128',
+      ])
+    ).egress;
+    expect(egress.slice(2)).toEqual([
+      { ports: [{ port: 8443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '203.0.113.0/24' } }] },
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress' } } }],
+      },
+      { ports: [{ port: 6380, protocol: 'TCP' }] },
+      { ports: [{ port: 3128 }] },
+    ]);
+  });
+});
+
+describe('the check of previews.ingressNamespace', () => {
+  let cluster: Awaited<ReturnType<typeof fakeApiServer>>;
+
+  beforeAll(async () => {
+    cluster = await fakeApiServer({
+      namespaces: ['kube-system', 'default', 'haproxy'],
+      apiServer: { addresses: ['172.18.0.2'], port: 6443 },
+    });
+  });
+
+  afterAll(async () => {
+    await cluster.stop();
+  });
+
+  const render = (namespace: string, ...args: string[]) =>
+    helm(
+      'template',
+      'pr-preview',
+      chartDir,
+      ...setting([...requiredValues, `previews.ingressNamespace=${namespace}`]),
+      ...args,
+    );
+
+  it('fails the render where helm reaches the cluster and the namespace is not there', async () => {
+    const result = await render('ingress', '--dry-run=server', '--kubeconfig', cluster.kubeconfig);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'previews.ingressNamespace "ingress" does not exist in this cluster: it must be the namespace of the ingress controller',
+    );
+    expect(
+      (await render('haproxy', '--dry-run=server', '--kubeconfig', cluster.kubeconfig)).code,
+    ).toBe(0);
+  });
+
+  it('lets helm template, which cannot look, render', async () => {
+    expect((await render('ingress')).code).toBe(0);
+  });
+});
