@@ -223,3 +223,30 @@ spec:
     expect(folders.filter((folder) => existsSync(folder))).toEqual([]);
   });
 });
+
+describe('a smoke check through HAProxy', () => {
+  const signal = { owner: 'acme', repo: 'signal', repositoryId: 9203, number: 4 };
+  const host = 'signal-4.preview.bar.com';
+
+  it('calls a preview ready only once its host is answered by its pods', async () => {
+    world.github.setConfig(signal.owner, signal.repo, 'app: signal\nsmoke: { path: /healthz }\n');
+    world.commit(signal, sha(4), 'foo', 'signal');
+    await world.send('labeled', {
+      ...signal,
+      sha: sha(4),
+      labels: ['cd/preview'],
+      label: 'cd/preview',
+    });
+    const body = await world.waitForComment(signal, /✅ ready \| `4444444`|❌ failed/);
+    expect(body).toMatch(/✅ ready \| `4444444`/);
+    expect(body).toContain('GET /healthz → 200');
+    // Asked once, right away: ready on the comment means served, not about to be.
+    const answer = await viaIngress(host, '/healthz');
+    expect(answer.status).toBe(200);
+    expect(answer.pod).toMatchObject({
+      namespace: 'signal-pr-4',
+      image: `registry.example.com/foo:${sha(4)}`,
+      request: { host, path: '/healthz' },
+    });
+  });
+});
