@@ -93,8 +93,9 @@ export class KubernetesClaims implements PreviewClaims {
         );
         return result;
       } catch (error) {
-        // Another replica changed the claims since they were read: decide again.
-        if (error instanceof ApiException && error.code === 409) continue;
+        // Another replica changed (409) or deleted (404 on replace) the claims since they were read: decide again.
+        if (error instanceof ApiException && (error.code === 409 || (stored && error.code === 404)))
+          continue;
         throw error;
       }
     }

@@ -95,7 +95,12 @@ export class AppConfigMaps {
           { retriable: notAConflict },
         );
       } catch (error) {
-        if (error instanceof ApiException && error.code === 409) continue;
+        // Changed, or deleted (a replace of what is gone is 404), since it was read: read again.
+        if (
+          error instanceof ApiException &&
+          (error.code === 409 || (current && error.code === 404))
+        )
+          continue;
         throw error;
       }
     }

@@ -48,6 +48,7 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
       return;
     case 'retire':
       await retire(services, job, plan.retire, observed);
+      await showIgnored(job, plan.ignored);
       return;
     case 'deploy': {
       if (!config?.ok) return;
@@ -64,7 +65,7 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
           !expired.includes(t.tenant) &&
           (event.action !== 'reconcile' || isBehind(t, live, plan.sha)),
       );
-      if (targets.length === 0) return;
+      if (targets.length === 0) return showIgnored(job, plan.ignored);
       await deployWhenChecksPass(gatedDeployDeps(services, job), {
         pr: pr.number,
         sha: plan.sha,
@@ -75,6 +76,8 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
           ? { retry: { known: await knownFailure(services, job, plan.sha) } }
           : {}),
       });
+      // After the deploy, which clears what the comment said was wrong before.
+      await showIgnored(job, plan.ignored);
       return;
     }
     case 'destroy':
@@ -110,6 +113,13 @@ async function retire(
     live = live.filter((p) => !tenants.includes(p.tenant));
   }
   return live;
+}
+
+/** Preview labels the plan passed over, said on the pull request beside what did deploy. */
+async function showIgnored(job: PullRequestJob, ignored: string[]): Promise<void> {
+  if (ignored.length === 0) return;
+  job.logger.info({ ignored }, 'preview labels ignored');
+  await job.comment.update((state) => withProblems(state, ignored));
 }
 
 /** What failed at this commit before, under these settings: a retry that fails alike stays quiet. */

@@ -1,7 +1,13 @@
 import type { ConfigResult } from '../config/load-config.ts';
 import type { PreviewConfig } from '../config/resolve-config.ts';
 import type { PreviewOrigin } from './labels.ts';
-import { isPreviewLabel, tenantsOfLabel, tenantsOfLabels, unique } from './preview-labels.ts';
+import {
+  isPreviewLabel,
+  tenantsOfLabel,
+  tenantsOfLabels,
+  tenantsOfValidLabels,
+  unique,
+} from './preview-labels.ts';
 import { buildTargets } from './targets.ts';
 import type { Plan, PullRequestRef, Retirement } from './types.ts';
 
@@ -49,6 +55,7 @@ export function planPullRequest({ pr, event, config, domain, observed }: PlanPar
 
   let requested: (string | null)[];
   let retire: Retirement[] = [];
+  let ignored: string[] = [];
   if (event.action === 'labeled') {
     if (!event.label || !isPreviewLabel(event.label)) {
       return { action: 'skip', reason: 'not a preview label' };
@@ -68,19 +75,20 @@ export function planPullRequest({ pr, event, config, domain, observed }: PlanPar
       return { action: 'skip', reason: 'no preview requested' };
     }
     if (!config.ok) return { action: 'reject', problems: config.problems };
-    const result = tenantsOfLabels(event.labels, config.config);
-    if (!result.ok) return { action: 'reject', problems: [result.problem] };
+    // A label whose tenant left the config keeps no other tenant from its redeploy.
+    const result = tenantsOfValidLabels(event.labels, config.config);
     const kept = keptPreviews(deployed, result.tenants, config.config);
     requested = unique([...result.tenants, ...kept.tenants]);
     retire = kept.retire;
+    ignored = result.ignored;
   } else {
     return { action: 'skip', reason: `action ${event.action} needs no work` };
   }
 
   if (requested.length === 0) {
-    return retire.length > 0
-      ? { action: 'retire', retire }
-      : { action: 'skip', reason: 'no preview requested' };
+    if (retire.length > 0) return { action: 'retire', retire, ignored };
+    if (ignored.length > 0) return { action: 'reject', problems: ignored };
+    return { action: 'skip', reason: 'no preview requested' };
   }
   if (event.fromFork && observed.approvedSha !== event.headSha) {
     return { action: 'reject', problems: [forkApprovalNeeded(event.headSha)] };
@@ -94,7 +102,7 @@ export function planPullRequest({ pr, event, config, domain, observed }: PlanPar
     origin: 'label',
   });
   if (!targets.ok) return { action: 'reject', problems: targets.problems };
-  return { action: 'deploy', sha: event.headSha, targets: targets.targets, retire };
+  return { action: 'deploy', sha: event.headSha, targets: targets.targets, retire, ignored };
 }
 
 /**

@@ -48,6 +48,26 @@ export function tenantsOfLabels(labels: string[], config: PreviewConfig): LabelT
   return { ok: true, tenants: unique(tenants) };
 }
 
+/**
+ * The tenants the preview labels ask for, passing over labels that name no
+ * configured tenant (a tenant removed from .github/preview.yml leaves its
+ * label behind): the others still deploy, and each label passed over is
+ * named in `ignored`.
+ */
+export function tenantsOfValidLabels(
+  labels: string[],
+  config: PreviewConfig,
+): { tenants: (string | null)[]; ignored: string[] } {
+  const tenants: (string | null)[] = [];
+  const ignored: string[] = [];
+  for (const label of labels.filter(isPreviewLabel)) {
+    const result = tenantsOfLabel(label, config);
+    if (result.ok) tenants.push(...result.tenants);
+    else ignored.push(`${result.problem}; the label is ignored`);
+  }
+  return { tenants: unique(tenants), ignored };
+}
+
 export function unique<T>(items: T[]): T[] {
   return [...new Set(items)];
 }

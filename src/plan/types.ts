@@ -34,9 +34,16 @@ export interface Retirement {
 }
 
 export type Plan =
-  | { action: 'deploy'; sha: string; targets: PreviewTarget[]; retire: Retirement[] }
+  | {
+      action: 'deploy';
+      sha: string;
+      targets: PreviewTarget[];
+      retire: Retirement[];
+      /** Labels passed over, each with why: shown on the pull request. */
+      ignored: string[];
+    }
   /** Nothing left to deploy: only these previews go. */
-  | { action: 'retire'; retire: Retirement[] }
+  | { action: 'retire'; retire: Retirement[]; ignored: string[] }
   | { action: 'destroy'; selection: TenantSelection; reason: string }
   | { action: 'skip'; reason: string }
   /** Something the user must fix; shown on the pull request, nothing is touched. */

@@ -147,12 +147,15 @@ describe('planPullRequest', () => {
       retires: [],
     },
     {
-      case: 'a tenant no longer configured goes, label or command',
+      case: 'a tenant no longer configured goes, label or command; its label is passed over',
       labels: ['cd/preview:fr', 'cd/preview:xx'],
       deployed: [label('fr'), label('xx'), command('yy')],
       config: parseConfig({ tenants: ['fr', 'be'] }, 'foo'),
-      deploys: null,
-      retires: null,
+      deploys: ['fr'],
+      retires: [{ tenants: ['xx', 'yy'], reason: unconfigured }],
+      ignored: [
+        'label `cd/preview:xx`: unknown tenant `xx`; valid tenants are `fr`, `be`; the label is ignored',
+      ],
     },
     {
       case: 'a tenant removed from the config, its label gone too',
@@ -182,17 +185,36 @@ describe('planPullRequest', () => {
       deploys: ['fr'],
       retires: [{ tenants: [null], reason: unconfigured }],
     },
-  ])('on reconcile and synchronize: $case', ({ labels, deployed, config, deploys, retires }) => {
-    for (const action of ['synchronize', 'reconcile']) {
-      const result = plan({ action, labels }, config ?? tenanted, deployed);
-      if (deploys === null) {
-        // An unknown tenant's label is the user's to fix: nothing is touched.
-        expect(result.action).toBe('reject');
-        continue;
+  ])(
+    'on reconcile and synchronize: $case',
+    ({ labels, deployed, config, deploys, retires, ignored }) => {
+      for (const action of ['synchronize', 'reconcile']) {
+        const result = plan({ action, labels }, config ?? tenanted, deployed);
+        expect(tenantsOf(result)).toEqual(deploys);
+        expect(result.action === 'deploy' && result.retire).toEqual(retires);
+        expect(result.action === 'deploy' && result.ignored).toEqual(ignored ?? []);
       }
-      expect(tenantsOf(result)).toEqual(deploys);
-      expect(result.action === 'deploy' && result.retire).toEqual(retires);
-    }
+    },
+  );
+
+  it('on a push, names a label whose tenant left the config when it is the only one', () => {
+    const config = parseConfig({ tenants: ['fr', 'be'] }, 'foo');
+    expect(plan({ action: 'synchronize', labels: ['cd/preview:hu'] }, config)).toEqual({
+      action: 'reject',
+      problems: [
+        'label `cd/preview:hu`: unknown tenant `hu`; valid tenants are `fr`, `be`; the label is ignored',
+      ],
+    });
+    // Its preview goes, and the label is named beside it.
+    expect(
+      plan({ action: 'synchronize', labels: ['cd/preview:hu'] }, config, [label('hu')]),
+    ).toEqual({
+      action: 'retire',
+      retire: [{ tenants: ['hu'], reason: unconfigured }],
+      ignored: [
+        'label `cd/preview:hu`: unknown tenant `hu`; valid tenants are `fr`, `be`; the label is ignored',
+      ],
+    });
   });
 
   it('only retires when nothing is left to deploy', () => {
@@ -200,6 +222,7 @@ describe('planPullRequest', () => {
       {
         action: 'retire',
         retire: [{ tenants: ['fr', 'be'], reason: noLongerLabelled }],
+        ignored: [],
       },
     );
   });
