@@ -14,7 +14,12 @@ import { Reconciler } from './reconcile/reconciler.ts';
 import { resumeWork } from './execute/resume-work.ts';
 import { redeliverMissed } from './github/redeliver-missed.ts';
 import { Readiness } from './operations/readiness.ts';
-import { clusterSource, logStartUp, startUpProblems } from './operations/start-up.ts';
+import {
+  clusterSource,
+  logIdleMeasure,
+  logStartUp,
+  startUpProblems,
+} from './operations/start-up.ts';
 import { createServices, loadKubeConfig, type Services } from './services.ts';
 import { readSettings, type Settings } from './settings/read-settings.ts';
 
@@ -31,6 +36,7 @@ export default function prPreview(app: Probot, options: ApplicationFunctionOptio
     instance: settings.instance,
     namespace: settings.leaseNamespace,
   });
+  logIdleMeasure(logger, settings);
   app.on([...pullRequestActions], handlePullRequest(app, services));
   app.on('issue_comment.created', handleIssueComment(app, services));
   app.on([...commitCheckEvents], handleCommitCheck(app, services));
@@ -96,6 +102,7 @@ function serveWakes(app: Probot, services: Services): void {
       );
     },
     logger,
+    ignoredUserAgents: services.settings.traffic.ignoredUserAgents,
   });
   startWakeServer({
     port: services.settings.wakePort,

@@ -187,6 +187,12 @@ export interface PreviewRecords {
   previews(): Promise<string[]>;
 }
 
+/** Requests per preview namespace, from the platform's metrics. */
+export interface PreviewTraffic {
+  /** Each namespace's requests over the last `windowMs`; one not in the map had none. */
+  requestsWithin(windowMs: number): Promise<Map<string, number>>;
+}
+
 /** Namespaces, hosts and places under the caps, reserved atomically (see `reserveClaims`). */
 export interface PreviewClaims {
   /** Reserves what each preview needs; returns the refused, by namespace, with why. */

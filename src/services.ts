@@ -22,6 +22,7 @@ import { KubernetesWorkLog } from './deploy/kubernetes-work-log.ts';
 import { KubernetesDeliveryWindow } from './deploy/kubernetes-delivery-window.ts';
 import { HelmRenderer } from './deploy/helm.ts';
 import { HttpSmokeProbe } from './deploy/http-smoke-probe.ts';
+import { PrometheusTraffic } from './deploy/prometheus-traffic.ts';
 import { PreviewMetrics } from './operations/metrics.ts';
 import { clusterSource } from './operations/start-up.ts';
 import type {
@@ -35,6 +36,7 @@ import type {
   Logger,
   PreviewClaims,
   PreviewRecords,
+  PreviewTraffic,
   SmokeProbe,
   WorkLog,
 } from './ports.ts';
@@ -57,6 +59,8 @@ export interface Services {
   deliveries: DeliveryLog;
   waits: WaitTimers;
   smoke?: SmokeProbe;
+  /** Requests per preview from the platform's Prometheus, when it has one. */
+  traffic?: PreviewTraffic;
   metrics: PreviewMetrics;
   leases: KubernetesLeases;
   locks: PullRequestLocks;
@@ -173,6 +177,9 @@ export function createServices(
     deliveries: new DeliveryLog(),
     waits: new WaitTimers(),
     ...(settings.ingressUrl ? { smoke: new HttpSmokeProbe(settings.ingressUrl) } : {}),
+    ...(settings.traffic.prometheus
+      ? { traffic: new PrometheusTraffic(settings.traffic.prometheus) }
+      : {}),
     leases,
     locks: new PullRequestLocks(leases, logger, settings.instance),
     identity,

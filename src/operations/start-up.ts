@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../ports.ts';
+import type { Settings } from '../settings/read-settings.ts';
 
 /** Where the app finds its cluster; undefined when there is none. */
 export type ClusterSource = 'KUBECONFIG' | '~/.kube/config' | 'in-cluster';
@@ -66,4 +67,24 @@ export function startUpProblems(env: NodeJS.ProcessEnv): string[] {
     );
   }
   return problems;
+}
+
+/** How "idle" is judged, when previews may sleep at all: by requests, or by the app's own work. */
+export function logIdleMeasure(
+  logger: Logger,
+  settings: Pick<Settings, 'sleep' | 'traffic'>,
+): void {
+  if (!settings.sleep.wake) return;
+  const { prometheus, ignoredUserAgents } = settings.traffic;
+  if (prometheus) {
+    logger.info(
+      { prometheus: prometheus.url, query: prometheus.query },
+      "idle previews are those nobody requested for their sleepAfter, as the platform's Prometheus counts requests",
+    );
+  } else {
+    logger.info(
+      'PREVIEW_PROMETHEUS_URL is not set: idle previews are those with no deploy, command or wake for their sleepAfter, however much they are visited',
+    );
+  }
+  logger.info({ ignoredUserAgents }, 'requests of these User-Agents wake no preview');
 }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIgnoredUserAgent } from '../plan/traffic.ts';
 import type { Logger, ObservedPreview } from '../ports.ts';
 
 export interface WakeEndpointParams {
@@ -9,6 +10,8 @@ export interface WakeEndpointParams {
   logger: Logger;
   /** A host's wake is queued at most this often; the page is served every time. */
   wakeIntervalMs?: number;
+  /** User-Agents that are no visitors: served the page, they wake nothing. */
+  ignoredUserAgents?: readonly string[];
 }
 
 /** The waking page asks the browser to load the preview again this often. */
@@ -29,8 +32,9 @@ itself every ${refreshSeconds} seconds and shows the preview as soon as it answe
  * app's wake port through the wake Service. The preview is found only by the
  * host the app recorded on its namespace; a known host gets a page that says
  * it is waking and reloads itself (503 with Retry-After, so no cache or
- * crawler keeps it), any other 404. Any path and method: the visitor's own
- * request, on a port of its own, apart from webhooks and metrics.
+ * crawler keeps it), any other 404. Uptime checkers and crawlers get the
+ * page and wake nothing. Any path and method: the visitor's own request, on
+ * a port of its own, apart from webhooks and metrics.
  */
 export function wakeEndpoint(params: WakeEndpointParams) {
   const interval = params.wakeIntervalMs ?? 10_000;
@@ -52,7 +56,10 @@ export function wakeEndpoint(params: WakeEndpointParams) {
       return;
     }
     const now = Date.now();
-    if (preview.sleepingSince && now - (lastWake.get(host) ?? 0) >= interval) {
+    const userAgent = req.headers['user-agent'];
+    if (preview.sleepingSince && isIgnoredUserAgent(userAgent, params.ignoredUserAgents ?? [])) {
+      params.logger.debug({ host, userAgent }, 'wake: not a visitor; the preview sleeps on');
+    } else if (preview.sleepingSince && now - (lastWake.get(host) ?? 0) >= interval) {
       lastWake.set(host, now);
       forgetOlderThan(lastWake, now - interval);
       params.logger.info(

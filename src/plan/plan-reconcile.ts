@@ -66,6 +66,11 @@ export interface ReconcileInput {
   settings?: string;
   /** Namespaces in which some Deployment or StatefulSet has replicas: asleep, they must have none. */
   running?: ReadonlySet<string>;
+  /**
+   * Requests of each preview due to sleep within its `sleepAfter`, from the
+   * platform's metrics; absent when they could not be read (or there are none).
+   */
+  requests?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -135,7 +140,9 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
     }
     // Never a wake: only a request, a command or a push wakes a preview.
     const sleepy = live.filter(
-      (p) => sleepDue(p, input.now) || (p.sleepingSince && input.running?.has(p.namespace)),
+      (p) =>
+        sleepDue(p, input.now, input.requests) ||
+        (p.sleepingSince && input.running?.has(p.namespace)),
     );
     if (sleepy.length > 0) {
       actions.push({

@@ -46,12 +46,22 @@ export function lastActive(
   return times.length > 0 ? Math.max(...times) : undefined;
 }
 
-/** An awake, settled preview with nothing done to it for its `sleepAfter`. */
-export function sleepDue(preview: ObservedPreview, now: number): boolean {
+/**
+ * An awake, settled preview with nothing done to it for its `sleepAfter`
+ * and, when the platform's metrics were read (`requests`: each namespace's
+ * requests within its own `sleepAfter`), nobody requesting it either. Without
+ * them, idle is judged by the last deploy, command or wake alone.
+ */
+export function sleepDue(
+  preview: ObservedPreview,
+  now: number,
+  requests?: ReadonlyMap<string, number>,
+): boolean {
   if (preview.terminating || preview.sleepingSince || preview.deployingSha) return false;
   const active = lastActive(preview);
   if (preview.sleepAfterMs === undefined || active === undefined) return false;
-  return active + preview.sleepAfterMs <= now;
+  if (active + preview.sleepAfterMs > now) return false;
+  return (requests?.get(preview.namespace) ?? 0) === 0;
 }
 
 /** A workload or Ingress as sleep sees it. */

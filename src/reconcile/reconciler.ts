@@ -7,6 +7,7 @@ import type { Services } from '../services.ts';
 import { HeldLease } from '../queue/held-lease.ts';
 import { resumeWork } from '../execute/resume-work.ts';
 import { describeAction, queueRepair } from './queue-repair.ts';
+import { requestsOfSleepCandidates } from './observe-traffic.ts';
 
 /** Accepted work this old, and queued on no replica that lives, is taken up by the leader. */
 const resumeAfterMs = 2 * 60_000;
@@ -126,13 +127,22 @@ export class Reconciler {
     const running = previews.some((p) => p.sleepingSince)
       ? await this.services.cluster.runningNamespaces()
       : new Set<string>();
+    const now = Date.now();
+    // Whether those idle by their last deploy, command or wake are in use, by their requests.
+    const requests = await requestsOfSleepCandidates({
+      traffic: this.services.traffic,
+      previews,
+      now,
+      logger,
+    });
     const input = {
-      now: Date.now(),
+      now,
       ...installed,
       previews,
       failures,
       settings: this.services.settingsFingerprint,
       running,
+      ...(requests ? { requests } : {}),
     };
     const actions = planReconcile(input);
     for (const stale of staleFailures(input)) {

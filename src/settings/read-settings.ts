@@ -10,6 +10,7 @@ import { githubWriteLimits, type WriteLimits } from '../github/write-budget.ts';
 import { defaultNamespacePolicy, type NamespacePolicy } from '../deploy/namespace-policies.ts';
 import type { PreviewCaps } from '../plan/claims.ts';
 import { readAdmission, readGuardrails, type AdmissionSettings } from './fence-settings.ts';
+import { readTrafficSettings, type TrafficSettings } from './traffic-settings.ts';
 import {
   containerResource,
   dnsLabel,
@@ -60,6 +61,8 @@ export interface Settings {
   sleep: SleepPolicy;
   /** Where the app answers requests for sleeping previews, when sleep is on. */
   wakePort: number;
+  /** How a preview in use is told from an idle one. */
+  traffic: TrafficSettings;
 }
 
 const serviceAccountNamespaceFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -108,6 +111,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     ...(read.raw('REDIS_URL') ? { redisUrl: read.raw('REDIS_URL') as string } : {}),
     sleep: sleepSetting(read),
     wakePort: wakePortSetting(read),
+    traffic: readTrafficSettings(read),
     leaseNamespace,
     previewDomain,
     instance,

@@ -187,6 +187,7 @@ describe("the chart's NetworkPolicy for the app", () => {
         'networkPolicy.githubCidrs={203.0.113.0/24}',
         'previews.ingressUrl=http://haproxy.ingress.svc',
         'redis.url=redis://redis.pr-preview.svc:6380/0',
+        'previews.sleep.prometheusUrl=http://prometheus.monitoring:9090',
         'networkPolicy.extraEgress[0].ports[0].port=3128',
       ])
     ).egress;
@@ -196,8 +197,12 @@ describe("the chart's NetworkPolicy for the app", () => {
         to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress' } } }],
       },
       { ports: [{ port: 6380, protocol: 'TCP' }] },
+      { ports: [{ port: 9090, protocol: 'TCP' }] },
       { ports: [{ port: 3128 }] },
     ]);
+    const https = (await policy(['previews.sleep.prometheusUrl=https://metrics.example.com/prom']))
+      .egress;
+    expect(https.at(-1)).toEqual({ ports: [{ port: 443, protocol: 'TCP' }] });
   });
 });
 

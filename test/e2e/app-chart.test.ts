@@ -121,6 +121,9 @@ describe("the app's own chart", () => {
         'github.writesPerHour=300',
         'previews.sleep.after=2h',
         'previews.sleep.maxAfter=1d',
+        'previews.sleep.prometheusUrl=http://prometheus.monitoring:9090',
+        'previews.sleep.prometheusQuery=sum by (namespace) (increase(hits_total[{window}]))',
+        'previews.sleep.ignoredUserAgents={kube-probe,Googlebot}',
         'ingress.enabled=true',
         'ingress.host=pr-preview.bar.com',
         'networkPolicy.enabled=true',
@@ -149,6 +152,12 @@ describe("the app's own chart", () => {
         },
         { name: 'PREVIEW_SLEEP_AFTER', value: '2h' },
         { name: 'PREVIEW_SLEEP_AFTER_MAX', value: '1d' },
+        { name: 'PREVIEW_PROMETHEUS_URL', value: 'http://prometheus.monitoring:9090' },
+        {
+          name: 'PREVIEW_PROMETHEUS_QUERY',
+          value: 'sum by (namespace) (increase(hits_total[{window}]))',
+        },
+        { name: 'PREVIEW_IGNORED_USER_AGENTS', value: 'kube-probe,Googlebot' },
       ]),
     );
     const service = objects.find((o) => o.kind === 'Service') as {

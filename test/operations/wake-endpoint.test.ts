@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startWakeServer, wakeEndpoint } from '../../src/operations/wake-endpoint.ts';
 import type { ObservedPreview } from '../../src/ports.ts';
+import { defaultIgnoredUserAgents } from '../../src/plan/traffic.ts';
 import { silentLogger } from '../support/fake-ports.ts';
 
 const preview = (host: string, sleeping: boolean): ObservedPreview => ({
@@ -31,15 +32,17 @@ async function serve(previews: ObservedPreview[]) {
       wake: (p) => void woken.push(p.namespace),
       logger: silentLogger,
       wakeIntervalMs: 60_000,
+      ignoredUserAgents: defaultIgnoredUserAgents,
     }),
     logger: silentLogger,
   });
   const { port } = server.address() as AddressInfo;
   // fetch sends its own Host header; a visitor's comes through the ingress controller.
-  const request = (host: string, path = '/') =>
+  const request = (host: string, path = '/', userAgent?: string) =>
     new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>(
       (resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+        const headers = { host, ...(userAgent ? { 'user-agent': userAgent } : {}) };
+        const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
           let body = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (body += chunk));
@@ -63,6 +66,22 @@ describe('wakeEndpoint', () => {
     expect(first.body).toContain('Waking up this preview');
     await request('foo-1.preview.bar.com');
     expect(woken).toEqual(['foo-1']);
+  });
+
+  it('serves the page to uptime checkers and crawlers without waking the preview', async () => {
+    const { request, woken } = await serve([preview('foo-3.preview.bar.com', true)]);
+    for (const agent of [
+      'Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)',
+      'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+      'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)',
+      'kube-probe/1.31',
+    ]) {
+      expect((await request('foo-3.preview.bar.com', '/', agent)).status).toBe(503);
+    }
+    expect(woken).toEqual([]);
+    const browser = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36';
+    await request('foo-3.preview.bar.com', '/', browser);
+    expect(woken).toEqual(['foo-3']);
   });
 
   it('serves the page without a wake for an awake preview that the Ingress has yet to switch back', async () => {

@@ -48,6 +48,18 @@ describe('sleepDue', () => {
     ...overrides,
   });
 
+  it('keeps a preview requested within its sleepAfter awake, when requests were read', () => {
+    const requests = new Map([['foo-pr-1', 3]]);
+    expect(sleepDue(preview({}), now, requests)).toBe(false);
+    expect(sleepDue(preview({}), now, new Map([['foo-pr-1', 0]]))).toBe(true);
+    // A namespace the metrics do not show had no request.
+    expect(sleepDue(preview({}), now, new Map([['bar-pr-2', 9]]))).toBe(true);
+    // Requests never make a preview deployed a moment ago sleep.
+    expect(sleepDue(preview({ activeAt: new Date(now).toISOString() }), now, new Map())).toBe(
+      false,
+    );
+  });
+
   it('counts idle time from the later of the last deploy and the last wake', () => {
     expect(sleepDue(preview({}), now)).toBe(true);
     expect(sleepDue(preview({ wokenAt: new Date(now - hour / 2).toISOString() }), now)).toBe(false);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultGuardrails } from '../../src/deploy/guardrails/guardrails.ts';
 import { defaultNamespacePolicy } from '../../src/deploy/namespace-policies.ts';
 import { readSettings } from '../../src/settings/read-settings.ts';
+import { defaultIgnoredUserAgents, defaultRequestsQuery } from '../../src/plan/traffic.ts';
 
 describe('readSettings', () => {
   it('reads the defaults', () => {
@@ -29,6 +30,34 @@ describe('readSettings', () => {
       githubWrites: { spacingMs: 1000, perMinute: 80, perHour: 500 },
       sleep: {},
       wakePort: 3001,
+      traffic: { ignoredUserAgents: [...defaultIgnoredUserAgents] },
+    });
+  });
+
+  it("reads the platform's Prometheus, its query and the User-Agents that are no visitors", () => {
+    expect(
+      readSettings({
+        PREVIEW_DOMAIN: 'a.b',
+        PREVIEW_PROMETHEUS_URL: 'http://prometheus.monitoring:9090/',
+        PREVIEW_IGNORED_USER_AGENTS: 'our-synthetics, Googlebot',
+      }).traffic,
+    ).toEqual({
+      prometheus: { url: 'http://prometheus.monitoring:9090', query: defaultRequestsQuery },
+      ignoredUserAgents: ['our-synthetics', 'Googlebot'],
+    });
+    expect(
+      readSettings({
+        PREVIEW_DOMAIN: 'a.b',
+        PREVIEW_PROMETHEUS_URL: 'https://metrics.example.com/prometheus',
+        PREVIEW_PROMETHEUS_QUERY: 'sum by (namespace) (increase(requests_total[{window}]))',
+        PREVIEW_IGNORED_USER_AGENTS: 'none',
+      }).traffic,
+    ).toEqual({
+      prometheus: {
+        url: 'https://metrics.example.com/prometheus',
+        query: 'sum by (namespace) (increase(requests_total[{window}]))',
+      },
+      ignoredUserAgents: [],
     });
   });
 
@@ -67,6 +96,9 @@ describe('readSettings', () => {
         PREVIEW_SLEEP_AFTER_MAX: '1d',
         PREVIEW_WAKE_SERVICE: 'pr-preview.pr-preview.svc.cluster.local:8080',
         PREVIEW_WAKE_PORT: '8081',
+        PREVIEW_PROMETHEUS_URL: 'http://prometheus.monitoring.svc:9090',
+        PREVIEW_PROMETHEUS_QUERY: 'sum by (namespace) (increase(hits_total[{window}]))',
+        PREVIEW_IGNORED_USER_AGENTS: 'kube-probe',
         APP_ID: '4242',
         PREVIEW_ADMISSION_POLICIES: 'external',
         PREVIEW_NAMESPACE_ROLE: 'pr-preview-namespace',
@@ -137,6 +169,13 @@ describe('readSettings', () => {
         wake: { host: 'pr-preview.pr-preview.svc.cluster.local', port: 8080 },
       },
       wakePort: 8081,
+      traffic: {
+        prometheus: {
+          url: 'http://prometheus.monitoring.svc:9090',
+          query: 'sum by (namespace) (increase(hits_total[{window}]))',
+        },
+        ignoredUserAgents: ['kube-probe'],
+      },
     });
   });
 
@@ -222,6 +261,18 @@ describe('readSettings', () => {
       /PREVIEW_ADMISSION_POLICIES must be one of apply, external/,
     ],
     [{ PREVIEW_DOMAIN: 'a.b', PREVIEW_INSTANCE: 'Two Words' }, /PREVIEW_INSTANCE `Two Words`/],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_PROMETHEUS_URL: 'prometheus:9090' },
+      /PREVIEW_PROMETHEUS_URL must be http\(s\):\/\/host\[:port\]\[\/path\], got `prometheus:9090`/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_PROMETHEUS_QUERY: 'up' },
+      /PREVIEW_PROMETHEUS_QUERY needs PREVIEW_PROMETHEUS_URL/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_PROMETHEUS_URL: 'http://p', PREVIEW_PROMETHEUS_QUERY: 'up' },
+      /PREVIEW_PROMETHEUS_QUERY must contain `\{window\}`/,
+    ],
     [
       {
         PREVIEW_DOMAIN: 'a.b',
