@@ -19,8 +19,9 @@ export interface PreviewConfig {
   ingress: {
     className: string;
     classAnnotation: boolean;
-    service: string;
-    port: string | number;
+    /** As the repository set them; the render decides otherwise (see `chooseIngressBackend`). */
+    service?: string;
+    port?: string | number;
     annotations: Record<string, string>;
     tlsSecret?: string;
   };
@@ -41,15 +42,17 @@ export function resolveConfig(file: PreviewConfigFile, repositoryName: string): 
     chart: file.chart ?? `.cloud/charts/${app}`,
     valuesFiles: file.valuesFiles ?? ['values-preview.yaml', 'values-{tenant}.yaml'],
     valuesFilesRequired: file.valuesFiles !== undefined,
-    imageTagKeys: typeof file.imageTagKey === 'string' ? [file.imageTagKey] : file.imageTagKey,
+    imageTagKeys:
+      file.imageTagKey === 'none'
+        ? []
+        : typeof file.imageTagKey === 'string'
+          ? [file.imageTagKey]
+          : file.imageTagKey,
     set: file.set,
     tenants: file.tenants,
     defaultTenants: file.defaultTenants ?? file.tenants,
     host: file.host ?? (withTenants ? '{app}-{pr}-{tenant}.{domain}' : '{app}-{pr}.{domain}'),
-    ingress: {
-      ...file.ingress,
-      service: file.ingress.service ?? `${app}-service`,
-    },
+    ingress: file.ingress,
     waitFor: file.waitFor,
     waitTimeoutMs: durationMs(file.waitTimeout),
     rolloutTimeoutMs: durationMs(file.rolloutTimeout),

@@ -43,10 +43,13 @@ const ingressSchema = z
     className: z.string().min(1).default('haproxy-v1'),
     /** Write the class as the legacy kubernetes.io/ingress.class annotation instead. */
     classAnnotation: z.boolean().default(false),
-    /** Service the app's own Ingress routes to; default `<app>-service`. */
+    /**
+     * Service the app's own Ingress routes to (when the chart has no Ingress);
+     * default `<app>-service`, else the chart's only Service.
+     */
     service: z.string().regex(dnsLabel, 'a service name is a DNS label').optional(),
-    /** Service port, by name or number. */
-    port: z.union([z.string().min(1), z.number().int().min(1).max(65535)]).default('nginx'),
+    /** Service port, by name or number; default the port named `nginx`, else the first. */
+    port: z.union([z.string().min(1), z.number().int().min(1).max(65535)]).optional(),
     /** Extra annotations for every preview Ingress (HAProxy's, for example). */
     annotations: z.record(z.string(), z.string()).default({}),
     /** Secret holding the TLS certificate for the preview hosts. */
@@ -77,9 +80,12 @@ export const previewConfigSchema = z
      * Default `values-preview.yaml` then `values-{tenant}.yaml`, each when present.
      */
     valuesFiles: z.array(z.string().min(1)).optional(),
-    /** Dotted values path (or a list of them) that receives the head SHA. */
+    /**
+     * Dotted values path (or a list of them) that receives the head SHA;
+     * `none` (or `[]`) leaves the chart's images alone, e.g. a public image.
+     */
     imageTagKey: z
-      .union([valuePathSchema, z.array(valuePathSchema).min(1, 'list at least one values path')])
+      .union([z.literal('none'), valuePathSchema, z.array(valuePathSchema)])
       .default('image.tag'),
     /**
      * Values of the chart's own keys, from templates with {host}, {url}, {pr},

@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { PreviewConfig } from '../config/resolve-config.ts';
 import { UserFacingError } from '../errors.ts';
 import type { PreviewTarget } from '../plan/types.ts';
+import type { IngressBackend } from '../plan/ingress-backend.ts';
 import { describe, isKind } from '../plan/object-identity.ts';
 import { legacyClassAnnotation } from './guardrails/ingress-rules.ts';
 import { withinSizeBound } from './guardrails/size-rules.ts';
@@ -63,13 +64,14 @@ export interface PreparedObjects {
  * Puts every object into the preview namespace with the preview's labels and
  * annotations, points the chart's Ingresses at the preview host and the shared
  * controller's class, makes exposed Services internal, and adds an Ingress
- * when the chart has none (`addIngress`).
+ * to `backend` when the chart has none.
  */
 export function prepareObjects(params: {
   objects: KubernetesObject[];
   target: PreviewTarget;
   ingress: IngressConfig;
-  addIngress?: boolean;
+  /** Where the Ingress the app adds, when the chart has none, routes to; none: no Ingress added. */
+  backend?: IngressBackend;
 }): PreparedObjects {
   const { target } = params;
   const notes: string[] = [];
@@ -89,8 +91,8 @@ export function prepareObjects(params: {
     if (exposed) notes.push(`${describe(copy)} made ClusterIP (was ${exposed})`);
     return copy;
   });
-  if (params.addIngress !== false && !prepared.some(isIngress)) {
-    prepared.push(previewIngress(target, params.ingress));
+  if (params.backend && !prepared.some(isIngress)) {
+    prepared.push(previewIngress(target, params.ingress, params.backend));
   }
   return { objects: prepared, notes };
 }
@@ -149,8 +151,11 @@ function putIngressOnClass(object: KubernetesObject, ingress: IngressConfig): vo
   object.metadata.annotations = annotations;
 }
 
-function previewIngress(target: PreviewTarget, ingress: IngressConfig): KubernetesObject {
-  const port = typeof ingress.port === 'number' ? { number: ingress.port } : { name: ingress.port };
+function previewIngress(
+  target: PreviewTarget,
+  ingress: IngressConfig,
+  backend: IngressBackend,
+): KubernetesObject {
   const annotations = { ...ingress.annotations, ...target.annotations };
   if (ingress.classAnnotation) annotations[legacyClassAnnotation] = ingress.className;
   else delete annotations[legacyClassAnnotation];
@@ -163,7 +168,7 @@ function previewIngress(target: PreviewTarget, ingress: IngressConfig): Kubernet
             {
               path: '/',
               pathType: 'Prefix',
-              backend: { service: { name: ingress.service, port } },
+              backend: { service: { name: backend.service, port: backend.port } },
             },
           ],
         },

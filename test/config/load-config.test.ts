@@ -20,8 +20,6 @@ describe('parseConfig', () => {
         ingress: {
           className: 'haproxy-v1',
           classAnnotation: false,
-          service: 'foo-web-service',
-          port: 'nginx',
           annotations: {},
         },
         waitFor: [],
@@ -97,7 +95,6 @@ describe('parseConfig', () => {
       ['`chart`: the chart folder must be a relative path inside the repository'],
     ],
     [{ imageTagKey: 'image..tag' }, ['`imageTagKey`: a values path is dotted, like image.tag']],
-    [{ imageTagKey: [] }, ['`imageTagKey`: list at least one values path']],
     [
       { set: { 'env.LOCAL_DOMAIN': 'https://{hostname}', 'image..tag': '{sha}' } },
       [
@@ -129,6 +126,13 @@ describe('parseConfig', () => {
       imageTagKeys: ['image.tag', 'worker.image.tag'],
       set: { 'env.LOCAL_DOMAIN': '{host}', 'web.publicUrl': '{url}/app?pr={pr}' },
     });
+  });
+
+  it('leaves the images alone with imageTagKey none or []', () => {
+    for (const imageTagKey of ['none', []]) {
+      const result = parseConfig({ imageTagKey }, 'podinfo');
+      expect(result.ok && result.config.imageTagKeys).toEqual([]);
+    }
   });
 
   it('reads waits, rollout timeout and smoke check', () => {

@@ -72,6 +72,7 @@ describe('prepareObjects', () => {
       objects: parseManifests(deployment),
       target,
       ingress: config.ingress,
+      backend: { service: 'foo-service', port: { name: 'nginx' } },
     }).objects;
     expect(dep?.metadata).toEqual({
       name: 'foo',
@@ -118,8 +119,12 @@ describe('prepareObjects', () => {
         tlsSecret: 'wild',
       },
     });
-    const ingress = prepareObjects({ objects: [], target, ingress: config.ingress })
-      .objects[0] as Record<string, any>;
+    const ingress = prepareObjects({
+      objects: [],
+      target,
+      ingress: config.ingress,
+      backend: { service: 'foo-service', port: { number: 80 } },
+    }).objects[0] as Record<string, any>;
     expect(ingress.metadata.annotations).toMatchObject({
       'kubernetes.io/ingress.class': 'haproxy-v1',
       'haproxy.org/ssl-redirect': 'true',
@@ -164,6 +169,7 @@ spec:
       objects: chartIngress,
       target,
       ingress: config.ingress,
+      backend: { service: 'foo-service', port: { name: 'nginx' } },
     }).objects as Record<string, any>[];
     expect(prepared).toHaveLength(1);
     expect(prepared[0]!.spec.rules[0].host).toBe('foo-241-fr.preview.bar.com');
@@ -198,7 +204,6 @@ spec: { type: ClusterIP, ports: [{ port: 82 }] }
       objects: services,
       target,
       ingress: config.ingress,
-      addIngress: false,
     });
     expect(objects.map((o) => (o as Record<string, any>).spec)).toEqual([
       {

@@ -471,6 +471,11 @@ const deploymentYaml = `apiVersion: apps/v1
 kind: Deployment
 metadata: { name: foo }
 spec: { selector: { matchLabels: { app: foo } }, template: { metadata: { labels: { app: foo } }, spec: { containers: [{ name: foo, image: foo }] } } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: foo-service }
+spec: { selector: { app: foo }, ports: [{ name: nginx, port: 80 }] }
 `;
 
 export const noMetrics: Metrics = {
@@ -517,6 +522,21 @@ export function fakeServices(env: Record<string, string> = {}): FakeWorld {
           groups: [
             {
               items: [
+                {
+                  metadata: { name: '' },
+                  versions: [
+                    {
+                      version: 'v1',
+                      resources: [
+                        {
+                          resource: 'services',
+                          responseKind: { kind: 'Service' },
+                          scope: 'Namespaced',
+                        },
+                      ],
+                    },
+                  ],
+                },
                 {
                   metadata: { name: 'apps' },
                   versions: [

@@ -18,6 +18,9 @@ import {
 } from '../../deploy/namespace-policies.ts';
 import { prepareObjects } from '../../deploy/prepare-objects.ts';
 import { appObjects } from '../../plan/app-objects.ts';
+import { isKind } from '../../plan/object-identity.ts';
+import { UserFacingError } from '../../errors.ts';
+import { chooseIngressBackend, renderedServices } from '../../plan/ingress-backend.ts';
 import {
   deployEvents,
   hooksFor,
@@ -121,12 +124,26 @@ export function checkRelease(params: CheckParams): Release {
   }
   refusals.push(...ingressConfigRefusals(config.ingress, params.guardrails));
 
-  const main = prepareObjects({ objects: parts.main, target, ingress: config.ingress });
+  // Without an Ingress of the chart's own, the app's routes to a Service the render has.
+  const chartHasIngress = parts.main.some((o) => isKind(o, 'networking.k8s.io/Ingress'));
+  const backend = chartHasIngress
+    ? undefined
+    : chooseIngressBackend({
+        services: renderedServices(parts.main),
+        app: config.app,
+        ...(config.ingress.service ? { service: config.ingress.service } : {}),
+        ...(config.ingress.port !== undefined ? { port: config.ingress.port } : {}),
+      });
+  const main = prepareObjects({
+    objects: parts.main,
+    target,
+    ingress: config.ingress,
+    ...(backend?.ok ? { backend: backend.backend } : {}),
+  });
   const hookObjects = prepareObjects({
     objects: runnable.map((hook) => hook.object),
     target,
     ingress: config.ingress,
-    addIngress: false,
   });
   const hooks = runnable.map((hook, index) => ({
     ...hook,
@@ -142,6 +159,7 @@ export function checkRelease(params: CheckParams): Release {
     }),
   );
   if (refusals.length > 0) throw refusalError(refusals);
+  if (backend && !backend.ok) throw new UserFacingError(backend.problem);
   const events = deployEvents(params.action);
   const preDelete = hooksFor(hooks, 'pre-delete');
   return {

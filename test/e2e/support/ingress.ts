@@ -17,19 +17,29 @@ export interface Reply {
  * it once DNS pointed the host at the ingress: a new connection each time, so
  * every request meets the configuration HAProxy serves now.
  */
-export function viaIngress(host: string, path = '/'): Promise<Reply> {
-  return get(new URL(inject('ingressUrl')), host, path);
+export function viaIngress(
+  host: string,
+  path = '/',
+  headers: Record<string, string> = {},
+): Promise<Reply> {
+  return get(new URL(inject('ingressUrl')), host, path, undefined, headers);
 }
 
 /** A request straight to an address, optionally from a local address (the host's end of the pod network). */
-export function get(url: URL, host: string, path = '/', localAddress?: string): Promise<Reply> {
+export function get(
+  url: URL,
+  host: string,
+  path = '/',
+  localAddress?: string,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: url.hostname,
         port: url.port,
         path,
-        headers: { host },
+        headers: { ...headers, host },
         agent: false,
         timeout: 10_000,
         ...(localAddress ? { localAddress } : {}),

@@ -128,6 +128,10 @@ metadata:
 spec: {}
 `;
 
+/** The Service the app's Ingress routes to: `<app>-service`, port `nginx`. */
+const service =
+  'apiVersion: v1\nkind: Service\nmetadata: { name: foo-service }\nspec: { ports: [{ name: nginx, port: 80 }] }\n';
+
 function check(facts: ClusterFacts, action: 'install' | 'upgrade' = 'install', text = chart) {
   return checkRelease({
     objects: parseManifests(text),
@@ -146,7 +150,9 @@ function checkWith(yaml: string) {
   const other = parseConfig(load(yaml), 'foo');
   if (!other.ok) throw new Error(other.problems.join('; '));
   return checkRelease({
-    objects: parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n'),
+    objects: parseManifests(
+      `${service}---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n`,
+    ),
     target,
     config: other.config,
     facts: cluster(),
@@ -161,6 +167,21 @@ const named = (objects: { kind?: string; metadata?: { name?: string } }[]) =>
   objects.map((o) => `${o.kind}/${o.metadata?.name}`);
 
 describe('checkRelease', () => {
+  it("refuses a chart without an Ingress whose Services the app's Ingress cannot route to, naming them", () => {
+    expect(() =>
+      check(cluster(), 'install', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n'),
+    ).toThrow(
+      "the chart renders no Service and no Ingress, so the preview's host has nothing to route to",
+    );
+    expect(() =>
+      check(
+        cluster(),
+        'install',
+        'apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { ports: [{ name: http, port: 80 }] }\n---\napiVersion: v1\nkind: Service\nmetadata: { name: db }\nspec: { ports: [{ port: 5432 }] }\n',
+      ),
+    ).toThrow('the chart renders several Services (`web`, `db`) and no Ingress');
+  });
+
   it('refuses a chart whose CRDs the cluster does not serve, naming each, before anything else', () => {
     expect(() => check(cluster(false))).toThrow(
       'the chart needs CustomResourceDefinitions that the cluster does not have; nothing was applied:\n- `servicemonitors.monitoring.coreos.com` (monitoring.coreos.com/v1 ServiceMonitor)\nPreviews never install CRDs, which the whole cluster shares: the platform team installs them.',
@@ -210,7 +231,7 @@ describe('checkRelease', () => {
     const release = check(
       cluster(),
       'install',
-      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n',
+      `${service}---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n`,
     );
     expect(release.preDeleteRecord.hooks).toEqual([]);
   });
@@ -227,7 +248,7 @@ describe('checkRelease', () => {
       check(
         cluster(),
         'install',
-        'apiVersion: v1\nkind: Namespace\nmetadata: { name: never, annotations: { helm.sh/hook: test } }\n',
+        `${service}---\napiVersion: v1\nkind: Namespace\nmetadata: { name: never, annotations: { helm.sh/hook: test } }\n`,
       ).neverRun,
     ).toHaveLength(1);
   });

@@ -13,6 +13,10 @@ describe('the dry run before a deploy', () => {
     await deployedPreview(world, fakeScope({ headSha: second }), second);
     expect(world.cluster.namespaces.get('foo-pr-7')?.record?.sha).toBe(second);
     // The chart's Deployment and the preview Ingress; never the app's own quota, limits or policy.
-    expect(world.cluster.dryRuns).toEqual(['Deployment/foo', 'Ingress/foo-preview']);
+    expect(world.cluster.dryRuns).toEqual([
+      'Deployment/foo',
+      'Service/foo-service',
+      'Ingress/foo-preview',
+    ]);
   });
 });
