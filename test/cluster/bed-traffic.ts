@@ -12,13 +12,14 @@ import {
   type StandInSettings,
 } from './ingress-stand-in.ts';
 import { createPodNetwork, type PodNetwork } from './pod-network.ts';
+import { prometheusDir, startPrometheus } from './prometheus.ts';
 import type { Tools } from './tools.ts';
 
 /**
  * The bed's way in and its storage: HAProxy with the ingress stand-in that
- * configures it, the pods' answers inside the pod network, and the storage
- * provisioner. Each is a process of its own, started and stopped like the
- * control plane's.
+ * configures it and the Prometheus that scrapes it, the pods' answers inside
+ * the pod network, and the storage provisioner. Each is a process of its own,
+ * started and stopped like the control plane's.
  */
 export interface Traffic {
   stateDir: string;
@@ -26,6 +27,8 @@ export interface Traffic {
   tools: Tools;
   ingressPort: number;
   metricsPort: number;
+  /** Prometheus' HTTP API and UI, on loopback. */
+  prometheusPort: number;
   /** Undefined when this machine cannot have one: pods then never answer. */
   network?: PodNetwork;
 }
@@ -38,7 +41,10 @@ const podsReady = (stateDir: string) => join(stateDir, 'pods-ready');
 const storageReady = (stateDir: string) => join(stateDir, 'storage-ready');
 export const volumesDir = (stateDir: string) => join(stateDir, 'volumes');
 
-/** The pod network and HAProxy with a first configuration (no Ingress yet: 404 for every host). */
+/**
+ * The pod network, HAProxy with a first configuration (no Ingress yet: 404 for
+ * every host) and Prometheus, which needs no API server either.
+ */
 export function startFirst(traffic: Traffic): Commands {
   if (traffic.network) createPodNetwork(traffic.network);
   const dir = ingressDir(traffic.stateDir);
@@ -61,6 +67,10 @@ export function startFirst(traffic: Traffic): Commands {
       command: traffic.tools.haproxy,
       args: ['-W', '-S', masterSocket(dir), '-f', configPath(dir)],
     },
+    ...startPrometheus(traffic.tools, traffic.stateDir, {
+      prometheus: traffic.prometheusPort,
+      metrics: traffic.metricsPort,
+    }),
   };
 }
 
@@ -95,7 +105,10 @@ export function startWatchers(traffic: Traffic): Commands {
   };
 }
 
-/** Whether HAProxy serves what the stand-in last wrote, pods answer and claims would be served. */
+/**
+ * Whether HAProxy serves what the stand-in last wrote, Prometheus is ready to
+ * be asked, pods answer and claims would be served.
+ */
 export async function trafficReady(traffic: Traffic): Promise<boolean> {
   const files = [
     servedPath(ingressDir(traffic.stateDir)),
@@ -103,16 +116,23 @@ export async function trafficReady(traffic: Traffic): Promise<boolean> {
     ...(traffic.network ? [podsReady(traffic.stateDir)] : []),
   ];
   if (!files.every((file) => existsSync(file))) return false;
-  const [ingress, metrics] = await Promise.all([
+  const [ingress, metrics, prometheus] = await Promise.all([
     status(traffic.ingressPort, '/'),
     status(traffic.metricsPort, '/metrics'),
+    status(traffic.prometheusPort, '/-/ready'),
   ]);
-  return ingress === 404 && metrics === 200;
+  return ingress === 404 && metrics === 200 && prometheus === 200;
 }
 
-/** Ready-markers and generated files a fresh bed must not inherit. */
+/** Ready-markers, generated files and samples a fresh bed must not inherit. */
 export function trafficLeftovers(stateDir: string): string[] {
-  return [ingressDir(stateDir), volumesDir(stateDir), podsReady(stateDir), storageReady(stateDir)];
+  return [
+    ingressDir(stateDir),
+    volumesDir(stateDir),
+    podsReady(stateDir),
+    storageReady(stateDir),
+    prometheusDir(stateDir),
+  ];
 }
 
 /**

@@ -50,6 +50,7 @@ interface BedState {
   redisPort: number;
   ingressPort: number;
   metricsPort: number;
+  prometheusPort: number;
   /** The network namespace where pods answer; absent when this machine cannot have one. */
   podNetwork?: PodNetwork;
   podNetworkProblem?: string;
@@ -67,6 +68,8 @@ export interface Bed {
   ingressUrl: string;
   /** HAProxy's Prometheus exporter. */
   metricsUrl: string;
+  /** A Prometheus scraping that exporter each second: its HTTP API (`/api/v1/query`) and UI. */
+  prometheusUrl: string;
   /** The network namespace where pods answer, or why pods do not answer on this machine. */
   podNetwork: { namespace: string } | { problem: string };
   /** False when an already running bed was reused. */
@@ -92,8 +95,8 @@ export async function up(log: Log = console.log): Promise<Bed> {
   const started = Date.now();
   mkdirSync(logDir, { recursive: true });
   run(tools.kubeBed, ['certs', pkiDir]);
-  const [etcdClient, etcdPeer, apiserver, kwokServer, redis, ingressPort, metricsPort] =
-    (await freePorts(7)) as [number, number, number, number, number, number, number];
+  const [etcdClient, etcdPeer, apiserver, kwokServer, redis, ingressPort, metricsPort, prometheus] =
+    (await freePorts(8)) as [number, number, number, number, number, number, number, number];
   writeKubeconfig(kubeconfigPath, apiserver, pkiDir);
   const problem = podNetworkProblem();
   const state: BedState = {
@@ -103,6 +106,7 @@ export async function up(log: Log = console.log): Promise<Bed> {
     redisPort: redis,
     ingressPort,
     metricsPort,
+    prometheusPort: prometheus,
     ...(problem ? { podNetworkProblem: problem } : { podNetwork: podNetworkFor(stateDir) }),
     helm: tools.helm,
     fingerprint,
@@ -129,6 +133,7 @@ export async function up(log: Log = console.log): Promise<Bed> {
     tools,
     ingressPort,
     metricsPort,
+    prometheusPort: prometheus,
     ...(state.podNetwork ? { network: state.podNetwork } : {}),
   };
   // Saved before the network exists: `down` after a crash here still knows what to remove.
@@ -162,7 +167,12 @@ export async function up(log: Log = console.log): Promise<Bed> {
     pids,
     logDir,
   );
-  await waitFor('HAProxy, pods and storage ready', () => trafficReady(traffic), pids, logDir);
+  await waitFor(
+    'HAProxy, Prometheus, pods and storage ready',
+    () => trafficReady(traffic),
+    pids,
+    logDir,
+  );
   const bed = bedOf(state, tools, true);
   if (problem) log(`pods will not answer: ${problem}`);
   const seconds = Math.round((Date.now() - started) / 1000);
@@ -177,6 +187,7 @@ function bedOf(state: BedState, tools: Tools, started: boolean): Bed {
     redisUrl: `redis://127.0.0.1:${state.redisPort}`,
     ingressUrl: `http://127.0.0.1:${state.ingressPort}`,
     metricsUrl: `http://127.0.0.1:${state.metricsPort}/metrics`,
+    prometheusUrl: `http://127.0.0.1:${state.prometheusPort}`,
     podNetwork: state.podNetwork
       ? { namespace: state.podNetwork.namespace }
       : { problem: state.podNetworkProblem ?? 'unknown' },
@@ -187,6 +198,7 @@ function bedOf(state: BedState, tools: Tools, started: boolean): Bed {
 function addresses(bed: Bed): string {
   return [
     `ingress: ${bed.ingressUrl}`,
+    `prometheus: ${bed.prometheusUrl}`,
     `metrics: ${bed.metricsUrl}`,
     `redis: ${bed.redisUrl}`,
     'namespace' in bed.podNetwork

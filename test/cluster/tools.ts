@@ -28,6 +28,10 @@ export interface Tools {
   redisServer: string;
   /** Debian's haproxy, the ingress controller's proxy (configured by our stand-in). */
   haproxy: string;
+  /** Debian's prometheus, scraping HAProxy's exporter as a cluster's would. */
+  prometheus: string;
+  /** Its web UI's templates and scripts, unpacked beside it (the binary looks in /usr/share by default). */
+  prometheusAssets: string;
 }
 
 /** kwok's own stage definitions that make up its "fast" profile, from the pinned module. */
@@ -65,9 +69,12 @@ export function installTools(log: (line: string) => void = console.log): Tools {
     },
   });
   const helmFlags = helmLdflags();
+  const prometheusBinary = prometheus(log, root);
   return {
     redisServer: redisServer(log, root),
     haproxy: haproxy(log, root),
+    prometheus: prometheusBinary,
+    prometheusAssets: join(dirname(prometheusBinary), 'root', 'usr', 'share', 'prometheus', 'web'),
     kwok,
     kwokStages: join(dirname(kwok), 'stages.yaml'),
     kubeBed: ensureBuilt(log, {
@@ -138,6 +145,35 @@ function haproxy(log: (line: string) => void, root: string): string {
       }
       if (!/\bUSE_PROMEX=1\b/.test(check.stdout)) {
         throw new Error('the unpacked haproxy has no Prometheus exporter (USE_PROMEX)');
+      }
+    },
+  });
+}
+
+/**
+ * Debian's prometheus and the packages its web UI links into (relative
+ * symlinks under /usr/share, which resolve once unpacked side by side); the
+ * binary itself needs only libc.
+ */
+const prometheusPackages = [
+  'prometheus',
+  'fonts-glyphicons-halflings',
+  ...['libjs-bootstrap4', 'libjs-d3', 'libjs-eonasdan-bootstrap-datetimepicker', 'libjs-jquery'],
+  ...['libjs-jquery-hotkeys', 'libjs-moment', 'libjs-moment-timezone', 'libjs-mustache'],
+  ...['libjs-popper.js', 'libjs-rickshaw'],
+];
+
+function prometheus(log: (line: string) => void, root: string): string {
+  return ensureBuilt(log, {
+    name: 'prometheus',
+    dir: join(root, `prometheus-${versions.prometheus}`),
+    build: (out) => {
+      unpackDebianPackages(out, prometheusPackages);
+      writeLauncher(out, 'prometheus', 'usr/bin/prometheus');
+      const check = spawnSync(join(out, 'prometheus'), ['--version'], { encoding: 'utf8' });
+      const wanted = `prometheus, version ${versions.prometheus}.`;
+      if (check.status !== 0 || !check.stdout.startsWith(wanted)) {
+        throw new Error(`the unpacked prometheus is not ${wanted}: ${check.stdout}${check.stderr}`);
       }
     },
   });

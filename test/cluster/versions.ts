@@ -8,4 +8,6 @@ export const versions = {
   redis: '7.0',
   /** Debian bookworm's haproxy (2.6.12 seen), built with the Prometheus exporter; a release line, as redis. */
   haproxy: '2.6',
+  /** Debian bookworm's prometheus (2.42.0 seen), scraping HAProxy's exporter; a release line, as redis. */
+  prometheus: '2.42',
 } as const;

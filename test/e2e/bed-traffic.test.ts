@@ -1,109 +1,30 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { PatchStrategy, type KubernetesObject, type V1Ingress } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { setExternalNameTargets, stateDir } from '../cluster/bed.ts';
 import { podNetworkFor } from '../cluster/pod-network.ts';
+import { bedObjects } from './support/bed-objects.ts';
 import { get, replies, requirePodNetwork, viaIngress } from './support/ingress.ts';
-import { clients, eventually, namespaceGone } from './support/kube.ts';
+import { clients, eventually } from './support/kube.ts';
 
 /** The bed's traffic on its own, without the app: HAProxy, the stand-in, pods, storage. */
 const namespace = 'bed-traffic';
-const { core, objects } = clients();
+const { core } = clients();
+const { apply, freshNamespace, web, service, ingress, runningPods } = bedObjects(
+  namespace,
+  'bed-traffic-test',
+);
 let wakeServer: Server;
-
-const apply = (object: object) =>
-  objects.patch(
-    { metadata: { namespace }, ...object } as KubernetesObject,
-    undefined,
-    undefined,
-    'bed-traffic-test',
-    true,
-    PatchStrategy.ServerSideApply,
-  );
-
-function web(name: string, replicas: number, version: string): object {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: {
-          containers: [
-            {
-              name: 'web',
-              image: `registry.example.com/${name}:${version}`,
-              env: [{ name: 'VERSION', value: version }],
-              ports: [{ name: 'http', containerPort: 8080 }],
-            },
-          ],
-        },
-      },
-    },
-  };
-}
-
-const service = (name: string) => ({
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: { name, namespace },
-  spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
-});
-
-function ingress(
-  name: string,
-  host: string,
-  paths: [path: string, pathType: string, service: string][],
-  chosen: { className?: string; legacyAnnotation?: boolean } = {},
-): V1Ingress {
-  const className = chosen.className ?? 'haproxy-v1';
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: {
-      name,
-      namespace,
-      ...(chosen.legacyAnnotation
-        ? { annotations: { 'kubernetes.io/ingress.class': className } }
-        : {}),
-    },
-    spec: {
-      ...(chosen.legacyAnnotation ? {} : { ingressClassName: className }),
-      rules: [
-        {
-          host,
-          http: {
-            paths: paths.map(([path, pathType, backend]) => ({
-              path,
-              pathType,
-              backend: { service: { name: backend, port: { name: 'http' } } },
-            })),
-          },
-        },
-      ],
-    },
-  };
-}
 
 beforeAll(async () => {
   requirePodNetwork();
-  if (!(await namespaceGone(core, namespace))) {
-    await core.deleteNamespace({ name: namespace });
-    await eventually('old namespace gone', async () =>
-      (await namespaceGone(core, namespace)) ? true : undefined,
-    );
-  }
+  await freshNamespace();
   wakeServer = createServer((req, res) => res.end(`woken for ${req.headers.host}`));
   await new Promise<void>((resolve) => wakeServer.listen(0, '127.0.0.1', resolve));
   setExternalNameTargets({
     'app.outside.svc.cluster.local:80': `127.0.0.1:${(wakeServer.address() as { port: number }).port}`,
   });
-  await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   for (const object of [
     web('web', 2, 'v1'),
     service('web'),
@@ -138,11 +59,6 @@ afterAll(async () => {
   await new Promise((resolve) => wakeServer?.close(resolve));
   await core.deleteNamespace({ name: namespace }).catch(() => undefined);
 });
-
-async function runningPods(app: string) {
-  const pods = await core.listNamespacedPod({ namespace, labelSelector: `app=${app}` });
-  return pods.items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
-}
 
 describe("the bed's HAProxy, configured by the ingress stand-in", () => {
   it('reaches the pods behind an Ingress, and each answers with who it is', async () => {

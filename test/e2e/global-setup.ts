@@ -16,6 +16,11 @@ declare module 'vitest' {
     ingressUrl: string;
     /** HAProxy's Prometheus exporter. */
     metricsUrl: string;
+    /**
+     * The bed's Prometheus (`http://127.0.0.1:<port>`), scraping that exporter each second: ask
+     * its HTTP API (`/api/v1/query`) what HAProxy counted, as the app asks a cluster's.
+     */
+    prometheusUrl: string;
     /** The network namespace where pods answer, or why they do not on this machine. */
     podNetwork: { namespace: string } | { problem: string };
   }
@@ -40,6 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('redisUrl', bed.redisUrl);
   project.provide('ingressUrl', bed.ingressUrl);
   project.provide('metricsUrl', bed.metricsUrl);
+  project.provide('prometheusUrl', bed.prometheusUrl);
   project.provide('podNetwork', bed.podNetwork);
   return async () => {
     // A bed that was already running belongs to whoever started it.
