@@ -3,6 +3,7 @@ import { posix, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
+import { configPath } from '../config/load-config.ts';
 import { UserFacingError } from '../errors.ts';
 
 export const archiveLimits = {
@@ -35,7 +36,7 @@ export async function extractChart(params: {
 }): Promise<string> {
   const chartPath = normaliseChartPath(params.chartPath);
   await mkdir(params.dest, { recursive: true });
-  const seen = { files: 0, bytes: 0, found: false };
+  const seen = { files: 0, bytes: 0, found: false, config: false };
   const refused = { links: [] as string[], climbing: [] as string[], linkOnPath: '' };
   let limitHit: string | undefined;
   const extractor = tar.x({
@@ -44,6 +45,7 @@ export async function extractChart(params: {
     preservePaths: false,
     filter: (path, entry) => {
       const inside = path.split('/').slice(1).join('/').replace(/\/+$/, '');
+      if (inside === configPath) seen.config = true;
       const type = 'type' in entry ? entry.type : 'File';
       const isLink = type === 'SymbolicLink' || type === 'Link';
       if (isLink && (inside === chartPath || chartPath.startsWith(`${inside}/`))) {
@@ -96,8 +98,12 @@ export async function extractChart(params: {
     );
   }
   if (limitHit) throw new UserFacingError(`the chart folder is too large: ${limitHit}`);
-  if (!seen.found)
-    throw new UserFacingError(`chart folder \`${chartPath}\` does not exist in the commit`);
+  if (!seen.found) {
+    // The natural first pull request adds both: its config is not the one in use yet.
+    throw new UserFacingError(
+      `chart folder \`${chartPath}\` does not exist in the commit${seen.config ? `; note that \`${configPath}\` is read from the default branch, not from the pull request: the one this commit has takes effect once it is merged` : ''}`,
+    );
+  }
   const chartDir = await realpath(join(params.dest, ...chartPath.split('/')));
   const root = await realpath(params.dest);
   if (!chartDir.startsWith(root + sep)) {

@@ -80,6 +80,16 @@ describe('extractChart', () => {
     );
   });
 
+  it('says the config comes from the default branch when the commit has one and no chart', async () => {
+    const archive = tarball([
+      { path: `${top}/.github/preview.yml`, body: 'app: web\nchart: deploy/web\n' },
+      { path: `${top}/deploy/web/Chart.yaml`, body: 'name: web' },
+    ]);
+    await expect(extractChart({ archive, chartPath: '.cloud/charts/foo', dest })).rejects.toThrow(
+      'chart folder `.cloud/charts/foo` does not exist in the commit; note that `.github/preview.yml` is read from the default branch, not from the pull request: the one this commit has takes effect once it is merged',
+    );
+  });
+
   it('refuses chart paths outside the repository', async () => {
     const archive = tarball([]);
     for (const chartPath of ['../x', '/etc', '.', 'a/../../b']) {
