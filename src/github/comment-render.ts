@@ -20,10 +20,16 @@ export function renderComment(state: CommentState): string {
   for (const problem of state.problems ?? []) lines.push(`> ⚠️ ${oneLine(problem)}`);
   if (state.problems?.length) lines.push('');
   if (state.rows.length === 0) {
-    lines.push('No previews yet. Add the label `cd/preview` to deploy one.');
+    lines.push(
+      state.problems?.length
+        ? 'Nothing is deployed until the above is resolved.'
+        : 'No previews yet. Add the label `cd/preview` to deploy one.',
+    );
   } else {
     lines.push('| Tenant | URL | Status | Commit |', '| --- | --- | --- | --- |');
     for (const row of state.rows) lines.push(renderRow(row));
+    const steps = nextSteps(state.rows);
+    if (steps.length > 0) lines.push('', ...steps.map((step) => `- ${step}`));
     const failures = state.rows.filter((row) => row.status === 'failed' && row.reason);
     for (const row of failures) {
       lines.push(
@@ -58,6 +64,35 @@ export function parseCommentState(body: string): CommentState {
   } catch {
     return { rows: [] };
   }
+}
+
+/** What someone reading the comment can do next, once per state shown, naming its tenants. */
+function nextSteps(rows: CommentRow[]): string[] {
+  const tenantsWith = (status: RowStatus) => {
+    const named = rows.filter((r) => r.status === status && r.tenant).map((r) => r.tenant);
+    return named.length > 0 ? ` ${named.join(' ')}` : '';
+  };
+  const has = (status: RowStatus) => rows.some((r) => r.status === status);
+  const steps: string[] = [];
+  if (has('failed')) {
+    steps.push(
+      `❌ Failed: push a fix, or comment \`/preview redeploy${tenantsWith('failed')}\` to try the same commit again.`,
+    );
+  }
+  if (has('sleeping')) {
+    steps.push(
+      `😴 Sleeping: open its URL (it wakes in a few seconds) or comment \`/preview wake${tenantsWith('sleeping')}\`.`,
+    );
+  }
+  if (has('waiting')) {
+    steps.push('⏸️ Waiting: it deploys by itself once the checks it waits for pass.');
+  }
+  if (has('expired')) {
+    steps.push(
+      `💤 Expired: comment \`/preview deploy${tenantsWith('expired')}\` to bring it back.`,
+    );
+  }
+  return steps;
 }
 
 function renderRow(row: CommentRow): string {

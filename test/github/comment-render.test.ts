@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommentState, renderComment } from '../../src/github/comment-render.ts';
-import type { CommentState } from '../../src/ports.ts';
+import type { CommentRow, CommentState } from '../../src/ports.ts';
 
 const state: CommentState = {
   rows: [
@@ -41,6 +41,8 @@ describe('renderComment', () => {
       | HR | [foo-241-hr.preview.bar.com](https://foo-241-hr.preview.bar.com) | ❌ failed: \`helm template failed:\` | \`abc1234\` |
       | HU | ~~foo-241-hu.preview.bar.com~~ | 🗑️ destroyed | \`abc1234\` |
 
+      - ❌ Failed: push a fix, or comment \`/preview redeploy hr\` to try the same commit again.
+
       <details><summary>HR: why it failed</summary>
 
       \`\`\`text
@@ -64,6 +66,41 @@ describe('renderComment', () => {
     expect(body).toContain(
       '| — | [foo-241.preview.bar.com](https://foo-241.preview.bar.com) | ✅ ready |',
     );
+  });
+
+  it('says what to do next for each state shown, naming its tenants', () => {
+    const row = (tenant: string | null, status: CommentRow['status']): CommentRow => ({
+      tenant,
+      url: `https://foo-${tenant ?? 'x'}.preview.bar.com`,
+      status,
+      sha: 'abc1234',
+    });
+    const body = renderComment({
+      rows: [
+        row('fr', 'sleeping'),
+        row('be', 'sleeping'),
+        row('hr', 'expired'),
+        row('hu', 'waiting'),
+      ],
+    });
+    expect(body).toContain(
+      '- 😴 Sleeping: open its URL (it wakes in a few seconds) or comment `/preview wake fr be`.',
+    );
+    expect(body).toContain('- 💤 Expired: comment `/preview deploy hr` to bring it back.');
+    expect(body).toContain('- ⏸️ Waiting: it deploys by itself once the checks it waits for pass.');
+    expect(renderComment({ rows: [row(null, 'failed')] })).toContain(
+      '- ❌ Failed: push a fix, or comment `/preview redeploy` to try the same commit again.',
+    );
+    expect(renderComment({ rows: [row(null, 'ready')] })).not.toContain('\n- ');
+  });
+
+  it('offers the label only when nothing stands in the way', () => {
+    expect(renderComment({ rows: [] })).toContain(
+      'No previews yet. Add the label `cd/preview` to deploy one.',
+    );
+    const refused = renderComment({ rows: [], problems: ['This pull request comes from a fork'] });
+    expect(refused).not.toContain('Add the label');
+    expect(refused).toContain('Nothing is deployed until the above is resolved.');
   });
 
   it('escapes table cells', () => {
