@@ -25,6 +25,8 @@ export interface PreviewConfig {
     annotations: Record<string, string>;
     tlsSecret?: string;
   };
+  /** Labels and pushes deploy drafts too. */
+  drafts: boolean;
   waitFor: string[];
   waitTimeoutMs: number;
   rolloutTimeoutMs: number;
@@ -53,6 +55,7 @@ export function resolveConfig(file: PreviewConfigFile, repositoryName: string): 
     defaultTenants: file.defaultTenants ?? file.tenants,
     host: file.host ?? (withTenants ? '{app}-{pr}-{tenant}.{domain}' : '{app}-{pr}.{domain}'),
     ingress: file.ingress,
+    drafts: file.drafts,
     waitFor: file.waitFor,
     waitTimeoutMs: durationMs(file.waitTimeout),
     rolloutTimeoutMs: durationMs(file.rolloutTimeout),

@@ -99,6 +99,8 @@ export const previewConfigSchema = z
     /** Host template with {app}, {pr}, {tenant} and {domain}. */
     host: z.string().min(1).optional(),
     ingress: ingressSchema.default(() => ingressSchema.parse({})),
+    /** Whether labels and pushes deploy draft pull requests (commands always do). */
+    drafts: z.boolean().default(false),
     /** Check runs or commit statuses that must pass on the head commit before a deploy. */
     waitFor: z.array(z.string().min(1)).default([]),
     /** How long to wait for them. */

@@ -31,7 +31,8 @@ export interface PullRequestScope {
   /** Reads `.github/preview.yml` (Probot's `context.config`); null when absent. */
   readConfig: () => Promise<unknown>;
   /** The pull request's head commit now, which a queued job's webhook may no longer show. */
-  readHeadSha: () => Promise<string>;
+  /** The pull request's head and whether it is a draft, as GitHub shows them now. */
+  readHead: () => Promise<{ sha: string; draft: boolean }>;
   /** Stops the job when the pull request's Lease is lost; the queue ties it to the Lease. */
   stop: JobSignal;
 }
@@ -132,8 +133,10 @@ export function scopeFor(params: ScopeParams): PullRequestScope {
       ? new GitHubDeployments(octokit, { owner, repo }, outbox)
       : noDeployments,
     readConfig: params.readConfig,
-    readHeadSha: async () =>
-      (await octokit.rest.pulls.get({ owner, repo, pull_number: number })).data.head.sha,
+    readHead: async () => {
+      const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
+      return { sha: data.head.sha, draft: data.draft === true };
+    },
     stop,
   };
 }

@@ -21,8 +21,8 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
   const { pr, logger } = job;
   // A job may have waited behind others (a reconcile job too, queued behind a push): it
   // deploys the head as it is now.
-  const event =
-    job.event.action === 'closed' ? job.event : { ...job.event, headSha: await job.readHeadSha() };
+  const head = job.event.action === 'closed' ? undefined : await job.readHead();
+  const event = head ? { ...job.event, headSha: head.sha, draft: head.draft } : job.event;
   const config = event.action === 'closed' ? undefined : await loadConfig(job.readConfig, pr.repo);
   const observed = await services.cluster.listPreviews(previewSelector(pr));
   const plan = planPullRequest({

@@ -10,6 +10,7 @@ export const pullRequestActions = [
   'pull_request.unlabeled',
   'pull_request.synchronize',
   'pull_request.reopened',
+  'pull_request.ready_for_review',
   'pull_request.closed',
 ] as const;
 

@@ -22,6 +22,8 @@ export interface PullRequestEvent {
   state: 'open' | 'closed';
   /** The head branch lives in another repository: its code waits for a maintainer's approval. */
   fromFork?: boolean;
+  /** A draft: labels and pushes deploy nothing unless the repository sets `drafts: true`. */
+  draft?: boolean;
 }
 
 export interface DeployedPreview {
@@ -67,6 +69,7 @@ export function planPullRequest({ pr, event, config, domain, observed }: PlanPar
   } else if (
     event.action === 'synchronize' ||
     event.action === 'reopened' ||
+    event.action === 'ready_for_review' ||
     event.action === 'reconcile'
   ) {
     const hasPreviewLabel = event.labels.some(isPreviewLabel);
@@ -85,6 +88,12 @@ export function planPullRequest({ pr, event, config, domain, observed }: PlanPar
     return { action: 'skip', reason: `action ${event.action} needs no work` };
   }
 
+  if (event.draft && !config.config.drafts && requested.length > 0) {
+    // Said once, when labelled; pushes and passes on the draft stay quiet.
+    return event.action === 'labeled'
+      ? { action: 'reject', problems: [draftWaits] }
+      : { action: 'skip', reason: 'a draft pull request' };
+  }
   if (requested.length === 0) {
     if (retire.length > 0) return { action: 'retire', retire, ignored };
     if (ignored.length > 0) return { action: 'reject', problems: ignored };
@@ -169,6 +178,9 @@ function planUnlabeled({ event, config }: PlanParams): Plan {
     reason: `label ${event.label} removed`,
   };
 }
+
+export const draftWaits =
+  'This pull request is a draft: its previews deploy once it is marked ready for review, or now with `/preview deploy` (set `drafts: true` in .github/preview.yml to preview drafts).';
 
 export function forkApprovalNeeded(sha: string): string {
   return `This pull request comes from a fork, so its code is not deployed on its own: someone with write access approves commit \`${sha.slice(0, 7)}\` with \`/preview deploy\`. Each new push needs approval again.`;

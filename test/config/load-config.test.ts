@@ -22,6 +22,7 @@ describe('parseConfig', () => {
           classAnnotation: false,
           annotations: {},
         },
+        drafts: false,
         waitFor: [],
         waitTimeoutMs: 30 * 60_000,
         rolloutTimeoutMs: 5 * 60_000,

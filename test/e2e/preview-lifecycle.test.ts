@@ -195,6 +195,34 @@ describe('a single-tenant label', () => {
   });
 });
 
+describe('a draft pull request', () => {
+  const pr = { ...repo, number: 243 };
+
+  it('waits, saying so, until it is ready for review; a push meanwhile deploys nothing', async () => {
+    world.commit(repo, sha(5), 'foo');
+    world.commit(repo, sha(6), 'foo');
+    const labelled = { ...pr, labels: ['cd/preview:be'], draft: true };
+    await world.send('labeled', { ...labelled, sha: sha(5), label: 'cd/preview:be' });
+    const waiting = await world.waitForComment(pr, /is a draft/);
+    expect(waiting).toContain(
+      '> ⚠️ This pull request is a draft: its previews deploy once it is marked ready for review, or now with `/preview deploy`',
+    );
+    expect(waiting).not.toContain('Add the label');
+    await world.send('synchronize', { ...labelled, sha: sha(6) });
+    await eventually('the push planned', async () =>
+      world.app.output.join('').includes('a draft pull request') ? true : undefined,
+    );
+    expect(await world.namespacesOf(repo.repositoryId, 243)).toEqual([]);
+
+    await world.send('ready_for_review', { ...labelled, sha: sha(6), draft: false });
+    const body = await world.waitForComment(pr, /\| BE \| .* \| ✅ ready \| `6666666` \|/);
+    expect(body).not.toContain('is a draft');
+    expect(await world.namespacesOf(repo.repositoryId, 243)).toEqual(['foo-pr-243-be']);
+    await world.send('closed', { ...pr, sha: sha(6), labels: ['cd/preview:be'] });
+    await world.waitForComment(pr, /\| BE \| .* \| 🗑️ destroyed/);
+  });
+});
+
 describe('failures are explicit and leave nothing behind', () => {
   it('shows the helm error of a broken chart and applies nothing', async () => {
     const pr = { ...repo, number: 243 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type ConfigResult } from '../../src/config/load-config.ts';
 import {
+  draftWaits,
   planPullRequest,
   type DeployedPreview,
   type PullRequestEvent,
@@ -225,6 +226,28 @@ describe('planPullRequest', () => {
         ignored: [],
       },
     );
+  });
+
+  it('deploys a draft only when the repository previews drafts, and says so once when labelled', () => {
+    expect(plan({ action: 'labeled', label: 'cd/preview:fr', draft: true })).toEqual({
+      action: 'reject',
+      problems: [draftWaits],
+    });
+    for (const action of ['synchronize', 'reconcile', 'reopened']) {
+      expect(plan({ action, labels: ['cd/preview:fr'], draft: true })).toEqual({
+        action: 'skip',
+        reason: 'a draft pull request',
+      });
+    }
+    expect(tenantsOf(plan({ action: 'ready_for_review', labels: ['cd/preview:fr'] }))).toEqual([
+      'fr',
+    ]);
+    const drafts = parseConfig({ tenants: ['fr', 'be'], drafts: true }, 'foo');
+    expect(
+      tenantsOf(plan({ action: 'labeled', label: 'cd/preview:be', draft: true }, drafts)),
+    ).toEqual(['be']);
+    // Closing or unlabelling a draft still destroys.
+    expect(plan({ action: 'closed', state: 'closed', draft: true }).action).toBe('destroy');
   });
 
   it('deploys again on reopened with the label', () => {

@@ -609,6 +609,7 @@ export function fakeScope(params: {
   pr?: Partial<PullRequestRef>;
   config?: unknown;
   headSha: string;
+  draft?: boolean;
   gate?: Awaited<ReturnType<PullRequestScope['checks']['gate']>>;
 }): FakeScope {
   const pr: PullRequestRef = {
@@ -643,7 +644,7 @@ export function fakeScope(params: {
     checks: { gate: async () => params.gate ?? { state: 'passed' } },
     stop: new JobSignal(),
     readConfig: async () => params.config ?? null,
-    readHeadSha: async () => params.headSha,
+    readHead: async () => ({ sha: params.headSha, draft: params.draft ?? false }),
   };
 }
 

@@ -62,7 +62,7 @@ export class FakeGitHub {
   private readonly commits = new Map<string, Commit>();
   private readonly pulls = new Map<
     string,
-    { headSha: string; state: 'open' | 'closed'; labels: string[]; fork?: string }
+    { headSha: string; state: 'open' | 'closed'; labels: string[]; fork?: string; draft?: boolean }
   >();
   private readonly repositories = new Map<string, number>();
   private readonly faults: {
@@ -138,7 +138,13 @@ export class FakeGitHub {
     owner: string,
     repo: string,
     number: number,
-    pull: { headSha: string; state?: 'open' | 'closed'; labels?: string[]; fork?: string },
+    pull: {
+      headSha: string;
+      state?: 'open' | 'closed';
+      labels?: string[];
+      fork?: string;
+      draft?: boolean;
+    },
   ): void {
     const previous = this.pulls.get(`${owner}/${repo}#${number}`);
     this.pulls.set(`${owner}/${repo}#${number}`, {
@@ -368,6 +374,7 @@ export class FakeGitHub {
       return send(200, {
         number: Number(m[3]),
         state: pull.state,
+        draft: pull.draft ?? false,
         head: {
           sha: pull.headSha,
           ref: 'feature',

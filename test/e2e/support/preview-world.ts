@@ -98,6 +98,7 @@ export class PreviewWorld {
       state: action === 'closed' ? 'closed' : (params.state ?? 'open'),
       labels: params.labels,
       ...(params.fork ? { fork: params.fork } : {}),
+      draft: params.draft ?? false,
     });
     const status = await via.deliver('pull_request', pullRequestPayload(action, params), delivery);
     if (status !== 200) throw new Error(`webhook answered ${status}`);
