@@ -7,11 +7,15 @@ import { PreviewWorld, sha } from './support/preview-world.ts';
 const world = new PreviewWorld();
 /** Stands in for the ingress controller: answers by Host header, as HAProxy routes. */
 let ingress: Server;
-const ingressAnswers: Record<string, number> = {};
+/** What each host answers on /healthz, in turn; the last answer stays. */
+const ingressAnswers: Record<string, number[]> = {};
 
 beforeAll(async () => {
   ingress = createServer((req, res) => {
-    res.writeHead(req.url === '/healthz' ? (ingressAnswers[req.headers.host ?? ''] ?? 404) : 404);
+    const answers = ingressAnswers[req.headers.host ?? ''];
+    const status = req.url === '/healthz' ? (answers?.[0] ?? 404) : 404;
+    if (answers && answers.length > 1) answers.shift();
+    res.writeHead(status);
     res.end();
   });
   await new Promise<void>((resolve) => ingress.listen(0, '127.0.0.1', resolve));
@@ -222,11 +226,17 @@ describe('watching the rollout', () => {
 describe('the smoke check', () => {
   const smoky = { owner: 'acme', repo: 'smoky', repositoryId: 7003 };
 
-  it('reports the status code the preview answers through the ingress', async () => {
-    world.github.setConfig('acme', 'smoky', 'app: smoky\nsmoke:\n  path: /healthz\n');
+  it('reports the status code the preview answers through the ingress, asking again while it is not served yet', async () => {
+    world.github.setConfig(
+      'acme',
+      'smoky',
+      'app: smoky\nsmoke:\n  path: /healthz\nrolloutTimeout: 6s\n',
+    );
     world.commit(smoky, sha(7), 'foo', 'smoky');
-    ingressAnswers['smoky-701.preview.bar.com'] = 204;
-    ingressAnswers['smoky-702.preview.bar.com'] = 503;
+    // Not routed yet, then no endpoints yet, then the preview's answer.
+    ingressAnswers['smoky-701.preview.bar.com'] = [404, 503, 204];
+    ingressAnswers['smoky-702.preview.bar.com'] = [503];
+    ingressAnswers['smoky-703.preview.bar.com'] = [500];
     await world.send('labeled', {
       ...smoky,
       number: 701,
@@ -234,22 +244,30 @@ describe('the smoke check', () => {
       labels: ['cd/preview'],
       label: 'cd/preview',
     });
-    await world.send('labeled', {
-      ...smoky,
-      number: 702,
-      sha: sha(7),
-      labels: ['cd/preview'],
-      label: 'cd/preview',
-    });
+    for (const number of [702, 703]) {
+      await world.send('labeled', {
+        ...smoky,
+        number,
+        sha: sha(7),
+        labels: ['cd/preview'],
+        label: 'cd/preview',
+      });
+    }
     await world.waitForComment(
       { ...smoky, number: 701 },
       /✅ ready \(GET \/healthz → 204\) \| `7777777`/,
     );
+    // Still not served at the rollout's timeout: failed, with the last answer.
     await world.waitForComment(
       { ...smoky, number: 702 },
-      /❌ failed: `smoke check GET \/healthz answered 503` \|/,
+      /❌ failed: `smoke check GET \/healthz answered 503 \(after \d+ tries\)` \|/,
     );
-    for (const number of [701, 702]) {
+    // Served, and broken: failed at once.
+    await world.waitForComment(
+      { ...smoky, number: 703 },
+      /❌ failed: `smoke check GET \/healthz answered 500` \|/,
+    );
+    for (const number of [701, 702, 703]) {
       await world.send('closed', { ...smoky, number, sha: sha(7), labels: ['cd/preview'] });
       await world.waitForComment({ ...smoky, number }, /🗑️ destroyed/);
     }

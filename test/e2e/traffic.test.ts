@@ -237,9 +237,8 @@ describe('a smoke check through HAProxy', () => {
       labels: ['cd/preview'],
       label: 'cd/preview',
     });
-    const body = await world.waitForComment(signal, /✅ ready \| `4444444`|❌ failed/);
-    expect(body).toMatch(/✅ ready \| `4444444`/);
-    expect(body).toContain('GET /healthz → 200');
+    const body = await world.waitForComment(signal, /✅ ready .*\| `4444444`|❌ failed/);
+    expect(body).toMatch(/✅ ready \(GET \/healthz → 200\) \| `4444444`/);
     // Asked once, right away: ready on the comment means served, not about to be.
     const answer = await viaIngress(host, '/healthz');
     expect(answer.status).toBe(200);
