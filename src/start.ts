@@ -23,4 +23,8 @@ const [{ run }, { default: prPreview }] = await Promise.all([
   import('probot'),
   import('./index.ts'),
 ]);
-await run(prPreview, { env: process.env, log });
+// Probot's own throttling stays in this process: its Redis clustering (Bottleneck) stops
+// working on Redis 7 once an installation has been quiet for two minutes (bottleneck#205).
+// Replicas share their GitHub writes through the app's own budget in REDIS_URL instead.
+const { REDIS_URL: _shared, ...probotEnv } = process.env;
+await run(prPreview, { env: probotEnv, log });

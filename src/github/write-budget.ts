@@ -28,9 +28,9 @@ const minuteMs = 60_000;
 /**
  * The budget as Bottleneck keeps it, one limiter per installation and
  * window. With a Redis URL the limiters live in Redis, so every replica
- * spends from the same budget: the clustering Bottleneck was built for
- * (and that Probot's own write throttling uses with REDIS_URL), rather than a
- * distributed limiter of the app's own.
+ * spends from the same budget: the clustering Bottleneck was built for,
+ * rather than a distributed limiter of the app's own (Probot's throttling is
+ * kept in each process: see `src/start.ts`).
  */
 export class BottleneckWriteBudget implements WriteBudget {
   private readonly groups: Bottleneck.Group[];
@@ -54,6 +54,7 @@ export class BottleneckWriteBudget implements WriteBudget {
         })
       : undefined;
     this.connection?.on('error', (error: Error) => options.onError?.(error));
+    if (this.connection) acceptRedis7Errors(this.connection);
     const shared = {
       ...(this.connection ? { connection: this.connection, clearDatastore: false } : {}),
       // A window's state must outlive the window, or an idle minute would refill the hour.
@@ -82,6 +83,12 @@ export class BottleneckWriteBudget implements WriteBudget {
         expiration: 5 * minute,
       }),
     ];
+    // A limiter's own errors (its Redis work in the background) are told, never thrown.
+    for (const group of this.groups) {
+      group.on('created', (limiter) => {
+        limiter.on('error', (error: Error) => options.onError?.(error));
+      });
+    }
   }
 
   spend<T>(installationId: number, writes: number, write: () => Promise<T>): Promise<T> {
@@ -128,4 +135,25 @@ export class BottleneckWriteBudget implements WriteBudget {
     );
     await this.connection?.disconnect();
   }
+}
+
+/**
+ * Redis 7 reports a Lua script's error as `ERR <message>`; Bottleneck 2.19
+ * compares the bare message, so it no longer re-creates a limiter whose keys
+ * expired (`SETTINGS_KEY_NOT_FOUND`, bottleneck#205) and every write after a
+ * quiet spell fails. Its scripts' errors get their bare message back.
+ */
+function acceptRedis7Errors(connection: Bottleneck.IORedisConnection): void {
+  type Callback = (error: unknown, replies: unknown) => void;
+  const scripts = connection as unknown as {
+    __scriptArgs__(name: string, id: string, args: unknown[], done: Callback): unknown[];
+  };
+  const scriptArgs = scripts.__scriptArgs__.bind(connection);
+  scripts.__scriptArgs__ = (name, id, args, done) =>
+    scriptArgs(name, id, args, (error, replies) => {
+      if (error instanceof Error && /^ERR [A-Z_]+$/.test(error.message)) {
+        error.message = error.message.slice(4);
+      }
+      done(error, replies);
+    });
 }

@@ -14,8 +14,8 @@ const staging = new PreviewWorld({
   slug: 'pr-preview-staging',
   login: 'pr-preview-staging[bot]',
 });
-const alpha = { owner: 'acme', repo: 'alpha', repositoryId: 9201 };
-const beta = { owner: 'acme', repo: 'beta', repositoryId: 9202 };
+const alpha = { owner: 'acme', repo: 'alpha', repositoryId: 9211 };
+const beta = { owner: 'acme', repo: 'beta', repositoryId: 9212 };
 const reconciling = { PREVIEW_RECONCILE_INTERVAL: '2s' };
 
 beforeAll(async () => {

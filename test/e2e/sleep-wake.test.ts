@@ -6,7 +6,7 @@ import { eventually } from './support/kube.ts';
 import { PreviewWorld, sha } from './support/preview-world.ts';
 
 const world = new PreviewWorld();
-const dozy = { owner: 'acme', repo: 'dozy', repositoryId: 8101, number: 901 };
+const dozy = { owner: 'acme', repo: 'dozy', repositoryId: 8111, number: 901 };
 const namespace = 'dozy-pr-901';
 const host = 'dozy-901.preview.bar.com';
 const wakeService = 'pr-preview.pr-preview.svc.cluster.local';

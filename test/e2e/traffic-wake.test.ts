@@ -12,7 +12,7 @@ import { PreviewWorld, sha } from './support/preview-world.ts';
  * on the host, as the cluster's DNS would resolve it to the app's pods.
  */
 const world = new PreviewWorld();
-const nap = { owner: 'acme', repo: 'nap', repositoryId: 9301, number: 12 };
+const nap = { owner: 'acme', repo: 'nap', repositoryId: 9311, number: 12 };
 const host = 'nap-12.preview.bar.com';
 const wakeService = 'pr-preview.pr-preview.svc.cluster.local';
 let app: AppProcess;
