@@ -1,12 +1,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { GateResult } from './plan/check-gate.ts';
 import type { PreviewOrigin } from './plan/labels.ts';
-import type { ArchiveLocation } from './deploy/chart-fetch.ts';
-import type { PodSecurityLevel } from './deploy/pod-security.ts';
 import type { FailureRecord } from './plan/failure-memory.ts';
 import type { Claim, PreviewCaps } from './plan/claims.ts';
 import type { Hook } from './plan/helm-hooks.ts';
-import type { IngressRoutes, WakeBackend } from './plan/sleep.ts';
 import type { PreviewTarget, PullRequestRef } from './plan/types.ts';
 import type { AcceptedJob, CommandAnswer } from './plan/accepted-work.ts';
 
@@ -56,6 +53,16 @@ export interface ObservedPreview {
   /** Set while it sleeps (ISO time). */
   sleepingSince?: string;
   rolloutTimeoutMs?: number;
+}
+
+/** Pod Security Standards levels, most open first (`podSecurityLevels` lists them). */
+export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+
+/** The app's Service, as an `ExternalName` Service in a preview namespace names it. */
+export interface WakeBackend {
+  /** DNS name of the app's Service, e.g. `pr-preview.pr-preview.svc.cluster.local`. */
+  host: string;
+  port: number;
 }
 
 export interface Cluster {
@@ -160,6 +167,16 @@ export interface HookRecord {
   /** How long each hook may take: the repository's `rolloutTimeout` at the deploy. */
   timeoutMs: number;
   hooks: Hook[];
+}
+
+interface IngressBackend {
+  service?: { name: string; port?: { name?: string; number?: number } };
+  resource?: unknown;
+}
+
+/** The routing part of an Ingress spec: what sleep changes and a wake restores. */
+export interface IngressRoutes {
+  rules?: { host?: string; http?: { paths?: { backend?: IngressBackend }[] } }[];
 }
 
 /** What a sleeping preview had, to be given back by a wake. */
@@ -269,6 +286,12 @@ export interface DeploymentLog {
 /** An HTTP request for a preview host through the ingress controller. */
 export interface SmokeProbe {
   probe(host: string, path: string): Promise<{ status: number } | { error: string }>;
+}
+
+/** Where a commit's archive is downloaded from, and with which headers (its credentials). */
+export interface ArchiveLocation {
+  url: string;
+  headers: Record<string, string>;
 }
 
 export interface ChartSource {
