@@ -3,14 +3,12 @@ import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserFacingError } from '../errors.ts';
+import type { ArchiveLocation } from '../ports.ts';
 import { archiveLimits } from './chart-archive.ts';
 import { withRetry } from './retry.ts';
 
-/** Where a commit's archive is downloaded from, and with which headers (its credentials). */
-export interface ArchiveLocation {
-  url: string;
-  headers: Record<string, string>;
-}
+// Declared with the ChartSource port that returns it; importable here as before.
+export type { ArchiveLocation };
 
 export interface FetchRequest extends ArchiveLocation {
   archive: string;

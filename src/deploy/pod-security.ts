@@ -1,5 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ObjectRef } from '../ports.ts';
+import type { ObjectRef, PodSecurityLevel } from '../ports.ts';
+
+// Declared with the Cluster port that takes it; importable here as before.
+export type { PodSecurityLevel };
 
 /** The kinds whose pod templates Pod Security judges (its pod spec extractor's list). */
 const podBearing = new Set([
@@ -19,8 +22,11 @@ export function bearsPods(object: KubernetesObject): boolean {
 }
 
 /** Pod Security Standards levels, most open first. */
-export const podSecurityLevels = ['privileged', 'baseline', 'restricted'] as const;
-export type PodSecurityLevel = (typeof podSecurityLevels)[number];
+export const podSecurityLevels = [
+  'privileged',
+  'baseline',
+  'restricted',
+] as const satisfies readonly PodSecurityLevel[];
 
 /**
  * Pod Security Admission labels of every preview namespace: the app's level

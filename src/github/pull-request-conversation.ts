@@ -1,10 +1,12 @@
 import type { ProbotOctokit } from 'probot';
+import type { Reaction } from '../plan/types.ts';
 import type { InstallationOutbox } from './outbox.ts';
 import type { CollaboratorPermission } from './permissions.ts';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
-export type Reaction = 'eyes' | 'rocket' | 'confused';
+// Declared in plan/types.ts, as a command's answer keeps it; importable here as before.
+export type { Reaction };
 
 /** The pull request's conversation: its head, who may do what, replies and reactions. */
 export interface PullRequestConversation {

@@ -1,6 +1,6 @@
-import type { Reaction } from '../github/pull-request-conversation.ts';
 import type { ParsedCommand } from './parse-commands.ts';
 import type { PullRequestEvent } from './plan-pull-request.ts';
+import type { Reaction } from './types.ts';
 
 /** A repository as the app knows it without a webhook: from GitHub's lists or a record. */
 export interface RepositoryRef {

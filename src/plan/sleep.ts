@@ -1,5 +1,8 @@
-import type { ObservedPreview, SleepRecord } from '../ports.ts';
+import type { IngressRoutes, ObservedPreview, SleepRecord, WakeBackend } from '../ports.ts';
 import { appObjects } from './app-objects.ts';
+
+// Declared with the ports that take them (SleepRecord, Cluster.sleep); importable here as before.
+export type { IngressRoutes, WakeBackend };
 
 /** The operator's bounds on sleep, from the app's settings. */
 export interface SleepPolicy {
@@ -9,13 +12,6 @@ export interface SleepPolicy {
   maxMs?: number;
   /** Where a sleeping preview's Ingress sends requests; without it nothing sleeps, as nothing could wake. */
   wake?: WakeBackend;
-}
-
-/** The app's Service, as an `ExternalName` Service in a preview namespace names it. */
-export interface WakeBackend {
-  /** DNS name of the app's Service, e.g. `pr-preview.pr-preview.svc.cluster.local`. */
-  host: string;
-  port: number;
 }
 
 /** The Service through which a sleeping preview's Ingress reaches the app. */
@@ -103,16 +99,6 @@ export function routesToRestore(routes: IngressRoutes, host: string): IngressRou
       rule.host === host && (rule.http?.paths ?? []).every((path) => path.backend?.service?.name),
   );
   return fits ? { rules } : undefined;
-}
-
-interface Backend {
-  service?: { name: string; port?: { name?: string; number?: number } };
-  resource?: unknown;
-}
-
-/** The routing part of an Ingress spec: what sleep changes and a wake restores. */
-export interface IngressRoutes {
-  rules?: { host?: string; http?: { paths?: { backend?: Backend }[] } }[];
 }
 
 /**

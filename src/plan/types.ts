@@ -25,6 +25,9 @@ export interface PreviewTarget {
   values: Record<string, unknown>;
 }
 
+/** The reaction a command's comment gets: seen, done, or failed. */
+export type Reaction = 'eyes' | 'rocket' | 'confused';
+
 export type TenantSelection = { all: true } | { all: false; tenants: (string | null)[] };
 
 /** Previews a redeploy no longer brings along, destroyed first, and why. */
