@@ -30,8 +30,7 @@ export interface PullRequestScope {
   deployments: DeploymentLog;
   /** Reads `.github/preview.yml` (Probot's `context.config`); null when absent. */
   readConfig: () => Promise<unknown>;
-  /** The pull request's head commit now, which a queued job's webhook may no longer show. */
-  /** The pull request's head and whether it is a draft, as GitHub shows them now. */
+  /** The pull request's head and whether it is a draft, as GitHub shows them now (a queued job's webhook may be older). */
   readHead: () => Promise<{ sha: string; draft: boolean }>;
   /** Stops the job when the pull request's Lease is lost; the queue ties it to the Lease. */
   stop: JobSignal;
