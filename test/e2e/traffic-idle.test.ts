@@ -66,7 +66,9 @@ describe('a preview in use, by its requests through HAProxy', () => {
 
     // A visitor on the busy preview every second, for three times its sleepAfter.
     let visits = 0;
+    let lastVisit = 0;
     while (Date.now() - deployedAt < 30_000) {
+      lastVisit = Date.now();
       const reply = await viaIngress(hostOf(busy), '/', browser);
       expect(reply.pod?.namespace).toBe(namespaceOf(busy));
       visits++;
@@ -97,8 +99,7 @@ describe('a preview in use, by its requests through HAProxy', () => {
     expect(await sleepingSince(quiet)).toBe(since);
     expect(app.output.join('')).not.toContain('wake: a request for a sleeping preview');
 
-    // Once nobody visits it, the busy one sleeps too.
-    const lastVisit = Date.now();
+    // Once nobody visits it, the busy one sleeps too, its sleepAfter after the last visit.
     await world.waitForComment(busy, /😴 sleeping/);
     expect(Date.now() - lastVisit).toBeGreaterThanOrEqual(9_000);
 
