@@ -46,15 +46,11 @@ export function visit(ingress: URL, host: string, path = '/'): Promise<Visit> {
   });
 }
 
-/** Whether every host answers 200 right now from a pod running `image`. */
-export async function allServed(ingress: URL, hosts: string[], image: string): Promise<boolean> {
-  const visits = await Promise.all(hosts.map((host) => visit(ingress, host)));
-  return visits.every((v) => v.status === 200 && v.image === image);
-}
-
 /**
- * Waits until every host is served by `image`, asking every 20 ms; returns
- * `performance.now()` of the first round that found them all served.
+ * Waits until each host has been served by `image` once, asking every 20 ms
+ * those not served yet; returns `performance.now()` of the last host's first
+ * 200. Hosts are judged apart: a woken preview may sleep again before the
+ * last of its siblings answers.
  */
 export async function untilServed(
   ingress: URL,
@@ -63,11 +59,22 @@ export async function untilServed(
   timeoutMs = 120_000,
 ): Promise<number> {
   const deadline = performance.now() + timeoutMs;
+  const waiting = new Set(hosts);
+  let last = performance.now();
   while (performance.now() < deadline) {
-    if (await allServed(ingress, hosts, image)) return performance.now();
+    await Promise.all(
+      [...waiting].map(async (host) => {
+        const answer = await visit(ingress, host);
+        if (answer.status === 200 && answer.image === image) {
+          waiting.delete(host);
+          last = performance.now();
+        }
+      }),
+    );
+    if (waiting.size === 0) return last;
     await sleep(20);
   }
-  throw new Error(`${hosts.join(', ')} not served by ${image} within ${timeoutMs / 1000} s`);
+  throw new Error(`${[...waiting].join(', ')} not served by ${image} within ${timeoutMs / 1000} s`);
 }
 
 /**
