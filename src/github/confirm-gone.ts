@@ -35,8 +35,16 @@ export async function sightingOf(app: Probot, action: DestroyAction): Promise<Si
     }
     return 'unknown';
   } catch (error) {
-    const status = (error as { status?: number }).status;
+    const { status, response } = error as {
+      status?: number;
+      response?: { headers?: Record<string, string | undefined> };
+    };
+    // A rate limit (403 with retry-after, or none left) says nothing of what is asked about.
+    const limited =
+      response?.headers?.['retry-after'] !== undefined ||
+      response?.headers?.['x-ratelimit-remaining'] === '0' ||
+      /rate limit/i.test((error as Error).message ?? '');
     // Not found, or no longer visible to the app: gone for the app's purposes.
-    return status === 404 || status === 403 ? 'gone' : 'unknown';
+    return status === 404 || (status === 403 && !limited) ? 'gone' : 'unknown';
   }
 }

@@ -57,6 +57,7 @@ export async function listInstalledRepositories(app: Probot): Promise<InstalledR
             headSha: pull.head.sha,
             labels: pull.labels.map((label) => label.name ?? ''),
             fromFork: !pull.head.repo || pull.head.repo.full_name !== repo.full_name,
+            draft: pull.draft === true,
           })),
         });
       } catch (error) {

@@ -10,6 +10,8 @@ export interface OpenPull {
   headSha: string;
   labels: string[];
   fromFork?: boolean;
+  /** A draft's sync may deploy nothing (`drafts`): its previews still sleep when idle. */
+  draft?: boolean;
 }
 
 export interface KnownRepository {
@@ -136,7 +138,7 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
     if (live.some((p) => p.deployingSha || p.sha !== pull.headSha) && due(repository, pull)) {
       // The deploy wakes what sleeps, and starts the idle time again.
       actions.push({ kind: 'sync', repository, pull });
-      continue;
+      if (!pull.draft) continue;
     }
     // Never a wake: only a request, a command or a push wakes a preview.
     const sleepy = live.filter(

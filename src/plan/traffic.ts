@@ -1,7 +1,8 @@
 /**
- * Who counts as a visitor: requests of uptime checkers, crawlers and link
- * unfurlers neither wake a sleeping preview nor keep one awake. Matched
- * case-insensitively anywhere in the User-Agent, as each names itself.
+ * Who is no visitor: requests of uptime checkers, crawlers and link
+ * unfurlers get the waking page and wake nothing (the requests counted in
+ * Prometheus are counted by backend, theirs included: see the README).
+ * Matched case-insensitively anywhere in the User-Agent, as each names itself.
  */
 export const defaultIgnoredUserAgents: readonly string[] = [
   // Uptime checkers and synthetic monitoring.
@@ -18,7 +19,7 @@ export const defaultIgnoredUserAgents: readonly string[] = [
   'Amazon-Route53-Health-Check',
   'kube-probe',
   'Prometheus',
-  'blackbox-exporter',
+  'Blackbox Exporter',
   // Crawlers.
   'Googlebot',
   'bingbot',

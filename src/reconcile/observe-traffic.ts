@@ -23,9 +23,19 @@ export async function requestsOfSleepCandidates(params: {
   }
   try {
     const requests = new Map<string, number>();
+    let series = 0;
     for (const [window, previews] of windows) {
       const counted = await traffic.requestsWithin(window);
+      series += counted.size;
       for (const { namespace } of previews) requests.set(namespace, counted.get(namespace) ?? 0);
+    }
+    // A live ingress controller always has some backend: none at all is a query that finds nothing.
+    if (series === 0) {
+      logger.warn(
+        { previews: candidates.map((p) => p.namespace) },
+        'Prometheus counts no requests for any namespace (check PREVIEW_PROMETHEUS_QUERY): idle is judged by the last deploy, command or wake this pass',
+      );
+      return undefined;
     }
     return requests;
   } catch (error) {

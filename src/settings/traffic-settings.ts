@@ -29,8 +29,10 @@ export function readTrafficSettings(read: SettingReader): TrafficSettings {
     }
     return { ignoredUserAgents };
   }
-  if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(url)) {
-    read.problem(`PREVIEW_PROMETHEUS_URL must be http(s)://host[:port][/path], got \`${url}\``);
+  if (!/^https?:\/\/[^/\s@]+(\/\S*)?$/.test(url)) {
+    read.problem(
+      `PREVIEW_PROMETHEUS_URL must be http(s)://host[:port][/path], without credentials; got \`${url}\``,
+    );
   }
   if (query !== undefined && !query.includes('{window}')) {
     read.problem(

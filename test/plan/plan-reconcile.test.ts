@@ -319,6 +319,15 @@ describe('planReconcile and sleep', () => {
     expect(plan([asleep], ['other-namespace'])).toEqual([]);
   });
 
+  it("puts a draft's idle preview to sleep though it is behind: its sync may deploy nothing", () => {
+    const draft = { ...labelled, draft: true };
+    const behind = preview({ ...idle, sha: 'a'.repeat(40) });
+    expect(plan([behind], [], draft)).toEqual([
+      { kind: 'sync', repository: repo([draft]), pull: draft },
+      expect.objectContaining({ kind: 'sleep', namespaces: ['foo-pr-1-fr'] }),
+    ]);
+  });
+
   it('deploys a preview behind its head rather than put it to sleep: the deploy wakes it', () => {
     const behind = preview({ ...idle, sha: 'a'.repeat(40), sleepingSince: 'x' });
     expect(plan([behind], ['foo-pr-1-fr'])).toEqual([

@@ -62,6 +62,20 @@ describe('requestsOfSleepCandidates', () => {
     );
   });
 
+  it('judges without traffic when the query finds no series at all, and says so', async () => {
+    const warned: unknown[] = [];
+    const { port } = traffic({ [hour]: {} });
+    expect(
+      await requestsOfSleepCandidates({
+        traffic: port,
+        previews: [preview('a-pr-1')],
+        now,
+        logger: { ...silentLogger, warn: (fields: unknown) => void warned.push(fields) },
+      }),
+    ).toBeUndefined();
+    expect(warned).toEqual([{ previews: ['a-pr-1'] }]);
+  });
+
   it('asks nothing without a Prometheus or without candidates, and gives up on an error', async () => {
     expect(
       await requestsOfSleepCandidates({

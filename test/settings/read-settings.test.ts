@@ -263,7 +263,11 @@ describe('readSettings', () => {
     [{ PREVIEW_DOMAIN: 'a.b', PREVIEW_INSTANCE: 'Two Words' }, /PREVIEW_INSTANCE `Two Words`/],
     [
       { PREVIEW_DOMAIN: 'a.b', PREVIEW_PROMETHEUS_URL: 'prometheus:9090' },
-      /PREVIEW_PROMETHEUS_URL must be http\(s\):\/\/host\[:port\]\[\/path\], got `prometheus:9090`/,
+      /PREVIEW_PROMETHEUS_URL must be http\(s\):\/\/host\[:port\]\[\/path\], without credentials; got `prometheus:9090`/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_PROMETHEUS_URL: 'http://admin:secret@prometheus:9090' },
+      /PREVIEW_PROMETHEUS_URL must be .*without credentials/,
     ],
     [
       { PREVIEW_DOMAIN: 'a.b', PREVIEW_PROMETHEUS_QUERY: 'up' },
