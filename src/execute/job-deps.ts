@@ -60,7 +60,8 @@ export function gatedDeployDeps(services: Services, scope: PullRequestScope): Ga
     ...(services.settings.secrets ? { secrets: services.settings.secrets } : {}),
     renderer: services.renderer,
     renderSlots: services.renderSlots,
-    ...(services.smoke ? { smoke: services.smoke } : {}),
+    // Its retries end with the Lease too: a job that lost it asks nothing more.
+    ...(services.smoke ? { smoke: guardedBy(services.smoke, scope.stop) } : {}),
     chartSource: scope.chartSource,
     comment: scope.comment,
     deployments: scope.deployments,

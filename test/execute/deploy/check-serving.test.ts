@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load-config.ts';
 import { smokeCheck } from '../../../src/execute/deploy/check-serving.ts';
+import { guardedBy, JobSignal } from '../../../src/execute/lease-guard.ts';
 import type { SmokeAnswer } from '../../../src/plan/smoke-check.ts';
 import type { PreviewTarget } from '../../../src/plan/types.ts';
 
@@ -58,5 +59,23 @@ describe('the smoke check', () => {
       /^smoke check GET \/healthz answered 503 \(after \d+ tries\)$/,
     );
     expect(w.slept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(10_000);
+  });
+
+  it("stops asking once the job's Lease is lost", async () => {
+    const w = world(Array(50).fill({ status: 503 }));
+    const stop = new JobSignal();
+    const lease = new AbortController();
+    stop.follow(lease.signal);
+    const clock = {
+      ...w.clock,
+      sleep: async (ms: number) => {
+        await w.clock.sleep(ms);
+        if (w.asked.length === 2) lease.abort(new Error('the Lease was lost'));
+      },
+    };
+    await expect(
+      smokeCheck({ ...w, clock, smoke: guardedBy(w.smoke, stop), target }),
+    ).rejects.toThrow('the Lease was lost');
+    expect(w.asked).toHaveLength(2);
   });
 });
