@@ -1,6 +1,7 @@
 import {
   containersNamed,
   containersWhere,
+  forbiddenSeccomp,
   goodSeccomp,
   inUserNamespace,
   plural,
@@ -248,25 +249,7 @@ export const baselineChecks: PodSecurityCheck[] = [
   {
     id: 'seccompProfile_baseline',
     level: 'baseline',
-    check: (_, spec) => {
-      const values: string[] = [];
-      const podProfile = spec.securityContext?.seccompProfile;
-      const podIsBad = podProfile !== undefined && !goodSeccomp(podProfile.type);
-      if (podIsBad) values.push(podProfile?.type ?? '');
-      const containers = containersWhere(spec, (c) => {
-        const profile = c.securityContext?.seccompProfile;
-        if (profile === undefined || goodSeccomp(profile.type)) return false;
-        values.push(profile.type ?? '');
-        return true;
-      });
-      const who = setters(podIsBad, containers);
-      return who
-        ? {
-            reason: 'seccompProfile',
-            detail: `${who} must not set securityContext.seccompProfile.type to ${quoted(sorted(values))}`,
-          }
-        : undefined;
-    },
+    check: (_, spec) => forbiddenSeccomp(spec),
   },
   {
     id: 'sysctls',

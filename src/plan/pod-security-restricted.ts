@@ -1,7 +1,7 @@
 import {
   containersNamed,
   containersWhere,
-  goodSeccomp,
+  forbiddenSeccomp,
   inUserNamespace,
   isWindows,
   plural,
@@ -183,24 +183,9 @@ export const restrictedChecks: PodSecurityCheck[] = [
     overrides: ['seccompProfile_baseline'],
     check: (_, spec) => {
       if (isWindows(spec)) return undefined;
-      const values: string[] = [];
-      const podProfile = spec.securityContext?.seccompProfile;
-      const podIsBad = podProfile !== undefined && !goodSeccomp(podProfile.type);
-      if (podIsBad) values.push(podProfile?.type ?? '');
-      const explicit = containersWhere(spec, (c) => {
-        const profile = c.securityContext?.seccompProfile;
-        if (profile === undefined || goodSeccomp(profile.type)) return false;
-        values.push(profile.type ?? '');
-        return true;
-      });
-      const who = setters(podIsBad, explicit);
-      if (who) {
-        return {
-          reason: 'seccompProfile',
-          detail: `${who} must not set securityContext.seccompProfile.type to ${quoted(sorted(values))}`,
-        };
-      }
-      const podIsSet = podProfile !== undefined;
+      const forbidden = forbiddenSeccomp(spec);
+      if (forbidden) return forbidden;
+      const podIsSet = spec.securityContext?.seccompProfile !== undefined;
       const implicit = containersWhere(
         spec,
         (c) => c.securityContext?.seccompProfile === undefined && !podIsSet,

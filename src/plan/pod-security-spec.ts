@@ -102,6 +102,30 @@ export function setters(podIsBad: boolean, containers: string[]): string | undef
 export const goodSeccomp = (type: string | undefined) =>
   type === 'RuntimeDefault' || type === 'Localhost';
 
+/**
+ * A seccomp profile set to anything but RuntimeDefault or Localhost, which
+ * both levels refuse: by the pod, by these containers, as these types.
+ */
+export function forbiddenSeccomp(spec: PodSpec): Violation | undefined {
+  const values: string[] = [];
+  const podProfile = spec.securityContext?.seccompProfile;
+  const podIsBad = podProfile !== undefined && !goodSeccomp(podProfile.type);
+  if (podIsBad) values.push(podProfile?.type ?? '');
+  const containers = containersWhere(spec, (c) => {
+    const profile = c.securityContext?.seccompProfile;
+    if (profile === undefined || goodSeccomp(profile.type)) return false;
+    values.push(profile.type ?? '');
+    return true;
+  });
+  const who = setters(podIsBad, containers);
+  return who
+    ? {
+        reason: 'seccompProfile',
+        detail: `${who} must not set securityContext.seccompProfile.type to ${quoted(sorted(values))}`,
+      }
+    : undefined;
+}
+
 /** Any procMount but the default unmasks /proc. */
 export function procMount(spec: PodSpec): Violation | undefined {
   const types: string[] = [];
