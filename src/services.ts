@@ -172,7 +172,7 @@ export function createServices(
     deliveryWindow: new KubernetesDeliveryWindow(kubeConfig, {
       namespace: settings.leaseNamespace,
       instance: settings.instance,
-      replica: leases.identity,
+      leases,
     }),
     deliveries: new DeliveryLog(),
     waits: new WaitTimers(),

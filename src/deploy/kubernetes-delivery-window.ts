@@ -1,63 +1,67 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { AppConfigMaps } from './kubernetes-config-maps.ts';
+import type { KubernetesLeases } from './kubernetes-lease.ts';
 
-/** A look at GitHub's deliveries is one replica's for this long; one that died leaves it then. */
-const lookMs = 5 * 60_000;
+/** The Leases calls a look needs. */
+type LookLeases = Pick<KubernetesLeases, 'tryAcquire' | 'release' | 'timings'>;
 
 /**
  * How far GitHub's failed deliveries have been looked through, in one
- * ConfigMap of the app's namespace. A start takes the look by
- * compare-and-swap (of several replicas starting at once, one looks), and
- * moves the mark only once the redeliveries were asked for, and only as far
- * as it looked: a look that failed, or stopped early, is made again.
+ * ConfigMap of the app's namespace, and who looks now, in a Lease: of
+ * several replicas starting at once one looks, and a replica that died
+ * while looking leaves the look a Lease's duration later (client-go's
+ * rules), not when a fixed claim it wrote runs out. The mark moves only
+ * once the redeliveries were asked for, only as far as it was looked, and
+ * never back: a look that failed, or stopped early, is made again.
  */
 export class KubernetesDeliveryWindow {
   private readonly records: AppConfigMaps;
   private readonly name: string;
-  private readonly replica: string;
+  private readonly lease: string;
+  private readonly leases: LookLeases;
 
   constructor(
     kubeConfig: KubeConfig,
-    options: { namespace: string; instance: string; replica: string },
+    options: { namespace: string; instance: string; leases: LookLeases },
   ) {
     this.records = new AppConfigMaps(kubeConfig, options);
     this.name = `pr-preview-${options.instance}-deliveries`;
-    this.replica = options.replica;
+    this.lease = `pr-preview-${options.instance}-deliveries-look`;
+    this.leases = options.leases;
   }
 
-  /** Takes the look; where the mark is (undefined: never looked), or false: another replica looks. */
-  async begin(now: number): Promise<{ checkedThrough: number | undefined } | false> {
-    let taken: { checkedThrough: number | undefined } | false = false;
-    await this.records.update(this.name, (current) => {
-      const data = current?.data ?? {};
-      const by = data['looking-by'];
-      if (by && by !== this.replica && Number(data['looking-until'] ?? 0) > now) {
-        taken = false;
-        return undefined;
-      }
-      const mark = Number(data['checked-through'] ?? NaN);
-      taken = { checkedThrough: Number.isFinite(mark) ? mark : undefined };
-      return this.body({
-        ...data,
-        'looking-by': this.replica,
-        'looking-until': String(now + lookMs),
-      });
-    });
-    return taken;
+  /** How often a waiting start tries the look again, and a looking one renews it. */
+  get retryPeriodMs(): number {
+    return this.leases.timings.retryPeriodMs;
   }
 
-  /** Ends the look, the mark moved to `through`. */
+  /** Takes the look; where the mark is (undefined: never looked), or false while another replica looks. */
+  async begin(): Promise<{ checkedThrough: number | undefined } | false> {
+    if (!(await this.leases.tryAcquire(this.lease))) return false;
+    const mark = Number((await this.records.read(this.name))?.data?.['checked-through'] ?? NaN);
+    return { checkedThrough: Number.isFinite(mark) ? mark : undefined };
+  }
+
+  /** Renews the look; false when it was lost (another replica took it): stop asking. */
+  async renew(): Promise<boolean> {
+    return this.leases.tryAcquire(this.lease);
+  }
+
+  /** Ends the look, the mark moved to `through` (or left where a later look put it). */
   async finish(through: number): Promise<void> {
     await this.records.update(this.name, (current) => {
-      const data = { ...current?.data };
-      if (data['looking-by'] !== this.replica) return undefined;
-      delete data['looking-by'];
-      delete data['looking-until'];
-      return this.body({ ...data, 'checked-through': String(through) });
+      const mark = Number(current?.data?.['checked-through'] ?? NaN);
+      if (Number.isFinite(mark) && mark >= through) return undefined;
+      return {
+        labels: { 'pr-preview.dev/record': 'deliveries' },
+        data: { 'checked-through': String(through) },
+      };
     });
+    await this.leases.release(this.lease);
   }
 
-  private body(data: Record<string, string>) {
-    return { labels: { 'pr-preview.dev/record': 'deliveries' }, data };
+  /** Gives the look up without moving the mark: the next start looks again. */
+  async abandon(): Promise<void> {
+    await this.leases.release(this.lease);
   }
 }

@@ -21,6 +21,8 @@ export const handledEvents = [
 const firstLookbackMs = 60 * 60_000;
 /** Pages of deliveries read at most (100 each, newest first). */
 const maxPages = 50;
+/** How long a start waits for another replica's look before leaving it to the next start. */
+const maxWaitMs = 10 * 60_000;
 
 interface ListedDelivery {
   id: number;
@@ -30,21 +32,65 @@ interface ListedDelivery {
   event: string;
 }
 
+type LookWindow = Pick<
+  KubernetesDeliveryWindow,
+  'begin' | 'renew' | 'finish' | 'abandon' | 'retryPeriodMs'
+>;
+
 /**
  * Deliveries GitHub could not hand to the app while it was down (or that
  * failed) are asked for again, once, at start, through the GitHub App's
  * webhook redelivery API: observe the deliveries since the last look,
  * decide which failed for good (plan/redeliveries.ts), ask for each.
+ * While another replica looks, this one waits and then looks from where
+ * that look left the mark: a replica that died looking holds nothing up
+ * for longer than its Lease.
  */
 export async function redeliverMissed(
   app: Probot,
-  window: Pick<KubernetesDeliveryWindow, 'begin' | 'finish'>,
+  window: LookWindow,
   logger: Logger,
+  options: { sleep?: (ms: number) => Promise<void>; now?: () => number } = {},
 ): Promise<void> {
-  const now = Date.now();
-  const look = await window.begin(now);
-  if (!look) return;
-  const since = redeliveryWindow({ checkedThrough: look.checkedThrough, now, firstLookbackMs });
+  const sleep = options.sleep ?? unrefSleep;
+  const clock = options.now ?? Date.now;
+  const waitUntil = clock() + maxWaitMs;
+  let look = await window.begin();
+  while (!look) {
+    if (clock() >= waitUntil) {
+      logger.warn('another replica kept the look at GitHub deliveries: the next start looks');
+      return;
+    }
+    await sleep(window.retryPeriodMs);
+    look = await window.begin();
+  }
+  try {
+    const through = await lookAndAsk(app, window, logger, look.checkedThrough, clock);
+    if (through === undefined) await window.abandon();
+    else await window.finish(through);
+  } catch (error) {
+    await window.abandon().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The look itself; how far the mark may move, or undefined when the look was lost midway. */
+async function lookAndAsk(
+  app: Probot,
+  window: LookWindow,
+  logger: Logger,
+  checkedThrough: number | undefined,
+  clock: () => number,
+): Promise<number | undefined> {
+  const now = clock();
+  let renewedAt = now;
+  /** Renews the Lease once a retry period has passed; false when another replica took it. */
+  const stillMine = async () => {
+    if (clock() - renewedAt < window.retryPeriodMs) return true;
+    renewedAt = clock();
+    return window.renew();
+  };
+  const since = redeliveryWindow({ checkedThrough, now, firstLookbackMs });
   const octokit = await app.auth();
   const attempts: DeliveryAttempt[] = [];
   let pages = 0;
@@ -68,6 +114,7 @@ export async function redeliverMissed(
       break;
     }
     if (++pages >= maxPages) break;
+    if (!(await stillMine())) return lostLook(logger);
   }
   // Listed to the end: everything GitHub keeps was seen.
   if (!covered && pages < maxPages) covered = true;
@@ -86,6 +133,7 @@ export async function redeliverMissed(
     );
   }
   for (const delivery of wanted) {
+    if (!(await stillMine())) return lostLook(logger);
     await octokit
       .request('POST /app/hook/deliveries/{delivery_id}/attempts', { delivery_id: delivery.id })
       .catch((error: unknown) =>
@@ -93,5 +141,14 @@ export async function redeliverMissed(
       );
   }
   // The mark moves only over what was looked through whole; what was not is looked at again.
-  await window.finish(covered && !capped ? now : (look.checkedThrough ?? since));
+  return covered && !capped ? now : (checkedThrough ?? since);
+}
+
+function lostLook(logger: Logger): undefined {
+  logger.warn('another replica took the look at GitHub deliveries: it asks for the rest');
+  return undefined;
+}
+
+function unrefSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

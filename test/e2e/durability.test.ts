@@ -1,3 +1,4 @@
+import { V1MicroTime } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pullRequestPayload } from '../fixtures/webhook-payloads.ts';
 import { AppProcess, webhookSecret } from './support/app-process.ts';
@@ -71,7 +72,7 @@ describe('work acknowledged to GitHub', () => {
     }
   });
 
-  it('asks GitHub at start for the deliveries that failed while the app was down, once', async () => {
+  it('asks GitHub at start for the deliveries that failed while the app was down, once, though a replica died looking', async () => {
     const pr = { ...repo, number: 2 };
     world.commit(repo, sha(2), 'foo', 'durable');
     world.github.setPullRequest(repo.owner, repo.repo, 2, {
@@ -89,6 +90,27 @@ describe('work acknowledged to GitHub', () => {
       label: 'cd/preview',
     });
     expect(await world.github.hooks.deliver('pull_request', labeled)).toBe(0);
+    // A replica was killed while it looked through the deliveries: its Lease is left, just renewed.
+    const look = `pr-preview-app-${world.github.app.id}-deliveries-look`;
+    await world.k8s.objects
+      .delete({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: look, namespace: appNamespace },
+      })
+      .catch(() => undefined);
+    await world.k8s.objects.create({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: look, namespace: appNamespace },
+      spec: {
+        holderIdentity: 'killed-while-looking',
+        leaseDurationSeconds: 30,
+        acquireTime: new V1MicroTime(),
+        renewTime: new V1MicroTime(),
+        leaseTransitions: 0,
+      },
+    });
 
     const started = new AppProcess();
     world.github.hooks.target = () => `http://127.0.0.1:${started.port}/api/github/webhooks`;
@@ -103,6 +125,21 @@ describe('work acknowledged to GitHub', () => {
       expect(
         world.github.callsMatching('POST', /^\/app\/hook\/deliveries\/\d+\/attempts$/),
       ).toHaveLength(1);
+      // The look given up once made, and the mark moved past the failed delivery.
+      const mark = await world.k8s.core.readNamespacedConfigMap({
+        name: `pr-preview-app-${world.github.app.id}-deliveries`,
+        namespace: appNamespace,
+      });
+      expect(Number(mark.data?.['checked-through'])).toBeGreaterThan(
+        Date.parse(attempts[1]?.delivered_at ?? ''),
+      );
+      await expect(
+        world.k8s.objects.read({
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: look, namespace: appNamespace },
+        }),
+      ).rejects.toMatchObject({ code: 404 });
     } finally {
       await started.stop();
     }

@@ -585,7 +585,11 @@ export function fakeServices(env: Record<string, string> = {}): FakeWorld {
     work: new MemoryWorkLog(),
     queuedJobs: new Set(),
     finishing: new Set(),
-    deliveryWindow: { begin: async () => false } as unknown as Services['deliveryWindow'],
+    deliveryWindow: {
+      begin: async () => {
+        throw new Error('unit tests look at no GitHub deliveries');
+      },
+    } as unknown as Services['deliveryWindow'],
     failures,
     records,
     fences,
