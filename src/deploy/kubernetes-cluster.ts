@@ -15,6 +15,7 @@ import type {
   Cluster,
   ClusterCredentials,
   DeployRecord,
+  LifetimeMarks,
   ObjectRef,
   ObservedPreview,
   PreviewRecords,
@@ -110,6 +111,10 @@ export class KubernetesCluster implements Cluster {
 
   deleteNamespaces(names: string[]): Promise<void> {
     return this.namespaces.delete(names);
+  }
+
+  markLifetime(namespace: string, marks: LifetimeMarks): Promise<void> {
+    return this.namespaces.markLifetime(namespace, marks);
   }
 
   apply(

@@ -7,10 +7,15 @@ import {
 } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserFacingError } from '../errors.ts';
-import { annotationKeys, labelKeys, type PreviewOrigin } from '../plan/labels.ts';
+import {
+  annotationKeys,
+  labelKeys,
+  lifetimeManagerName,
+  type PreviewOrigin,
+} from '../plan/labels.ts';
 import { allPreviewsSelector } from '../plan/targets.ts';
 import type { PreviewTarget } from '../plan/types.ts';
-import type { DeployRecord, ObservedPreview } from '../ports.ts';
+import type { DeployRecord, LifetimeMarks, ObservedPreview } from '../ports.ts';
 import { instanceLabel } from './admission-policies.ts';
 import type { NamespaceAccess } from './kubernetes-namespace-access.ts';
 import { applyObjects, type ObjectApi } from './kubernetes-objects.ts';
@@ -146,6 +151,31 @@ export class PreviewNamespaces {
         ? { [annotationKeys.sleepAfter]: String(Math.ceil(record.sleepAfterMs / 1000)) }
         : {}),
     });
+  }
+
+  /**
+   * The lifetime marks, by their own field manager and as a merge: a patch
+   * never makes a namespace that is gone, and a deploy's apply (which sends
+   * only its own annotations) leaves these alone.
+   */
+  async markLifetime(name: string, marks: LifetimeMarks): Promise<void> {
+    const value = (mark: string | undefined) => mark ?? null;
+    const annotations = {
+      [annotationKeys.keptBy]: value(marks.keptBy),
+      [annotationKeys.expiresNotBefore]: value(marks.expiresNotBefore),
+      [annotationKeys.expiryWarnedFor]: value(marks.expiryWarnedFor),
+    };
+    try {
+      await withRetry(() =>
+        this.core.patchNamespace(
+          { name, body: { metadata: { annotations } }, fieldManager: lifetimeManagerName },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
+      );
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return;
+      throw error;
+    }
   }
 
   async delete(names: string[]): Promise<void> {

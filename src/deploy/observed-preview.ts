@@ -33,6 +33,9 @@ export function toObservedPreview(namespace: V1Namespace): ObservedPreview {
     ...optional('sleepingSince', annotations[annotationKeys.sleepingSince]),
     ...optional('sleepAfterMs', seconds(annotations[annotationKeys.sleepAfter])),
     ...optional('rolloutTimeoutMs', seconds(annotations[annotationKeys.rolloutTimeout])),
+    ...optional('keptBy', annotations[annotationKeys.keptBy]),
+    ...optional('expiresNotBefore', annotations[annotationKeys.expiresNotBefore]),
+    ...optional('expiryWarnedFor', annotations[annotationKeys.expiryWarnedFor]),
   };
 }
 

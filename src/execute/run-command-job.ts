@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/load-config.ts';
 import {
   helpText,
+  keptText,
   quoteCommand,
   refusedPermission,
   statusText,
@@ -13,6 +14,7 @@ import {
 import type { PullRequestConversation } from '../github/pull-request-conversation.ts';
 import type { ParsedCommand } from '../plan/parse-commands.ts';
 import type { CommandAnswer, PullRequestView } from '../plan/accepted-work.ts';
+import { keepMarks } from '../plan/expiry.ts';
 import { forkApproval, type ForkApproval } from '../plan/fork-approval.ts';
 import { planCommand } from '../plan/plan-command.ts';
 import { previewSelector } from '../plan/targets.ts';
@@ -169,6 +171,22 @@ async function runCommands(services: Services, job: CommandJob, answer: Answer):
           },
         );
         break;
+      case 'keep': {
+        const previews = observed.filter((p) => !p.terminating && plan.tenants.includes(p.tenant));
+        const change = plan.keep
+          ? { keep: true as const, user: job.author }
+          : { keep: false as const, now: Date.now(), ttlMs: plan.ttlMs };
+        const { cluster } = sleepDeps(services, job);
+        for (const preview of previews) {
+          await cluster.markLifetime(preview.namespace, keepMarks(preview, change));
+        }
+        log.info(
+          { namespaces: previews.map((p) => p.namespace), keep: plan.keep },
+          'lifetime marked',
+        );
+        answer.lines.push(`${quoteCommand(command.line)}\n\n${keptText(previews, change)}`);
+        break;
+      }
       case 'deploy': {
         if (!config.ok) break;
         if (pull.fromFork) {

@@ -29,7 +29,19 @@ export const annotationKeys = {
   sleepingSince: 'pr-preview.dev/sleeping-since',
   /** On the namespace: when the preview last woke (ISO time); idle time counts from it too. */
   wokenAt: 'pr-preview.dev/woken-at',
+  /** On the namespace while `/preview keep` holds it past its ttl: who kept it. */
+  keptBy: 'pr-preview.dev/kept-by',
+  /** On the namespace after `/preview unkeep`: its ttl runs again from then (ISO time). */
+  expiresNotBefore: 'pr-preview.dev/expires-not-before',
+  /** On the namespace: the expiry (ISO time) the pull request was warned of. */
+  expiryWarnedFor: 'pr-preview.dev/expiry-warned-for',
 } as const;
+
+/**
+ * Field manager of the lifetime marks (kept, warned): a deploy's apply,
+ * which sends only its own annotations, neither removes them nor is removed by them.
+ */
+export const lifetimeManagerName = 'pr-preview-lifetime';
 
 /**
  * Field manager of sleep and wake: its fields (replicas, routes, marks) are

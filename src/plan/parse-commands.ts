@@ -1,16 +1,33 @@
-export type CommandKind = 'deploy' | 'destroy' | 'redeploy' | 'wake' | 'status' | 'help';
+export type CommandKind =
+  'deploy' | 'destroy' | 'redeploy' | 'wake' | 'keep' | 'unkeep' | 'status' | 'help';
 
 export type ParsedCommand =
   | { kind: CommandKind; tenants: string[]; line: string }
   | { kind: 'unknown'; word: string; line: string };
 
-const kinds: readonly CommandKind[] = ['deploy', 'destroy', 'redeploy', 'wake', 'status', 'help'];
+const kinds: readonly CommandKind[] = [
+  'deploy',
+  'destroy',
+  'redeploy',
+  'wake',
+  'keep',
+  'unkeep',
+  'status',
+  'help',
+];
 
 /**
- * Commands that change the cluster, and so need write access. `wake` does
- * not: any request for a sleeping preview's host wakes it just the same.
+ * Commands that change the cluster or a preview's lifetime, and so need
+ * write access. `wake` does not: any request for a sleeping preview's host
+ * wakes it just the same.
  */
-export const changingCommands: readonly CommandKind[] = ['deploy', 'destroy', 'redeploy'];
+export const changingCommands: readonly CommandKind[] = [
+  'deploy',
+  'destroy',
+  'redeploy',
+  'keep',
+  'unkeep',
+];
 
 const maxCommandsPerComment = 10;
 

@@ -17,6 +17,8 @@ export type CommandPlan =
   | { action: 'destroy'; selection: TenantSelection; reason: string }
   /** Wake these tenants' previews, or keep them awake. */
   | { action: 'wake'; tenants: (string | null)[] }
+  /** Keep these tenants' previews past the ttl, or let it run again from now for `ttlMs`. */
+  | { action: 'keep'; tenants: (string | null)[]; keep: boolean; ttlMs: number }
   | { action: 'status' }
   | { action: 'help' }
   /** Answered with a short reply; nothing is touched. */
@@ -56,7 +58,16 @@ export function planCommand(command: ParsedCommand, ctx: CommandContext): Comman
   );
   if (!tenants.ok) return { action: 'refuse', reply: tenants.reply };
 
-  if (command.kind === 'wake') {
+  if (command.kind === 'keep' || command.kind === 'unkeep') {
+    if (config.ttlMs === undefined) {
+      return {
+        action: 'refuse',
+        reply:
+          'This repository sets no `ttl` in `.github/preview.yml`: its previews stay until the pull request closes or its label goes, with nothing to keep.',
+      };
+    }
+  }
+  if (command.kind === 'wake' || command.kind === 'keep' || command.kind === 'unkeep') {
     const missing = tenants.tenants.filter((t) => !ctx.deployedTenants.includes(t));
     if (tenants.tenants.length === 0 || missing.length > 0) {
       const which = missing.filter((t) => t !== null).map((t) => `\`${t}\``);
@@ -64,11 +75,17 @@ export function planCommand(command: ParsedCommand, ctx: CommandContext): Comman
         action: 'refuse',
         reply:
           which.length > 0
-            ? `No preview of ${which.join(', ')} to wake: \`/preview deploy\` makes one.`
-            : 'No previews to wake: `/preview deploy` makes one.',
+            ? `No preview of ${which.join(', ')} to ${command.kind}: \`/preview deploy\` makes one.`
+            : `No previews to ${command.kind}: \`/preview deploy\` makes one.`,
       };
     }
-    return { action: 'wake', tenants: tenants.tenants };
+    if (command.kind === 'wake') return { action: 'wake', tenants: tenants.tenants };
+    return {
+      action: 'keep',
+      tenants: tenants.tenants,
+      keep: command.kind === 'keep',
+      ttlMs: config.ttlMs as number,
+    };
   }
   if (command.kind === 'destroy') {
     return {
@@ -124,6 +141,7 @@ function resolveTenants(
   if (asked.length > 0) return { ok: true, tenants: asked };
   if (kind === 'destroy') return { ok: true, tenants: known };
   if (kind === 'redeploy' && deployed.length > 0) return { ok: true, tenants: deployed };
-  if (kind === 'wake') return { ok: true, tenants: deployed };
+  if (kind === 'wake' || kind === 'keep' || kind === 'unkeep')
+    return { ok: true, tenants: deployed };
   return { ok: true, tenants: defaults };
 }

@@ -3,6 +3,7 @@ import { retryDue, type FailureRecord } from './failure-memory.ts';
 import type { PreviewTarget } from './types.ts';
 import { previewLabel } from './labels.ts';
 import { isPreviewLabel, tenantOfLabel } from './preview-labels.ts';
+import { expiryOf, expiryWarningDue, isExpired } from './expiry.ts';
 import { sleepDue } from './sleep.ts';
 
 export interface OpenPull {
@@ -43,6 +44,16 @@ export type ReconcileAction =
         | 'pull request closed'
         | 'label removed'
         | 'expired';
+    }
+  /** Tell the pull request these previews expire soon, and how to keep them. */
+  | {
+      kind: 'warn-expiry';
+      repository: KnownRepository;
+      pullRequest: number;
+      namespaces: string[];
+      tenants: (string | null)[];
+      /** The earliest of their expiries (ISO time). */
+      expiresAt: string;
     }
   /** Put these previews to sleep: idle for their `sleepAfter`, or asleep yet scaled up by hand. */
   | {
@@ -128,8 +139,20 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
       continue;
     }
     const current = previews.filter((p) => !p.terminating);
-    const expired = current.filter((p) => p.expiresAt && Date.parse(p.expiresAt) <= input.now);
+    const expired = current.filter((p) => isExpired(p, input.now));
     if (expired.length > 0) destroy('expired', expired, repository);
+    const expiring = current.filter((p) => expiryWarningDue(p, input.now));
+    if (expiring.length > 0) {
+      const soonest = Math.min(...expiring.map((p) => expiryOf(p) as number));
+      actions.push({
+        kind: 'warn-expiry',
+        repository,
+        pullRequest: first.pullRequest,
+        namespaces: expiring.map((p) => p.namespace),
+        tenants: expiring.map((p) => p.tenant),
+        expiresAt: new Date(soonest).toISOString(),
+      });
+    }
     const unwanted = current.filter(
       (p) => p.origin === 'label' && !expired.includes(p) && !labelsMayWant(pull.labels, p.tenant),
     );

@@ -52,6 +52,19 @@ export interface ObservedPreview {
   /** Set while it sleeps (ISO time). */
   sleepingSince?: string;
   rolloutTimeoutMs?: number;
+  /** Who kept it past its ttl (`/preview keep`); while set it does not expire. */
+  keptBy?: string;
+  /** After `/preview unkeep`: it expires no earlier than this (ISO time). */
+  expiresNotBefore?: string;
+  /** The expiry (ISO time) the pull request was warned of. */
+  expiryWarnedFor?: string;
+}
+
+/** A preview's lifetime marks, all of them: what is absent is removed. */
+export interface LifetimeMarks {
+  keptBy?: string;
+  expiresNotBefore?: string;
+  expiryWarnedFor?: string;
 }
 
 /** Pod Security Standards levels, most open first (deploy/pod-security.ts lists them). */
@@ -127,6 +140,8 @@ export interface Cluster {
   restoreRoutes(namespace: string, wokenAt: string): Promise<void>;
   /** Preview namespaces in which a Deployment or StatefulSet has replicas. */
   runningNamespaces(): Promise<Set<string>>;
+  /** Writes the namespace's lifetime marks (kept, warned), the whole set; a namespace gone is left gone. */
+  markLifetime(namespace: string, marks: LifetimeMarks): Promise<void>;
 }
 
 export interface ApplyResult {

@@ -8,6 +8,7 @@ import { queueKeyOf } from '../execute/job-scope.ts';
 import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
 import { sleepPreviews } from '../execute/sleep-previews.ts';
 import { tearDown } from '../execute/tear-down.ts';
+import { warnOfExpiry } from '../execute/warn-of-expiry.ts';
 import { sightingOf } from '../github/confirm-gone.ts';
 import { destroyConfirmed, needsConfirmation } from '../plan/confirm-destroy.ts';
 import type { ReconcileAction } from '../plan/plan-reconcile.ts';
@@ -72,6 +73,15 @@ export async function queueRepair(
     });
     return;
   }
+  if (action.kind === 'warn-expiry') {
+    void enqueueForPullRequest(services, scope, 'expiry warning', () =>
+      warnOfExpiry(
+        { ...sleepDeps(services, scope), conversation: scope.conversation() },
+        { pr: scope.pr, namespaces: action.namespaces, now: Date.now() },
+      ),
+    );
+    return;
+  }
   void enqueueForPullRequest(services, scope, 'reconcile destroy', async () => {
     if (!(await confirmed(app, action, scope.logger))) return;
     const observed = await services.cluster.listPreviews(previewSelector(scope.pr));
@@ -133,5 +143,6 @@ export function describeAction(action: ReconcileAction): string {
   if (action.kind === 'sync')
     return `sync ${action.repository.owner}/${action.repository.name}#${action.pull.number}`;
   if (action.kind === 'sleep') return `sleep ${action.namespaces.join(', ')}`;
+  if (action.kind === 'warn-expiry') return `warn of expiry ${action.namespaces.join(', ')}`;
   return `destroy ${action.namespaces.join(', ')} (${action.reason})`;
 }

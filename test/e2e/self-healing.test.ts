@@ -224,6 +224,69 @@ describe('expiry', () => {
   });
 });
 
+describe('keeping a preview past its ttl', () => {
+  it('warns once before the ttl ends; /preview keep keeps it past, /preview unkeep lets the ttl run again', async () => {
+    const keep = { owner: 'acme', repo: 'keep', repositoryId: 8003, number: 808 };
+    world.github.setConfig('acme', 'keep', 'app: keep\nttl: 40s\n');
+    world.github.addRepository('acme', 'keep', keep.repositoryId);
+    world.github.setPermission('acme', 'keep', 'writer', 'write');
+    world.commit(keep, sha(8), 'foo', 'keep');
+    const replies = (text: string) =>
+      world.github.commentsOn('acme', 'keep', 808).filter((c) => c.body.includes(text));
+    const namespace = () => world.k8s.core.readNamespace({ name: 'keep-pr-808' });
+    const app = await world.replica(withReconciler);
+    try {
+      await world.send(
+        'labeled',
+        { ...keep, sha: sha(8), labels: ['cd/preview'], label: 'cd/preview' },
+        undefined,
+        app,
+      );
+      await world.waitForComment(keep, /✅ ready \| `8888888`/);
+      const expiresAt = Date.parse(
+        (await namespace()).metadata?.annotations?.['pr-preview.dev/expires-at'] ?? '',
+      );
+      // A quarter of the 40 s ttl ahead: one warning, naming the host.
+      const warning = await eventually('the expiry warning', async () => replies('⏳')[0], 60_000);
+      expect(Date.now()).toBeLessThan(expiresAt);
+      expect(warning.body).toContain('keep-808.preview.bar.com');
+      expect(warning.body).toContain('`/preview keep`');
+
+      await world.sendComment(
+        { ...keep, body: '/preview keep', user: 'writer', commentId: nextCommentId++ },
+        app,
+      );
+      await eventually('the keep answered', async () => replies('Kept past the `ttl`')[0]);
+      const kept = await namespace();
+      expect(kept.metadata?.annotations?.['pr-preview.dev/kept-by']).toBe('writer');
+      expect(kept.metadata?.managedFields?.map((f) => f.manager)).toContain('pr-preview-lifetime');
+      // Well past its expiry, and several reconcile passes later, it is still there.
+      await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 6_000));
+      expect((await namespace()).metadata?.deletionTimestamp).toBeUndefined();
+      expect(world.commentBody(keep)).toMatch(/✅ ready \| `8888888`/);
+      expect(replies('⏳')).toHaveLength(1);
+
+      const unkeptAt = Date.now();
+      await world.sendComment(
+        { ...keep, body: '/preview unkeep', user: 'writer', commentId: nextCommentId++ },
+        app,
+      );
+      await eventually('the unkeep answered', async () => replies('runs again')[0]);
+      const unkept = (await namespace()).metadata?.annotations ?? {};
+      expect(unkept['pr-preview.dev/kept-by']).toBeUndefined();
+      const notBefore = Date.parse(unkept['pr-preview.dev/expires-not-before'] ?? '');
+      expect(notBefore).toBeGreaterThanOrEqual(unkeptAt + 40_000);
+      // The ttl ran again from the unkeep: warned of the new expiry, then destroyed.
+      await world.waitForComment(keep, /💤 expired/);
+      expect(Date.now()).toBeGreaterThanOrEqual(notBefore);
+      expect(replies('⏳')).toHaveLength(2);
+      expect(await world.namespacesOf(keep.repositoryId, 808)).toEqual([]);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
 describe('several replicas', () => {
   it('never lets two replicas work on one pull request at once, and reconciles on one', async () => {
     const a = await world.replica(withReconciler);

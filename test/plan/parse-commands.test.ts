@@ -16,6 +16,8 @@ describe('parseCommands', () => {
     ['/preview destroy', ['destroy:']],
     ['/preview redeploy hu', ['redeploy:hu']],
     ['/preview status', ['status:']],
+    ['/preview keep FR be', ['keep:fr+be']],
+    ['/preview unkeep', ['unkeep:']],
     ['/preview help', ['help:']],
     ['/preview', ['help:']],
     ['/PREVIEW Deploy fr', ['deploy:fr']],

@@ -27,6 +27,39 @@ const deployedTenants = (result: ReturnType<typeof plan>) =>
   result.action === 'deploy' ? result.targets.map((t) => t.tenant) : result;
 
 describe('planCommand', () => {
+  it('keeps the named tenants, or every deployed one, past a ttl, and lets it run again', () => {
+    const withTtl = parseConfig({ tenants: ['fr', 'be'], ttl: '7d' }, 'foo');
+    const week = 7 * 24 * 3_600_000;
+    expect(plan('/preview keep BE', { config: withTtl, deployedTenants: ['fr', 'be'] })).toEqual({
+      action: 'keep',
+      tenants: ['be'],
+      keep: true,
+      ttlMs: week,
+    });
+    expect(plan('/preview unkeep', { config: withTtl, deployedTenants: ['fr', 'be'] })).toEqual({
+      action: 'keep',
+      tenants: ['fr', 'be'],
+      keep: false,
+      ttlMs: week,
+    });
+    expect(plan('/preview keep hr', { config: withTtl, deployedTenants: ['fr'] })).toEqual({
+      action: 'refuse',
+      reply: 'Unknown tenant `hr`. Valid tenants are `fr`, `be`.',
+    });
+    expect(plan('/preview keep be', { config: withTtl, deployedTenants: ['fr'] })).toEqual({
+      action: 'refuse',
+      reply: 'No preview of `be` to keep: `/preview deploy` makes one.',
+    });
+  });
+
+  it('refuses to keep previews of a repository without a ttl, saying they stay anyway', () => {
+    expect(plan('/preview keep', { deployedTenants: ['fr'] })).toEqual({
+      action: 'refuse',
+      reply:
+        'This repository sets no `ttl` in `.github/preview.yml`: its previews stay until the pull request closes or its label goes, with nothing to keep.',
+    });
+  });
+
   it('deploys the named tenants at the head commit', () => {
     const result = plan('/preview deploy hr HU');
     expect(deployedTenants(result)).toEqual(['hr', 'hu']);

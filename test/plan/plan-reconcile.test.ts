@@ -144,7 +144,20 @@ describe('planReconcile', () => {
         repositories: [r],
         previews: [
           preview({ expiresAt: '2026-11-27T11:59:59Z' }),
-          preview({ namespace: 'x', tenant: 'be', expiresAt: '2026-11-28T00:00:00Z' }),
+          preview({ namespace: 'x', tenant: 'be', expiresAt: '2026-11-30T00:00:00Z' }),
+          preview({
+            namespace: 'kept',
+            tenant: 'hr',
+            expiresAt: '2026-11-20T00:00:00Z',
+            keptBy: 'ann',
+          }),
+          preview({
+            namespace: 'unkept',
+            tenant: 'hu',
+            expiresAt: '2026-11-20T00:00:00Z',
+            expiresNotBefore: '2026-11-27T12:00:01Z',
+            expiryWarnedFor: '2026-11-27T12:00:01.000Z',
+          }),
         ],
       }),
     ).toEqual([
@@ -157,6 +170,57 @@ describe('planReconcile', () => {
         namespaces: ['foo-pr-1-fr'],
         tenants: ['fr'],
         reason: 'expired',
+      },
+    ]);
+  });
+
+  it('warns of an expiry a quarter of the ttl ahead, at most a day ahead, once for each expiry', () => {
+    const r = repo([labelled]);
+    const hours = (n: number) => new Date(now + n * 3_600_000).toISOString();
+    expect(
+      planReconcile({
+        now,
+        installationIds: [100],
+        repositories: [r],
+        previews: [
+          // A 7-day ttl: warned 24 h ahead.
+          preview({ namespace: 'a', tenant: 'fr', activeAt: hours(-150), expiresAt: hours(18) }),
+          // A 4-hour ttl: warned 1 h ahead, not yet.
+          preview({ namespace: 'b', tenant: 'be', activeAt: hours(-2), expiresAt: hours(2) }),
+          // Warned of this very expiry already.
+          preview({
+            namespace: 'c',
+            tenant: 'hr',
+            activeAt: hours(-150),
+            expiresAt: hours(2),
+            expiryWarnedFor: hours(2),
+          }),
+          // Warned of an earlier expiry; a push moved it.
+          preview({
+            namespace: 'd',
+            tenant: 'hu',
+            activeAt: hours(-160),
+            expiresAt: hours(8),
+            expiryWarnedFor: hours(-10),
+          }),
+          // Kept: it never expires.
+          preview({
+            namespace: 'e',
+            tenant: 'xx',
+            activeAt: hours(-160),
+            expiresAt: hours(1),
+            keptBy: 'ann',
+          }),
+        ],
+      }),
+    ).toEqual([
+      {
+        kind: 'warn-expiry',
+        repository: r,
+        pullRequest: 1,
+        namespaces: ['a', 'd'],
+        tenants: ['fr', 'hu'],
+        expiresAt: hours(8),
       },
     ]);
   });

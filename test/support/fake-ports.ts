@@ -39,6 +39,7 @@ import type {
   HeadLog,
   PreviewClaims,
   HookRecord,
+  LifetimeMarks,
   Logger,
   Metrics,
   ObjectRef,
@@ -100,6 +101,7 @@ export class FakeCluster implements Cluster {
       wokenAt?: string;
       /** Whether its workloads are at zero, as sleep leaves them. */
       scaledDown?: boolean;
+      lifetime?: LifetimeMarks;
     }
   >();
   readonly deleted: string[] = [];
@@ -130,7 +132,14 @@ export class FakeCluster implements Cluster {
         ...(entry.record ? { rolloutTimeoutMs: entry.record.rolloutTimeoutMs } : {}),
         ...(entry.sleepingSince ? { sleepingSince: entry.sleepingSince } : {}),
         ...(entry.wokenAt ? { wokenAt: entry.wokenAt } : {}),
+        ...(entry.record?.expiresAt ? { expiresAt: entry.record.expiresAt } : {}),
+        ...entry.lifetime,
       }));
+  }
+
+  async markLifetime(namespace: string, marks: LifetimeMarks): Promise<void> {
+    const entry = this.namespaces.get(namespace);
+    if (entry) entry.lifetime = { ...marks };
   }
 
   async ensureNamespace(target: PreviewTarget) {
