@@ -284,7 +284,7 @@ describe('keeping a preview past its ttl', () => {
     } finally {
       await app.stop();
     }
-  });
+  }, 300_000);
 });
 
 describe('several replicas', () => {
