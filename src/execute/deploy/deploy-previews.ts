@@ -8,7 +8,7 @@ import { redactValues } from '../../deploy/redact.ts';
 import { UserFacingError } from '../../errors.ts';
 import type { PreviewCaps } from '../../plan/claims.ts';
 import { annotationKeys, labelKeys } from '../../plan/labels.ts';
-import type { PreviewTarget } from '../../plan/types.ts';
+import type { PreviewTarget, TenantOutcome } from '../../plan/types.ts';
 import {
   recordFailure,
   sameFailure,
@@ -63,14 +63,6 @@ export interface DeployParams {
    * anything. A retry that fails the same way writes nothing to GitHub.
    */
   retry?: { known: FailureRecord | undefined };
-}
-
-export interface TenantOutcome {
-  target: PreviewTarget;
-  error?: Error;
-  /** What the comment says of the error, redacted. */
-  reason?: string;
-  note?: string;
 }
 
 /**
