@@ -17,6 +17,7 @@ import type {
   DeployRecord,
   ObjectRef,
   ObservedPreview,
+  PodSecurityLevel,
   PreviewRecords,
   RolloutResult,
   SecretCopy,
@@ -30,7 +31,6 @@ import { namespaceReaderName } from './namespace-policies.ts';
 import { PodSecurityCheck } from './kubernetes-pod-security.ts';
 import { KubernetesSleep } from './kubernetes-sleep.ts';
 import type { WakeBackend } from '../plan/sleep.ts';
-import type { PodSecurityLevel } from './pod-security.ts';
 import { withRetry } from './retry.ts';
 
 /** How long a token for helm's `lookup` lasts: one render, with room to spare (600 s is the API's least). */
