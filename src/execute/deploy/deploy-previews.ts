@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PreviewConfig } from '../../config/resolve-config.ts';
+import type { PreviewConfig } from '../../plan/preview-config.ts';
 import { removeExtracted } from '../../deploy/chart-archive.ts';
 import { archiveCapFor, fetchChartApart } from '../../deploy/chart-fetch.ts';
 import { redactValues } from '../../deploy/redact.ts';

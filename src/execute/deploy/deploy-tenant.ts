@@ -1,4 +1,4 @@
-import type { PreviewConfig } from '../../config/resolve-config.ts';
+import type { PreviewConfig } from '../../plan/preview-config.ts';
 import { refusalError } from '../../deploy/guardrails/guardrails.ts';
 import { podSecurityRefusals } from '../../deploy/pod-security.ts';
 import {
