@@ -1,12 +1,10 @@
 import type { z } from 'zod';
 import { previewConfigSchema } from './schema.ts';
-import { resolveConfig, type PreviewConfig } from './resolve-config.ts';
+import type { ConfigResult } from '../plan/preview-config.ts';
+import { resolveConfig } from './resolve-config.ts';
 
 export const configFileName = 'preview.yml';
 export const configPath = `.github/${configFileName}`;
-
-export type ConfigResult =
-  { ok: true; config: PreviewConfig; found: boolean } | { ok: false; problems: string[] };
 
 /**
  * Validates what `context.config('preview.yml')` returned (null when the

@@ -1,41 +1,8 @@
+import type { PreviewConfig } from '../plan/preview-config.ts';
 import { durationMs } from './duration.ts';
 import type { PreviewConfigFile } from './schema.ts';
 
-/** The repository's configuration with every default filled in. */
-export interface PreviewConfig {
-  app: string;
-  chart: string;
-  /** Values files relative to the chart; `{tenant}` replaced per tenant. */
-  valuesFiles: string[];
-  /** False when valuesFiles came from the defaults: then missing files are skipped. */
-  valuesFilesRequired: boolean;
-  /** Values paths that receive the head commit SHA. */
-  imageTagKeys: string[];
-  /** Values paths and the templates that fill them, after the values files. */
-  set: Record<string, string>;
-  tenants: string[];
-  defaultTenants: string[];
-  host: string;
-  ingress: {
-    className: string;
-    classAnnotation: boolean;
-    /** As the repository set them; the render decides otherwise (see `chooseIngressBackend`). */
-    service?: string;
-    port?: string | number;
-    annotations: Record<string, string>;
-    tlsSecret?: string;
-  };
-  /** Labels and pushes deploy drafts too. */
-  drafts: boolean;
-  waitFor: string[];
-  waitTimeoutMs: number;
-  rolloutTimeoutMs: number;
-  smoke?: { path: string };
-  ttlMs?: number;
-  /** The repository's own `sleepAfter`, which the operator's settings bound (see `sleepAfterMs`). */
-  sleepAfter?: number | 'off';
-}
-
+/** The file as validated, with every default filled in. */
 export function resolveConfig(file: PreviewConfigFile, repositoryName: string): PreviewConfig {
   const app = file.app ?? appNameFrom(repositoryName);
   const withTenants = file.tenants.length > 0;

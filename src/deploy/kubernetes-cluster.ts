@@ -18,6 +18,7 @@ import type {
   LifetimeMarks,
   ObjectRef,
   ObservedPreview,
+  PodSecurityLevel,
   PreviewRecords,
   RolloutResult,
   SecretCopy,
@@ -31,7 +32,6 @@ import { namespaceReaderName } from './namespace-policies.ts';
 import { PodSecurityCheck } from './kubernetes-pod-security.ts';
 import { KubernetesSleep } from './kubernetes-sleep.ts';
 import type { WakeBackend } from '../plan/sleep.ts';
-import type { PodSecurityLevel } from './pod-security.ts';
 import { withRetry } from './retry.ts';
 
 /** How long a token for helm's `lookup` lasts: one render, with room to spare (600 s is the API's least). */

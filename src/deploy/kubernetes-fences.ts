@@ -6,14 +6,13 @@ import {
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import type { Guardrails } from '../plan/guardrails.ts';
 import { describe } from '../plan/object-identity.ts';
 import { fenceNames, fenceParams } from '../plan/fence-params.ts';
-import type { Fences, Logger } from '../ports.ts';
+import type { Fences, Logger, PodSecurityLevel } from '../ports.ts';
 import { instanceLabel, policyObjects, policyVersionKey } from './admission-policies.ts';
-import type { Guardrails } from './guardrails/guardrails.ts';
 import type { KubernetesIdentity } from './kubernetes-identity.ts';
 import { ObjectApi } from './kubernetes-objects.ts';
-import type { PodSecurityLevel } from './pod-security.ts';
 import { withRetry } from './retry.ts';
 
 export interface FencesOptions {

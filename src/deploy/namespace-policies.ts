@@ -1,9 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { appObjects } from '../plan/app-objects.ts';
 import { isolationPolicySpec, type NetworkFence } from './network-policy.ts';
-import type { PodSecurityLevel } from './pod-security.ts';
 import type { PreviewTarget } from '../plan/types.ts';
-import type { SecretCopy } from '../ports.ts';
+import type { PodSecurityLevel, SecretCopy } from '../ports.ts';
 
 /** Sizes, neighbours and pod rules of every preview namespace, from the app's settings only. */
 export interface NamespacePolicy extends NetworkFence {

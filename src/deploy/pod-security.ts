@@ -1,9 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ObjectRef, PodSecurityLevel } from '../ports.ts';
 
-// Declared with the Cluster port that takes it; importable here as before.
-export type { PodSecurityLevel };
-
 /** The kinds whose pod templates Pod Security judges (its pod spec extractor's list). */
 const podBearing = new Set([
   'v1/Pod',

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { PreviewConfig } from '../config/resolve-config.ts';
+import type { PreviewConfig } from '../plan/preview-config.ts';
 import { UserFacingError } from '../errors.ts';
 import type { PreviewTarget } from '../plan/types.ts';
 import type { IngressBackend } from '../plan/ingress-backend.ts';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PreviewConfig } from '../config/resolve-config.ts';
+import type { PreviewConfig } from '../plan/preview-config.ts';
 import { UserFacingError } from '../errors.ts';
 
 /** Values files inside the chart, `{tenant}` filled; default files are optional, configured ones are not. */

@@ -1,12 +1,8 @@
+import type { TenantOutcome } from '../plan/types.ts';
 import type { CommitChecks } from '../ports.ts';
 import { row, upsertRows } from './comment-rows.ts';
 import { tearDown } from './tear-down.ts';
-import {
-  deployPreviews,
-  type DeployDeps,
-  type DeployParams,
-  type TenantOutcome,
-} from './deploy/deploy-previews.ts';
+import { deployPreviews, type DeployDeps, type DeployParams } from './deploy/deploy-previews.ts';
 
 export interface GatedDeployDeps extends DeployDeps {
   checks: CommitChecks;

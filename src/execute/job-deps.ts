@@ -1,11 +1,9 @@
 import type { Services } from '../services.ts';
-import type { GatedDeployDeps } from './deploy-when-checks-pass.ts';
+import type { DeployDeps } from './deploy/deploy-previews.ts';
 import type { DestroyDeps } from './destroy-previews.ts';
 import type { SleepDeps } from './sleep-previews.ts';
-import { enqueueForPullRequest } from './enqueue.ts';
 import { guardedBy } from './lease-guard.ts';
 import type { PullRequestScope } from './job-scope.ts';
-import { runChecksJob } from './run-checks-job.ts';
 
 /** The ports a job writes through, stopped once the pull request's Lease is lost. */
 function guarded(services: Services, scope: PullRequestScope) {
@@ -39,8 +37,12 @@ export function destroyDeps(services: Services, scope: PullRequestScope): Destro
   };
 }
 
-/** What a deploy needs, from the long-lived services and one pull request's scope. */
-export function gatedDeployDeps(services: Services, scope: PullRequestScope): GatedDeployDeps {
+/**
+ * What a deploy needs, from the long-lived services and one pull request's
+ * scope. A deploy that waits for checks needs more: `gatedDeployDeps`
+ * (run-checks-job.ts) adds them, since the wait's timer comes back as a checks job.
+ */
+export function deployDeps(services: Services, scope: PullRequestScope): DeployDeps {
   const { cluster, records, claims, failures } = guarded(services, scope);
   return {
     cluster,
@@ -65,15 +67,6 @@ export function gatedDeployDeps(services: Services, scope: PullRequestScope): Ga
     chartSource: scope.chartSource,
     comment: scope.comment,
     deployments: scope.deployments,
-    checks: scope.checks,
     logger: scope.logger,
-    recheckAt: (atMs, sha) =>
-      services.waits.schedule(scope.queueKey, atMs, () => {
-        // A timer that fires while the replica stops: the next start checks the wait again.
-        if (services.queue.isClosed) return;
-        void enqueueForPullRequest(services, scope, 'checks job', () =>
-          runChecksJob(services, { ...scope, sha }),
-        );
-      }),
   };
 }

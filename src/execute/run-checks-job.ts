@@ -4,9 +4,30 @@ import type { PreviewOrigin } from '../plan/labels.ts';
 import type { CommentRow } from '../ports.ts';
 import type { Services } from '../services.ts';
 import { withProblems } from './comment-rows.ts';
-import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
-import { gatedDeployDeps } from './job-deps.ts';
+import { deployWhenChecksPass, type GatedDeployDeps } from './deploy-when-checks-pass.ts';
+import { enqueueForPullRequest } from './enqueue.ts';
+import { deployDeps } from './job-deps.ts';
 import type { PullRequestScope } from './job-scope.ts';
+
+/**
+ * What a deploy that waits for checks needs. It lives here, with the job it
+ * schedules: a wait that times out comes back as a checks job, which builds
+ * these again for the tenants still waiting.
+ */
+export function gatedDeployDeps(services: Services, scope: PullRequestScope): GatedDeployDeps {
+  return {
+    ...deployDeps(services, scope),
+    checks: scope.checks,
+    recheckAt: (atMs, sha) =>
+      services.waits.schedule(scope.queueKey, atMs, () => {
+        // A timer that fires while the replica stops: the next start checks the wait again.
+        if (services.queue.isClosed) return;
+        void enqueueForPullRequest(services, scope, 'checks job', () =>
+          runChecksJob(services, { ...scope, sha }),
+        );
+      }),
+  };
+}
 
 /** A check or status changed on `sha`, or a wait timed out: resume the tenants waiting for it. */
 export async function runChecksJob(

@@ -21,7 +21,8 @@ import { previewSelector } from '../plan/targets.ts';
 import type { PullRequestScope } from './job-scope.ts';
 import type { Services } from '../services.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
-import { destroyDeps, gatedDeployDeps, sleepDeps } from './job-deps.ts';
+import { destroyDeps, sleepDeps } from './job-deps.ts';
+import { gatedDeployDeps } from './run-checks-job.ts';
 import { destroyPreviews } from './destroy-previews.ts';
 import { wakePreviews } from './sleep-previews.ts';
 

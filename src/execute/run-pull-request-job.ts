@@ -9,7 +9,8 @@ import type { PullRequestScope } from './job-scope.ts';
 import type { Services } from '../services.ts';
 import { withProblems } from './comment-rows.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
-import { destroyDeps, gatedDeployDeps } from './job-deps.ts';
+import { destroyDeps } from './job-deps.ts';
+import { gatedDeployDeps } from './run-checks-job.ts';
 import { destroyPreviews } from './destroy-previews.ts';
 
 export interface PullRequestJob extends PullRequestScope {

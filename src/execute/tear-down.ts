@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { refusedContent, type Guardrails } from '../deploy/guardrails/guardrails.ts';
+import { refusedContent } from '../deploy/guardrails/guardrails.ts';
 import { UserFacingError } from '../errors.ts';
+import type { Guardrails } from '../plan/guardrails.ts';
 import { kindOf } from '../plan/object-identity.ts';
 import type { Hook } from '../plan/helm-hooks.ts';
 import type { Cluster, Logger, ObservedPreview, PreviewClaims, PreviewRecords } from '../ports.ts';

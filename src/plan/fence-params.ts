@@ -1,4 +1,4 @@
-import type { Guardrails } from '../deploy/guardrails/guardrails.ts';
+import type { Guardrails } from './guardrails.ts';
 
 /**
  * A list as the admission policies read it: comma-separated and wrapped in

@@ -1,4 +1,4 @@
-import type { ConfigResult } from '../config/load-config.ts';
+import type { ConfigResult } from './preview-config.ts';
 import type { CommandKind, ParsedCommand } from './parse-commands.ts';
 import { buildTargets } from './targets.ts';
 import type { PreviewTarget, PullRequestRef, TenantSelection } from './types.ts';

@@ -1,5 +1,4 @@
-import type { ConfigResult } from '../config/load-config.ts';
-import type { PreviewConfig } from '../config/resolve-config.ts';
+import type { ConfigResult, PreviewConfig } from './preview-config.ts';
 import type { PreviewOrigin } from './labels.ts';
 import {
   isPreviewLabel,

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { PodSecurityLevel } from '../deploy/pod-security.ts';
+import type { PodSecurityLevel } from '../ports.ts';
 import { baselineChecks } from './pod-security-baseline.ts';
 import { restrictedChecks } from './pod-security-restricted.ts';
 import type { PodMetadata, PodSecurityCheck, PodSpec } from './pod-security-spec.ts';

@@ -1,4 +1,4 @@
-import type { PreviewConfig } from '../config/resolve-config.ts';
+import type { PreviewConfig } from './preview-config.ts';
 import { previewLabel } from './labels.ts';
 
 export type LabelTenants =

@@ -1,4 +1,4 @@
-import type { PreviewConfig } from '../config/resolve-config.ts';
+import type { PreviewConfig } from './preview-config.ts';
 import { annotationKeys, labelKeys, managerName, type PreviewOrigin } from './labels.ts';
 import { hostProblem, namespaceName, renderHost } from './names.ts';
 import type { PreviewTarget, PullRequestRef } from './types.ts';

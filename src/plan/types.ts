@@ -25,6 +25,18 @@ export interface PreviewTarget {
   values: Record<string, unknown>;
 }
 
+/**
+ * What became of one target of a deploy: the comment, GitHub's Deployments
+ * and the failure memory are all written from it.
+ */
+export interface TenantOutcome {
+  target: PreviewTarget;
+  error?: Error;
+  /** What the comment says of the error, redacted. */
+  reason?: string;
+  note?: string;
+}
+
 /** The reaction a command's comment gets: seen, done, or failed. */
 export type Reaction = 'eyes' | 'rocket' | 'confused';
 

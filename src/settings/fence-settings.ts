@@ -1,4 +1,5 @@
-import { defaultGuardrails, type Guardrails } from '../deploy/guardrails/guardrails.ts';
+import { defaultGuardrails } from '../deploy/guardrails/guardrails.ts';
+import type { Guardrails } from '../plan/guardrails.ts';
 import { neverAllowedKinds } from '../deploy/guardrails/service-rules.ts';
 import { dnsSubdomain, qualifiedKey, type SettingReader } from './setting-reader.ts';
 

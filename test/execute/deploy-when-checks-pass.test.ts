@@ -4,7 +4,7 @@ import {
   deployWhenChecksPass,
   type GatedDeployDeps,
 } from '../../src/execute/deploy-when-checks-pass.ts';
-import { gatedDeployDeps } from '../../src/execute/job-deps.ts';
+import { gatedDeployDeps } from '../../src/execute/run-checks-job.ts';
 import type { GateResult } from '../../src/plan/check-gate.ts';
 import { buildTargets } from '../../src/plan/targets.ts';
 import type { CommentState } from '../../src/ports.ts';

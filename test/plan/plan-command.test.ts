@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type ConfigResult } from '../../src/config/load-config.ts';
+import { parseConfig } from '../../src/config/load-config.ts';
+import type { ConfigResult } from '../../src/plan/preview-config.ts';
 import { parseCommands } from '../../src/plan/parse-commands.ts';
 import { planCommand, type CommandContext } from '../../src/plan/plan-command.ts';
 

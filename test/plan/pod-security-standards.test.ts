@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import type { PodSecurityLevel } from '../../src/deploy/pod-security.ts';
+import type { PodSecurityLevel } from '../../src/ports.ts';
 import {
   podSecurityFindings,
   podSecurityViolation,

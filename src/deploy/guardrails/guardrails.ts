@@ -1,36 +1,15 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { UserFacingError } from '../../errors.ts';
+import type { Guardrails } from '../../plan/guardrails.ts';
 import { describe, kindOf } from '../../plan/object-identity.ts';
-import type { IngressFence } from './ingress-rules.ts';
 import { ingressRefusals } from './ingress-rules.ts';
 import { networkPolicyRefusals } from './network-rules.ts';
-import { placementRefusals, type PlacementFence } from './pod-rules.ts';
+import { placementRefusals } from './pod-rules.ts';
 import { rbacRefusals } from './rbac-rules.ts';
 import { neverAllowedKinds, serviceRefusals } from './service-rules.ts';
 import { claimRefusals, sizeRefusals, totalSizeRefusal } from './size-rules.ts';
 
-/**
- * What the app's own settings let a pull request put into the cluster. The
- * same rules are admission policies in the API server (fences.yaml), which
- * keep them for every writer; these say it on the pull request first.
- */
-export interface Guardrails {
-  /** Namespaced kinds a chart may create, as `Kind` or `group/Kind`. */
-  allowedKinds: string[];
-  /** ClusterRoles that a RoleBinding in a preview may refer to. */
-  allowedClusterRoles: string[];
-  /** Objects one preview may have, so a chart cannot flood the API server. */
-  maxObjects: number;
-  /** Bytes of all of a render's objects together. */
-  maxPreviewBytes: number;
-  /** Bytes of data in one ConfigMap or Secret. */
-  maxDataBytes: number;
-  ingress: IngressFence;
-  placement: PlacementFence;
-  /** Storage classes a claim may name; a claim without one gets the cluster's default. */
-  storageClasses: string[];
-}
-
+/** The app's lists when its settings name none (`Guardrails` says what each one is). */
 export const defaultGuardrails: Guardrails = {
   allowedKinds: [
     'ConfigMap',

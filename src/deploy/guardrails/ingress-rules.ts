@@ -1,18 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { IngressFence } from '../../plan/guardrails.ts';
 import { describe, kindOf } from '../../plan/object-identity.ts';
-
-/** What the shared ingress controller may be told by a preview: the platform's lists. */
-export interface IngressFence {
-  /** Ingress classes previews may use. */
-  classes: string[];
-  /** Annotation keys an Ingress may carry; an entry ending in `*` is a prefix. */
-  annotations: string[];
-  /**
-   * Annotation prefixes (before the `/`) that the controller reads from
-   * Services too: there, only keys on `annotations` may use them.
-   */
-  controllerPrefixes: string[];
-}
 
 export const legacyClassAnnotation = 'kubernetes.io/ingress.class';
 

@@ -1,16 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { PlacementFence } from '../../plan/guardrails.ts';
 import { describe, kindOf } from '../../plan/object-identity.ts';
 import { namespaceReaderName } from '../namespace-policies.ts';
-
-/** Where a preview's pods may run: the platform's lists, empty by default. */
-export interface PlacementFence {
-  /** Taint keys that pods may tolerate. */
-  tolerations: string[];
-  /** Node label keys that node selectors and node affinity may name. */
-  nodeSelectorKeys: string[];
-  priorityClasses: string[];
-  runtimeClasses: string[];
-}
 
 /** Tolerations the API server adds to every pod (DefaultTolerationSeconds): always allowed. */
 export const defaultTolerationKeys = [

@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { IngressFence } from '../../plan/guardrails.ts';
 import { describe, kindOf } from '../../plan/object-identity.ts';
-import { controllerAnnotationsOf, type IngressFence } from './ingress-rules.ts';
+import { controllerAnnotationsOf } from './ingress-rules.ts';
 
 /**
  * A preview's Services stay inside the cluster and out of the shared

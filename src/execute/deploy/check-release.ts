@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { PreviewConfig } from '../../config/resolve-config.ts';
+import type { PreviewConfig } from '../../plan/preview-config.ts';
 import {
   missingDefinitions,
   missingDefinitionsError,
@@ -8,7 +8,6 @@ import {
   refusalError,
   refusedContent,
   refusedObjects,
-  type Guardrails,
 } from '../../deploy/guardrails/guardrails.ts';
 import { annotationAllowed } from '../../deploy/guardrails/ingress-rules.ts';
 import {
@@ -18,6 +17,7 @@ import {
 } from '../../deploy/namespace-policies.ts';
 import { prepareObjects } from '../../deploy/prepare-objects.ts';
 import { appObjects } from '../../plan/app-objects.ts';
+import type { Guardrails } from '../../plan/guardrails.ts';
 import { isKind } from '../../plan/object-identity.ts';
 import { UserFacingError } from '../../errors.ts';
 import { chooseIngressBackend, renderedServices } from '../../plan/ingress-backend.ts';

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { PreviewConfig } from '../../config/resolve-config.ts';
+import type { PreviewConfig } from '../../plan/preview-config.ts';
 import { refOf } from '../../plan/object-identity.ts';
 import { UserFacingError } from '../../errors.ts';
 import type { PreviewTarget } from '../../plan/types.ts';

@@ -1,14 +1,14 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PreviewConfig } from '../../config/resolve-config.ts';
+import type { PreviewConfig } from '../../plan/preview-config.ts';
 import { removeExtracted } from '../../deploy/chart-archive.ts';
 import { archiveCapFor, fetchChartApart } from '../../deploy/chart-fetch.ts';
 import { redactValues } from '../../deploy/redact.ts';
 import { UserFacingError } from '../../errors.ts';
 import type { PreviewCaps } from '../../plan/claims.ts';
 import { annotationKeys, labelKeys } from '../../plan/labels.ts';
-import type { PreviewTarget } from '../../plan/types.ts';
+import type { PreviewTarget, TenantOutcome } from '../../plan/types.ts';
 import {
   recordFailure,
   sameFailure,
@@ -63,14 +63,6 @@ export interface DeployParams {
    * anything. A retry that fails the same way writes nothing to GitHub.
    */
   retry?: { known: FailureRecord | undefined };
-}
-
-export interface TenantOutcome {
-  target: PreviewTarget;
-  error?: Error;
-  /** What the comment says of the error, redacted. */
-  reason?: string;
-  note?: string;
 }
 
 /**

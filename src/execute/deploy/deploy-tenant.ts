@@ -1,10 +1,11 @@
-import type { PreviewConfig } from '../../config/resolve-config.ts';
-import { refusalError, type Guardrails } from '../../deploy/guardrails/guardrails.ts';
+import type { PreviewConfig } from '../../plan/preview-config.ts';
+import { refusalError } from '../../deploy/guardrails/guardrails.ts';
 import { podSecurityRefusals } from '../../deploy/pod-security.ts';
 import {
   namespaceReader as namespaceReaderObjects,
   type NamespacePolicy,
 } from '../../deploy/namespace-policies.ts';
+import type { Guardrails } from '../../plan/guardrails.ts';
 import { inventoryRef, refsToPrune } from '../../plan/prune.ts';
 import { releaseAction } from '../../plan/helm-hooks.ts';
 import { sleepAfterMs, type SleepPolicy } from '../../plan/sleep.ts';

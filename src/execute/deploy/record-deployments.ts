@@ -1,6 +1,6 @@
 import { environmentName } from '../../plan/names.ts';
+import type { TenantOutcome } from '../../plan/types.ts';
 import type { DeploymentLog } from '../../ports.ts';
-import type { TenantOutcome } from './deploy-previews.ts';
 import { failureReason, firstLine } from './failure-text.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { PreviewConfig } from '../../config/resolve-config.ts';
+import type { PreviewConfig } from '../../plan/preview-config.ts';
 import { parseManifests } from '../../deploy/prepare-objects.ts';
 import { valuesFilesFor } from '../../deploy/values-files.ts';
 import type { ReleaseAction } from '../../plan/helm-hooks.ts';
