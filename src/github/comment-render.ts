@@ -14,8 +14,14 @@ const statusText: Record<RowStatus, string> = {
   expired: '💤 expired',
 };
 
-/** The comment body: a table for people and the same state, hidden, for the next update. */
-export function renderComment(state: CommentState): string {
+/** Where a commit of the pull request's repository is shown on GitHub. */
+export type CommitUrl = (sha: string) => string;
+
+/**
+ * The comment body: a table for people and the same state, hidden, for the
+ * next update. With `commitUrl` each commit links to GitHub's page of it.
+ */
+export function renderComment(state: CommentState, commitUrl?: CommitUrl): string {
   const lines = [commentMarker, '### Preview environments', ''];
   for (const problem of state.problems ?? []) lines.push(`> ⚠️ ${oneLine(problem)}`);
   if (state.problems?.length) lines.push('');
@@ -27,7 +33,7 @@ export function renderComment(state: CommentState): string {
     );
   } else {
     lines.push('| Tenant | URL | Status | Commit |', '| --- | --- | --- | --- |');
-    for (const row of state.rows) lines.push(renderRow(row));
+    for (const row of state.rows) lines.push(renderRow(row, commitUrl));
     const steps = nextSteps(state.rows);
     if (steps.length > 0) lines.push('', ...steps.map((step) => `- ${step}`));
     const failures = state.rows.filter((row) => row.status === 'failed' && row.reason);
@@ -43,6 +49,7 @@ export function renderComment(state: CommentState): string {
       );
     }
   }
+  if (state.updatedAt) lines.push('', `<sub>Updated ${readableTime(state.updatedAt)}</sub>`);
   lines.push(
     '',
     `${statePrefix}${Buffer.from(JSON.stringify(state)).toString('base64')}${stateSuffix}`,
@@ -95,7 +102,7 @@ function nextSteps(rows: CommentRow[]): string[] {
   return steps;
 }
 
-function renderRow(row: CommentRow): string {
+function renderRow(row: CommentRow, commitUrl: CommitUrl | undefined): string {
   const host = row.url.replace(/^https?:\/\//, '');
   const gone = row.status === 'destroyed' || row.status === 'expired';
   const url = gone ? `~~${host}~~` : `[${host}](${row.url})`;
@@ -108,7 +115,19 @@ function renderRow(row: CommentRow): string {
     status += `: ${cell(firstLine(row.reason), 120)}`;
   }
   if (row.note) status += ` (${cell(row.note, 80)})`;
-  return `| ${tenantName(row)} | ${url} | ${status} | \`${row.sha.slice(0, 7)}\` |`;
+  const short = `\`${row.sha.slice(0, 7)}\``;
+  // Only a full commit id links: it is the app's own word, never a chart's.
+  const commit =
+    commitUrl && /^[0-9a-f]{40}$/.test(row.sha) ? `[${short}](${commitUrl(row.sha)})` : short;
+  return `| ${tenantName(row)} | ${url} | ${status} | ${commit} |`;
+}
+
+/** An ISO time as people read it, to the minute, in UTC. */
+function readableTime(iso: string): string {
+  const at = new Date(iso);
+  return Number.isFinite(at.getTime())
+    ? `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+    : '';
 }
 
 function tenantName(row: CommentRow): string {

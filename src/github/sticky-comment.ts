@@ -8,10 +8,29 @@ import type {
   StoredComment,
 } from '../ports.ts';
 import type { AppIdentity } from './app-identity.ts';
-import { commentMarker, parseCommentState, renderComment } from './comment-render.ts';
+import {
+  commentMarker,
+  parseCommentState,
+  renderComment,
+  type CommitUrl,
+} from './comment-render.ts';
 import type { InstallationOutbox } from './outbox.ts';
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
+
+/** GitHub's web address for its API's: github.com's, or a GitHub Enterprise server's. */
+export function webUrlOf(apiBaseUrl: string): string {
+  const url = new URL(apiBaseUrl);
+  if (url.hostname === 'api.github.com') return 'https://github.com';
+  return `${url.origin}${url.pathname.replace(/\/api\/v3\/?$/, '').replace(/\/$/, '')}`;
+}
+
+/** Whether two states say the same, whenever each was written. */
+function sameSaying(a: CommentState, b: CommentState): boolean {
+  const { updatedAt: _a, ...left } = a;
+  const { updatedAt: _b, ...right } = b;
+  return JSON.stringify(left) === JSON.stringify(right);
+}
 
 export interface StickyCommentDeps {
   identity: AppIdentity;
@@ -41,11 +60,18 @@ export class StickyComment implements PreviewComment {
   private readonly octokit: Octokit;
   private readonly key: CommentKey;
   private readonly deps: StickyCommentDeps;
+  private readonly commitUrl: CommitUrl;
 
   constructor(octokit: Octokit, key: CommentKey, deps: StickyCommentDeps) {
     this.octokit = octokit;
     this.key = key;
     this.deps = deps;
+    const web = webUrlOf(octokit.request.endpoint.DEFAULTS.baseUrl);
+    this.commitUrl = (sha) => `${web}/${key.owner}/${key.repo}/commit/${sha}`;
+  }
+
+  private render(state: CommentState): string {
+    return renderComment(state, this.commitUrl);
   }
 
   private get outboxKey(): string {
@@ -61,16 +87,23 @@ export class StickyComment implements PreviewComment {
   update(change: (state: CommentState) => CommentState): Promise<void> {
     const done = this.pending.then(async () => {
       const seed = await this.load();
+      let owed = false;
       const stored = await this.deps.store.write(this.key, (current) => {
         const base = current ?? seed;
-        const state = change(base.state);
+        const changed = change(base.state);
         // Nothing to say yet: no comment until there is a preview or a problem.
-        if (base.commentId === undefined && state.rows.length === 0 && !state.problems?.length)
+        if (base.commentId === undefined && changed.rows.length === 0 && !changed.problems?.length)
           return undefined;
+        // Nothing new to say: the record is not written again, a send still owed is made.
+        if (current && !current.closed && sameSaying(changed, current.state)) {
+          owed = current.unsent === true;
+          return undefined;
+        }
+        const state = { ...changed, updatedAt: new Date().toISOString() };
         const { closed: _closed, ...open } = base;
-        return { ...open, state, unsent: digest(renderComment(state)) !== base.sentDigest };
+        return { ...open, state, unsent: digest(this.render(state)) !== base.sentDigest };
       });
-      if (stored?.unsent) this.send();
+      if (stored?.unsent || owed) this.send();
     });
     this.pending = done.catch(() => undefined);
     return done;
@@ -125,7 +158,7 @@ export class StickyComment implements PreviewComment {
       return;
     }
     const sending: StoredComment = claimed;
-    const body = renderComment(sending.state);
+    const body = this.render(sending.state);
     const sent = digest(body);
     let commentId = sending.commentId;
     try {
@@ -154,7 +187,7 @@ export class StickyComment implements PreviewComment {
         ...unclaimed(current),
         ...(commentId !== undefined ? { commentId } : {}),
         sentDigest: sent,
-        unsent: digest(renderComment(current.state)) !== sent,
+        unsent: digest(this.render(current.state)) !== sent,
         failedSends: 0,
       };
     });

@@ -29,6 +29,8 @@ export interface CommentState {
   problems?: string[];
   /** For a pull request from a fork: the one commit a maintainer approved with `/preview deploy`. */
   approvedSha?: string;
+  /** When what the comment says last changed (ISO time). */
+  updatedAt?: string;
 }
 
 /** Which pull request's comment: enough to find it on GitHub and in the cluster. */

@@ -167,7 +167,13 @@ describe('label cd/preview on a repository with tenants FR, BE, HR and HU', () =
         world.k8s.core.readNamespace({ name: `foo-pr-241-${tenant}` }),
       ).rejects.toMatchObject({ code: 404 });
     }
-    expect(world.github.commentsOn('acme', 'foo', 241)).toHaveLength(1);
+    const comments = world.github.commentsOn('acme', 'foo', 241);
+    expect(comments).toHaveLength(1);
+    // As GitHub receives it: the commit links to its page there, and the comment says when it changed.
+    expect(comments[0]?.body).toMatch(
+      new RegExp(`\\[\`3333333\`\\]\\(http://${world.github.host}/acme/foo/commit/${sha(3)}\\)`),
+    );
+    expect(comments[0]?.body).toMatch(/^<sub>Updated \d{4}-\d\d-\d\d \d\d:\d\d UTC<\/sub>$/m);
   });
 });
 

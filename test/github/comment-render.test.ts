@@ -140,4 +140,29 @@ describe('parseCommentState', () => {
       .replace(/<!-- pr-preview:state .* -->/, '');
     expect(outsideCode).not.toMatch(/@octocat|@team|evil\.example/);
   });
+
+  it('links each full commit id to GitHub, and never a short or odd one', () => {
+    const url = (sha: string) => `https://github.com/acme/foo/commit/${sha}`;
+    const full = 'c'.repeat(40);
+    const body = renderComment(
+      {
+        rows: [
+          { tenant: 'fr', url: 'https://a', status: 'ready', sha: full },
+          { tenant: 'be', url: 'https://b', status: 'ready', sha: 'abc1234](javascript:x)' },
+        ],
+      },
+      url,
+    );
+    expect(body).toContain(`| [\`ccccccc\`](https://github.com/acme/foo/commit/${full}) |`);
+    expect(body).toContain('| `abc1234` |');
+    expect(
+      renderComment({ rows: [{ tenant: 'fr', url: 'https://a', status: 'ready', sha: full }] }),
+    ).toContain('| `ccccccc` |');
+  });
+
+  it('says when it last changed, to the minute', () => {
+    expect(renderComment({ rows: [], updatedAt: '2026-12-01T23:17:56.642Z' })).toContain(
+      '\n<sub>Updated 2026-12-01 23:17 UTC</sub>\n',
+    );
+  });
 });

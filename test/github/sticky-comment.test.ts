@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppIdentity } from '../../src/github/app-identity.ts';
 import { parseCommentState, renderComment } from '../../src/github/comment-render.ts';
 import { InstallationOutbox } from '../../src/github/outbox.ts';
-import { StickyComment } from '../../src/github/sticky-comment.ts';
+import { StickyComment, webUrlOf } from '../../src/github/sticky-comment.ts';
 import type { WriteBudget } from '../../src/github/write-budget.ts';
 import type { CommentRow } from '../../src/ports.ts';
 import { FakeGitHub, octokitFor } from '../e2e/support/fake-github.ts';
@@ -40,7 +40,42 @@ const row = (status: CommentRow['status']): CommentRow => ({
 
 const keyOf = (number: number) => ({ ...repo, number, repositoryId: 5, installationId: 1 });
 
+describe('webUrlOf', () => {
+  it.each([
+    ['https://api.github.com', 'https://github.com'],
+    ['https://ghe.example.com/api/v3', 'https://ghe.example.com'],
+    ['https://ghe.example.com/api/v3/', 'https://ghe.example.com'],
+    ['http://127.0.0.1:4000/api/v3', 'http://127.0.0.1:4000'],
+  ])('%s is shown at %s', (api, web) => {
+    expect(webUrlOf(api)).toBe(web);
+  });
+});
+
 describe('StickyComment', () => {
+  it('writes its record only when what it says changed, and dates each change', async () => {
+    const { outbox, open } = gatedOutbox();
+    const store = new MemoryCommentStore();
+    const key = keyOf(9);
+    const comment = new StickyComment(octokitFor(github), key, {
+      identity,
+      outbox,
+      store,
+      replica: 'a',
+    });
+    await comment.update((state) => ({ ...state, rows: [row('ready')] }));
+    const first = store.stored.get('5#9');
+    expect(first?.comment.state.updatedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    await comment.update((state) => ({ ...state, rows: [row('ready')] }));
+    expect(store.stored.get('5#9')).toBe(first);
+    await comment.update((state) => ({ ...state, rows: [row('sleeping')] }));
+    expect(store.stored.get('5#9')).not.toBe(first);
+    open();
+    await comment.settled();
+    const [written] = github.commentsOn(repo.owner, repo.repo, 9);
+    expect(written?.body).toContain('😴 sleeping');
+    expect(written?.body).toMatch(/<sub>Updated \d{4}-\d\d-\d\d \d\d:\d\d UTC<\/sub>/);
+  });
+
   it('stores each state before the job goes on, and sends GitHub only the newest, once', async () => {
     const { outbox, open } = gatedOutbox();
     const store = new MemoryCommentStore();

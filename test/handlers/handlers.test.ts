@@ -82,9 +82,11 @@ describe('handlePullRequest', () => {
     await services.outboxes.idle();
     expect(cluster.namespaces.get('foo-pr-1')?.record?.sha).toBe(sha(2));
     const [comment] = github.commentsOn(repo.owner, repo.repo, 1);
-    expect(comment?.body).toContain(
-      '| — | [foo-1.preview.bar.com](https://foo-1.preview.bar.com) | ✅ ready | `2222222` |',
+    // The commit links to its page on the GitHub the app talks to (GHE_HOST's, here).
+    expect(comment?.body).toMatch(
+      /^\| — \| \[foo-1\.preview\.bar\.com\]\(https:\/\/foo-1\.preview\.bar\.com\) \| ✅ ready \| \[`2222222`\]\(http:\/\/127\.0\.0\.1:\d+\/acme\/foo\/commit\/2{40}\) \|$/m,
     );
+    expect(comment?.body).toMatch(/^<sub>Updated \d{4}-\d\d-\d\d \d\d:\d\d UTC<\/sub>$/m);
   });
 
   it('records the job before answering, runs a delivery once while recorded, and drops it once done', async () => {

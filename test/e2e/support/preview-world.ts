@@ -23,6 +23,9 @@ const stickyMarker = '<!-- pr-preview:sticky -->';
 export const sha = (n: number) => `${String(n).repeat(7)}${'0'.repeat(33)}`.slice(0, 40);
 
 /** The app running against the real cluster and a fake GitHub, plus helpers to drive a pull request. */
+/** A commit as the sticky comment links it: [`abc1234`](<GitHub>/<owner>/<repo>/commit/<sha>). */
+const commitLink = /\[(`[0-9a-f]{7}`)\]\([^)\s]*\/commit\/[0-9a-f]{40}\)/g;
+
 export class PreviewWorld {
   readonly github: FakeGitHub;
   readonly app = new AppProcess();
@@ -110,7 +113,8 @@ export class PreviewWorld {
       .commentsOn(params.owner, params.repo, params.number)
       .filter((c) => c.body.startsWith(stickyMarker) && c.user.login === this.github.app.login);
     if (sticky.length > 1) throw new Error(`expected one sticky comment, found ${sticky.length}`);
-    return sticky[0]?.body;
+    // Each commit links to GitHub's page of it; tests match the commit as it reads.
+    return sticky[0]?.body.replace(commitLink, '$1');
   }
 
   /** Comments other than the sticky one: replies to commands. */
