@@ -180,7 +180,7 @@ describe('a command racing a push', () => {
       .slice(callsBefore)
       .filter((c) => /\/issues\/(302\/comments|comments\/\d+)$/.test(c.path) && c.method !== 'GET')
       .map((c) =>
-        /\| HR \| .* \| (⏳ deploying|✅ ready|❌ failed)[^|]* \| `(\w+)`/.exec(
+        /\| HR \| .* \| (⏳ deploying|✅ ready|❌ failed)[^|]* \| \[?`(\w+)`/.exec(
           (c.body as { body: string }).body,
         ),
       )

@@ -323,7 +323,7 @@ describe('several replicas', () => {
       const calls = world.github.calls.slice(before);
       const commentState = (c: (typeof calls)[number]): string | undefined => {
         if (!/\/issues\/(807\/comments|comments\/\d+)$/.test(c.path) || c.method === 'GET') return;
-        const match = /\| BE \| .* \| (⏳ deploying|✅ ready)[^|]* \| `(\w+)`/.exec(
+        const match = /\| BE \| .* \| (⏳ deploying|✅ ready)[^|]* \| \[?`(\w+)`/.exec(
           (c.body as { body: string }).body,
         );
         return match ? `${match[1]}@${match[2]}` : undefined;
@@ -335,12 +335,15 @@ describe('several replicas', () => {
       expect(shas).toEqual([...shas].sort());
       expect(states.at(-1)).toBe('✅ ready@7777777');
       // Whichever replica took the lease second fetched its archive only after the first
-      // one's preview was ready. (It may find the head already deployed: jobs read the
-      // head when they start, so it writes no comment of its own then.)
-      const tarballs = calls.flatMap((c, i) => (c.path.includes('/tarball/') ? [i] : []));
-      const firstReady = calls.findIndex((c) => commentState(c)?.startsWith('✅ ready'));
-      expect(firstReady).toBeGreaterThan(tarballs[0] ?? Infinity);
-      expect(tarballs[1] ?? -1).toBeGreaterThan(firstReady);
+      // one's deploy had ended, by the first one's log. (Its comment may leave later: each
+      // replica's outbox sends in its own time.)
+      const [first, second] = calls.filter((c) => c.path.includes('/tarball/'));
+      const firstSha = /\/tarball\/(\w+)/.exec(first?.path ?? '')?.[1];
+      const deployed = [...a.logLines(), ...b.logLines()].find(
+        (line) => line.msg === 'preview deployed' && line.sha === firstSha,
+      );
+      expect(deployed).toBeDefined();
+      expect(second?.at).toBeGreaterThan(Number(deployed?.time));
       const lease = await world.k8s.kc
         .makeApiClient(CoordinationV1Api)
         .readNamespacedLease({ name: 'pr-preview-app-1-reconciler', namespace: 'default' });
