@@ -14,6 +14,7 @@ import { describe, refOf } from '../plan/object-identity.ts';
 import { replaceDecision } from '../plan/replace.ts';
 import { parseWarnings } from './pod-security.ts';
 import { withRetry } from './retry.ts';
+import { isNotFound } from './api-status.ts';
 
 /** How long a replaced object may take to go before it is created again. */
 const replaceTimeoutMs = 120_000;
@@ -150,7 +151,7 @@ async function liveIfNeeded(
       ),
     };
   } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return {};
+    if (isNotFound(error)) return {};
     throw error;
   }
 }
@@ -234,7 +235,7 @@ async function deleteObject(
       api.delete(object, undefined, undefined, undefined, undefined, propagation),
     );
   } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return;
+    if (isNotFound(error)) return;
     throw error;
   }
 }
@@ -251,7 +252,7 @@ async function waitGone(api: ObjectApi, object: KubernetesObject, timeoutMs: num
     try {
       await withRetry(() => api.delete(object));
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return;
+      if (isNotFound(error)) return;
       throw error;
     }
     if (Date.now() > deadline) {

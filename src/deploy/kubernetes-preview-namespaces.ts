@@ -1,5 +1,4 @@
 import {
-  ApiException,
   PatchStrategy,
   setHeaderOptions,
   type CoreV1Api,
@@ -21,6 +20,7 @@ import type { NamespaceAccess } from './kubernetes-namespace-access.ts';
 import { applyObjects, type ObjectApi } from './kubernetes-objects.ts';
 import { toObservedPreview } from './observed-preview.ts';
 import { withRetry } from './retry.ts';
+import { isNotFound } from './api-status.ts';
 
 /**
  * The preview namespaces' lifecycle: listed, adopted, ensured for a deploy,
@@ -173,7 +173,7 @@ export class PreviewNamespaces {
         ),
       );
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return;
+      if (isNotFound(error)) return;
       throw error;
     }
   }
@@ -186,7 +186,7 @@ export class PreviewNamespaces {
       try {
         await withRetry(() => this.core.deleteNamespace({ name, propagationPolicy: 'Background' }));
       } catch (error) {
-        if (error instanceof ApiException && error.code === 404) continue;
+        if (isNotFound(error)) continue;
         throw error;
       }
     }
@@ -229,7 +229,7 @@ export class PreviewNamespaces {
     try {
       return await withRetry(() => this.core.readNamespace({ name }));
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
