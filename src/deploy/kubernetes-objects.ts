@@ -6,13 +6,13 @@ import {
   type KubernetesObject,
   type RequestContext,
 } from '@kubernetes/client-node';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ObjectRejectedError } from '../errors.ts';
 import { managerName } from '../plan/labels.ts';
 import type { ApplyResult, ObjectRef } from '../ports.ts';
 import { describe, refOf } from '../plan/object-identity.ts';
 import { replaceDecision } from '../plan/replace.ts';
 import { parseWarnings } from './pod-security.ts';
+import { pollUntil } from './poll-until.ts';
 import { withRetry } from './retry.ts';
 import { isNotFound } from './api-status.ts';
 
@@ -246,20 +246,21 @@ async function deleteObject(
  * (the app may not read Secrets where it writes them).
  */
 async function waitGone(api: ObjectApi, object: KubernetesObject, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  let pause = 100;
-  for (;;) {
-    try {
-      await withRetry(() => api.delete(object));
-    } catch (error) {
-      if (isNotFound(error)) return;
-      throw error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${describe(object)} was still being deleted after ${timeoutMs / 1000} s`);
-    }
-    await sleep(pause);
-    pause = Math.min(pause * 1.5, 2_000);
+  const gone = await pollUntil({
+    done: async () => {
+      try {
+        await withRetry(() => api.delete(object));
+        return false;
+      } catch (error) {
+        if (isNotFound(error)) return true;
+        throw error;
+      }
+    },
+    timeoutMs,
+    firstPauseMs: 100,
+  });
+  if (!gone) {
+    throw new Error(`${describe(object)} was still being deleted after ${timeoutMs / 1000} s`);
   }
 }
 
