@@ -115,7 +115,7 @@ function tenantName(row: CommentRow): string {
   return row.tenant ? row.tenant.toUpperCase() : '—';
 }
 
-/** A row's reason in one line: its first that says anything (a chart's error may start blank). */
+/** A reason in one cell: its first line with any text, so one that starts with a break still says something. */
 function firstNonBlankLine(text: string): string {
   return text.split('\n').find((line) => line.trim() !== '') ?? text;
 }
