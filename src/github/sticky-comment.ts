@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ProbotOctokit } from 'probot';
+import type { Octokit } from './octokit.ts';
 import type {
   CommentKey,
   CommentState,
@@ -10,8 +10,6 @@ import type {
 import type { AppIdentity } from './app-identity.ts';
 import { commentMarker, parseCommentState, renderComment } from './comment-render.ts';
 import type { InstallationOutbox } from './outbox.ts';
-
-type Octokit = InstanceType<typeof ProbotOctokit>;
 
 export interface StickyCommentDeps {
   identity: AppIdentity;
