@@ -166,8 +166,9 @@ export type PreviewConfigFile = z.output<typeof previewConfigSchema>;
 export const defaultValuesFiles = ['values-preview.yaml', 'values-{tenant}.yaml'];
 
 /**
- * The defaults a `.default` cannot hold, because they follow from the
- * repository's name or from other keys; every other default is in the schema.
+ * The defaults a `.default` cannot hold: they follow from the repository's
+ * name or from other keys, or (`valuesFiles`) whether the key was given
+ * decides how missing files are taken. Every other default is in the schema.
  */
 export function derivedDefaults(
   file: PreviewConfigFile,
