@@ -1,3 +1,4 @@
+import { kindOf } from '../plan/object-identity.ts';
 import type { ClusterFacts } from '../ports.ts';
 
 /**
@@ -53,10 +54,7 @@ export function offlineFacts(params: {
   return {
     kubeVersion: params.kubeVersion ?? defaultKubeVersion,
     apiVersions: params.apiVersions ?? [],
-    namespaced: (apiVersion, kind) => {
-      const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
-      return !clusterScoped.has(group ? `${group}/${kind}` : kind);
-    },
+    namespaced: (apiVersion, kind) => !clusterScoped.has(kindOf({ apiVersion, kind })),
     fromCluster: false,
   };
 }

@@ -1,4 +1,4 @@
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { lstat, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,10 +13,11 @@ import { UserFacingError } from '../errors.ts';
 import { refusalError } from '../deploy/guardrails/guardrails.ts';
 import { podSecurityRefusal } from '../deploy/pod-security.ts';
 import { checkRelease, type Release } from '../execute/deploy/check-release.ts';
+import { describe, refOf } from '../plan/object-identity.ts';
 import { podSecurityFindings } from '../plan/pod-security-standards.ts';
 import { renderChart } from '../execute/deploy/render-chart.ts';
 import { buildTargets } from '../plan/targets.ts';
-import type { ClusterFacts, ObjectRef, PodSecurityLevel } from '../ports.ts';
+import type { ClusterFacts, PodSecurityLevel } from '../ports.ts';
 import type { Settings } from '../settings/read-settings.ts';
 import { offlineFacts } from './offline-facts.ts';
 import { printRelease } from './print-release.ts';
@@ -161,16 +162,8 @@ function judgePodSecurity(release: Release, level: PodSecurityLevel): { warnings
   return {
     warnings: podSecurityFindings(objects, 'restricted').map(
       ({ object, violation }) =>
-        `# Pod Security warns (restricted, as preview namespaces do): ${object.kind} \`${object.metadata?.name}\`: ${violation}`,
+        `# Pod Security warns (restricted, as preview namespaces do): ${describe(object)}: ${violation}`,
     ),
-  };
-}
-
-function refOf(object: KubernetesObject): ObjectRef {
-  return {
-    apiVersion: object.apiVersion ?? '',
-    kind: object.kind ?? '',
-    name: object.metadata?.name ?? '',
   };
 }
 

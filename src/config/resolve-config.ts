@@ -1,15 +1,18 @@
 import type { PreviewConfig } from '../plan/preview-config.ts';
 import { durationMs } from './duration.ts';
-import type { PreviewConfigFile } from './schema.ts';
+import { derivedDefaults, type PreviewConfigFile } from './schema.ts';
 
-/** The file as validated, with every default filled in. */
+/**
+ * The file as validated, in the form the planner takes: durations in
+ * milliseconds, the image tag keys a list. The defaults are the schema's.
+ */
 export function resolveConfig(file: PreviewConfigFile, repositoryName: string): PreviewConfig {
-  const app = file.app ?? appNameFrom(repositoryName);
-  const withTenants = file.tenants.length > 0;
+  const defaults = derivedDefaults(file, repositoryName);
   return {
-    app,
-    chart: file.chart ?? `.cloud/charts/${app}`,
-    valuesFiles: file.valuesFiles ?? ['values-preview.yaml', 'values-{tenant}.yaml'],
+    app: defaults.app,
+    chart: defaults.chart,
+    valuesFiles: defaults.valuesFiles,
+    // Named values files must exist; the defaults are read only where the chart has them.
     valuesFilesRequired: file.valuesFiles !== undefined,
     imageTagKeys:
       file.imageTagKey === 'none'
@@ -19,8 +22,8 @@ export function resolveConfig(file: PreviewConfigFile, repositoryName: string): 
           : file.imageTagKey,
     set: file.set,
     tenants: file.tenants,
-    defaultTenants: file.defaultTenants ?? file.tenants,
-    host: file.host ?? (withTenants ? '{app}-{pr}-{tenant}.{domain}' : '{app}-{pr}.{domain}'),
+    defaultTenants: defaults.defaultTenants,
+    host: defaults.host,
     ingress: file.ingress,
     drafts: file.drafts,
     waitFor: file.waitFor,
@@ -32,14 +35,4 @@ export function resolveConfig(file: PreviewConfigFile, repositoryName: string): 
       ? { sleepAfter: file.sleepAfter === 'off' ? 'off' : durationMs(file.sleepAfter) }
       : {}),
   };
-}
-
-/** Repository names allow characters and lengths that a DNS label does not. */
-function appNameFrom(repositoryName: string): string {
-  const name = repositoryName
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .slice(0, 30)
-    .replace(/^-+|-+$/g, '');
-  return name || 'app';
 }

@@ -96,7 +96,10 @@ export const previewConfigSchema = z
     tenants: z.array(tenantSchema).default([]),
     /** Tenants that the plain `cd/preview` label deploys; default: all. */
     defaultTenants: z.array(tenantSchema).optional(),
-    /** Host template with {app}, {pr}, {tenant} and {domain}. */
+    /**
+     * Host template with {app}, {pr}, {tenant} and {domain}; default
+     * `{app}-{pr}.{domain}`, with tenants `{app}-{pr}-{tenant}.{domain}`.
+     */
     host: z.string().min(1).optional(),
     ingress: ingressSchema.default(() => ingressSchema.parse({})),
     /** Whether labels and pushes deploy draft pull requests (commands always do). */
@@ -158,6 +161,40 @@ export const previewConfigSchema = z
   });
 
 export type PreviewConfigFile = z.output<typeof previewConfigSchema>;
+
+/** The values files read when the file names none: each only when the chart has it. */
+export const defaultValuesFiles = ['values-preview.yaml', 'values-{tenant}.yaml'];
+
+/**
+ * The defaults a `.default` cannot hold: they follow from the repository's
+ * name or from other keys, or (`valuesFiles`) whether the key was given
+ * decides how missing files are taken. Every other default is in the schema.
+ */
+export function derivedDefaults(
+  file: PreviewConfigFile,
+  repositoryName: string,
+): Pick<Required<PreviewConfigFile>, 'app' | 'chart' | 'valuesFiles' | 'defaultTenants' | 'host'> {
+  const app = file.app ?? appNameFrom(repositoryName);
+  return {
+    app,
+    chart: file.chart ?? `.cloud/charts/${app}`,
+    valuesFiles: file.valuesFiles ?? [...defaultValuesFiles],
+    defaultTenants: file.defaultTenants ?? file.tenants,
+    host:
+      file.host ??
+      (file.tenants.length > 0 ? '{app}-{pr}-{tenant}.{domain}' : '{app}-{pr}.{domain}'),
+  };
+}
+
+/** Repository names allow characters and lengths that a DNS label does not. */
+function appNameFrom(repositoryName: string): string {
+  const name = repositoryName
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 30)
+    .replace(/^-+|-+$/g, '');
+  return name || 'app';
+}
 
 function onlyKnownPlaceholders(template: string, ctx: z.RefinementCtx): void {
   const unknown = [...template.matchAll(/\{([^{}]*)\}/g)]

@@ -1,9 +1,4 @@
-import {
-  ApiException,
-  CoreV1Api,
-  type KubeConfig,
-  type V1ConfigMap,
-} from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import {
   releaseClaims,
   repairClaims,
@@ -15,7 +10,8 @@ import {
 import { managerName } from '../plan/labels.ts';
 import type { PreviewClaims } from '../ports.ts';
 import { instanceLabel } from './admission-policies.ts';
-import { isTransient, withRetry } from './retry.ts';
+import { transientButNoConflict, withRetry } from './retry.ts';
+import { isNotFound, isConflict } from './api-status.ts';
 
 /** How often a claim is decided again after another replica changed the claims first. */
 const maxConflicts = 20;
@@ -89,13 +85,12 @@ export class KubernetesClaims implements PreviewClaims {
                   body,
                 })
               : this.core.createNamespacedConfigMap({ namespace: this.namespace, body }),
-          { retriable: notAConflict },
+          { retriable: transientButNoConflict },
         );
         return result;
       } catch (error) {
         // Another replica changed (409) or deleted (404 on replace) the claims since they were read: decide again.
-        if (error instanceof ApiException && (error.code === 409 || (stored && error.code === 404)))
-          continue;
+        if (isConflict(error) || (stored && isNotFound(error))) continue;
         throw error;
       }
     }
@@ -108,15 +103,10 @@ export class KubernetesClaims implements PreviewClaims {
         this.core.readNamespacedConfigMap({ name: this.name, namespace: this.namespace }),
       );
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
-}
-
-/** A conflict means the claims changed: decided again, never sent again as they were. */
-function notAConflict(error: unknown): boolean {
-  return isTransient(error) && !(error instanceof ApiException && error.code === 409);
 }
 
 function parse(stored: V1ConfigMap | undefined): Claims {

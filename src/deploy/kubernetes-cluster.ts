@@ -1,5 +1,4 @@
 import {
-  ApiException,
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
@@ -33,6 +32,7 @@ import { PodSecurityCheck } from './kubernetes-pod-security.ts';
 import { KubernetesSleep } from './kubernetes-sleep.ts';
 import type { WakeBackend } from '../plan/sleep.ts';
 import { withRetry } from './retry.ts';
+import { isNotFound } from './api-status.ts';
 
 /** How long a token for helm's `lookup` lasts: one render, with room to spare (600 s is the API's least). */
 const readerTokenSeconds = 600;
@@ -142,7 +142,7 @@ export class KubernetesCluster implements Cluster {
           const secret = await withRetry(() => this.core.readNamespacedSecret({ name, namespace }));
           return { name, ...(secret.type ? { type: secret.type } : {}), data: secret.data ?? {} };
         } catch (error) {
-          if (error instanceof ApiException && error.code === 404) {
+          if (isNotFound(error)) {
             throw new Error(
               `the app's Secret \`${name}\` is missing from namespace \`${namespace}\``,
             );
@@ -188,7 +188,7 @@ export class KubernetesCluster implements Cluster {
       );
       token = answer.status?.token;
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
     if (!token) return undefined;

@@ -1,12 +1,8 @@
-import {
-  ApiException,
-  CoreV1Api,
-  type KubeConfig,
-  type V1ConfigMap,
-} from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { managerName } from '../plan/labels.ts';
 import { instanceLabel } from './admission-policies.ts';
-import { isTransient, withRetry } from './retry.ts';
+import { transientButNoConflict, withRetry } from './retry.ts';
+import { isNotFound, isConflict } from './api-status.ts';
 
 /** What one record holds: labels to find it by, and its data. */
 export interface RecordBody {
@@ -41,7 +37,7 @@ export class AppConfigMaps {
         this.core.readNamespacedConfigMap({ name, namespace: this.namespace }),
       );
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -64,11 +60,11 @@ export class AppConfigMaps {
             namespace: this.namespace,
             body: this.object(name, body),
           }),
-        { retriable: notAConflict },
+        { retriable: transientButNoConflict },
       );
       return true;
     } catch (error) {
-      if (error instanceof ApiException && error.code === 409) return false;
+      if (isConflict(error)) return false;
       throw error;
     }
   }
@@ -92,15 +88,11 @@ export class AppConfigMaps {
             current
               ? this.core.replaceNamespacedConfigMap({ name, namespace: this.namespace, body })
               : this.core.createNamespacedConfigMap({ namespace: this.namespace, body }),
-          { retriable: notAConflict },
+          { retriable: transientButNoConflict },
         );
       } catch (error) {
         // Changed, or deleted (a replace of what is gone is 404), since it was read: read again.
-        if (
-          error instanceof ApiException &&
-          (error.code === 409 || (current && error.code === 404))
-        )
-          continue;
+        if (isConflict(error) || (current && isNotFound(error))) continue;
         throw error;
       }
     }
@@ -117,11 +109,11 @@ export class AppConfigMaps {
             namespace: this.namespace,
             ...(resourceVersion ? { body: { preconditions: { resourceVersion } } } : {}),
           }),
-        { retriable: notAConflict },
+        { retriable: transientButNoConflict },
       );
       return true;
     } catch (error) {
-      if (error instanceof ApiException && (error.code === 404 || error.code === 409)) return false;
+      if (isNotFound(error) || isConflict(error)) return false;
       throw error;
     }
   }
@@ -142,9 +134,4 @@ export class AppConfigMaps {
       data: body.data,
     };
   }
-}
-
-/** A conflict means the record changed: decided again, never sent again as it was. */
-function notAConflict(error: unknown): boolean {
-  return isTransient(error) && !(error instanceof ApiException && error.code === 409);
 }

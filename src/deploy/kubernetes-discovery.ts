@@ -1,6 +1,7 @@
 import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { versionedKindOf } from '../plan/object-identity.ts';
 import type { ClusterDiscovery, ClusterFacts } from '../ports.ts';
 import { withRetry } from './retry.ts';
 
@@ -38,8 +39,9 @@ export function factsFrom(params: {
         for (const resource of version.resources ?? []) {
           const kind = resource.responseKind?.kind;
           if (!kind) continue;
-          apiVersions.add(`${groupVersion}/${kind}`);
-          scopes.set(`${groupVersion}/${kind}`, resource.scope !== 'Cluster');
+          const versionedKind = versionedKindOf({ apiVersion: groupVersion, kind });
+          apiVersions.add(versionedKind);
+          scopes.set(versionedKind, resource.scope !== 'Cluster');
         }
       }
     }
@@ -47,7 +49,7 @@ export function factsFrom(params: {
   return {
     kubeVersion: params.kubeVersion,
     apiVersions: [...apiVersions].sort(),
-    namespaced: (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`),
+    namespaced: (apiVersion, kind) => scopes.get(versionedKindOf({ apiVersion, kind })),
     fromCluster: true,
   };
 }

@@ -1,4 +1,4 @@
-import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { FailureRecord } from '../plan/failure-memory.ts';
 import { managerName } from '../plan/labels.ts';
 import type { PullRequestRef } from '../plan/types.ts';
@@ -6,6 +6,7 @@ import type { FailureMemory } from '../ports.ts';
 import { applyObjects, ObjectApi } from './kubernetes-objects.ts';
 import { instanceLabel } from './admission-policies.ts';
 import { withRetry } from './retry.ts';
+import { isNotFound } from './api-status.ts';
 
 type PullRequestKey = Pick<PullRequestRef, 'repositoryId' | 'number'>;
 
@@ -49,7 +50,7 @@ export class KubernetesFailureMemory implements FailureMemory {
       );
       return parse(item.data?.record)[0];
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -84,7 +85,7 @@ export class KubernetesFailureMemory implements FailureMemory {
         }),
       );
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return;
+      if (isNotFound(error)) return;
       throw error;
     }
   }

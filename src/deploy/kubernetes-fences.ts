@@ -1,6 +1,5 @@
 import {
   AdmissionregistrationV1Api,
-  ApiException,
   RbacAuthorizationV1Api,
   StorageV1Api,
   type KubeConfig,
@@ -14,6 +13,7 @@ import { instanceLabel, policyObjects, policyVersionKey } from './admission-poli
 import type { KubernetesIdentity } from './kubernetes-identity.ts';
 import { ObjectApi } from './kubernetes-objects.ts';
 import { withRetry } from './retry.ts';
+import { isNotFound, isForbidden } from './api-status.ts';
 
 export interface FencesOptions {
   instance: string;
@@ -160,9 +160,9 @@ export class KubernetesFences implements Fences {
       await withRetry(() => this.objects.applyAsWritten(object, false));
       this.options.logger.info({ object: describe(object) }, 'installed an admission object');
     } catch (error) {
-      if (error instanceof ApiException && (error.code === 403 || error.code === 404)) {
+      if (isForbidden(error) || isNotFound(error)) {
         missing.push(
-          `${describe(object)}${error.code === 403 ? ' (the app may not install it)' : ''}`,
+          `${describe(object)}${isForbidden(error) ? ' (the app may not install it)' : ''}`,
         );
         return;
       }
@@ -192,7 +192,7 @@ export class KubernetesFences implements Fences {
       }
       return versions;
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -217,7 +217,7 @@ export class KubernetesFences implements Fences {
       await withRetry(() => this.rbac.readClusterRole({ name }));
       return true;
     } catch (error) {
-      if (error instanceof ApiException && (error.code === 404 || error.code === 403)) return false;
+      if (isNotFound(error) || isForbidden(error)) return false;
       throw error;
     }
   }
@@ -231,7 +231,7 @@ export class KubernetesFences implements Fences {
       );
       return found?.metadata?.name ? { defaultStorageClass: found.metadata.name } : {};
     } catch (error) {
-      if (error instanceof ApiException && error.code === 403) return {};
+      if (isForbidden(error)) return {};
       throw error;
     }
   }

@@ -1,5 +1,4 @@
 import {
-  ApiException,
   CoreV1Api,
   PatchStrategy,
   setHeaderOptions,
@@ -9,6 +8,7 @@ import { managerName } from '../plan/labels.ts';
 import type { PullRequestRef } from '../plan/types.ts';
 import type { HeadLog } from '../ports.ts';
 import { withRetry } from './retry.ts';
+import { isNotFound, isConflict } from './api-status.ts';
 
 type PullRequestKey = Pick<PullRequestRef, 'repositoryId' | 'number'>;
 
@@ -44,7 +44,7 @@ export class KubernetesHeadLog implements HeadLog {
         }),
       );
     } catch (error) {
-      if (!(error instanceof ApiException && error.code === 409)) throw error;
+      if (!isConflict(error)) throw error;
       await withRetry(() =>
         this.core.patchNamespacedConfigMap(
           { name, namespace: this.namespace, body: { data } },
@@ -65,7 +65,7 @@ export class KubernetesHeadLog implements HeadLog {
       const at = log.data?.[sha];
       return at ? Date.parse(at) : undefined;
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -79,7 +79,7 @@ export class KubernetesHeadLog implements HeadLog {
         }),
       );
     } catch (error) {
-      if (!(error instanceof ApiException && error.code === 404)) throw error;
+      if (!isNotFound(error)) throw error;
     }
   }
 }

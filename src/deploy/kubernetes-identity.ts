@@ -1,5 +1,5 @@
 import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pollUntil } from './poll-until.ts';
 import { withRetry } from './retry.ts';
 
 /** Who the app is to the API server. */
@@ -40,28 +40,29 @@ export class KubernetesIdentity {
     params: { namespace: string; verb: string; resource: string; group?: string },
     timeoutMs = 10_000,
   ): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    let pause = 50;
-    for (;;) {
-      const review = await withRetry(() =>
-        this.authorization.createSelfSubjectAccessReview({
-          body: {
-            spec: {
-              resourceAttributes: {
-                namespace: params.namespace,
-                verb: params.verb,
-                resource: params.resource,
-                group: params.group ?? '',
+    return pollUntil({
+      done: async () => {
+        const review = await withRetry(() =>
+          this.authorization.createSelfSubjectAccessReview({
+            body: {
+              spec: {
+                resourceAttributes: {
+                  namespace: params.namespace,
+                  verb: params.verb,
+                  resource: params.resource,
+                  group: params.group ?? '',
+                },
               },
             },
-          },
-        }),
-      );
-      if (review.status?.allowed) return true;
-      if (Date.now() > deadline) return false;
-      await sleep(pause);
-      pause = Math.min(pause * 2, 1_000);
-    }
+          }),
+        );
+        return review.status?.allowed === true;
+      },
+      timeoutMs,
+      firstPauseMs: 50,
+      growth: 2,
+      maxPauseMs: 1_000,
+    });
   }
 }
 

@@ -1,5 +1,4 @@
 import {
-  ApiException,
   CoordinationV1Api,
   KubeConfig,
   type V1Lease,
@@ -12,7 +11,8 @@ import {
   type LeaseObservation,
   type LeaseRecord,
 } from '../plan/lease.ts';
-import { isTransient, withRetry } from './retry.ts';
+import { transientButNoConflict, withRetry } from './retry.ts';
+import { isNotFound, isConflict } from './api-status.ts';
 
 /** The calls a Lease needs: the API server's, or a test's stand-in. */
 export type LeaseApi = Pick<
@@ -120,14 +120,14 @@ export class KubernetesLeases {
           lease
             ? this.api.replaceNamespacedLease({ name, namespace: this.namespace, body })
             : this.api.createNamespacedLease({ namespace: this.namespace, body }),
-        { retriable: notAConflict, attempts: this.attempts },
+        { retriable: transientButNoConflict, attempts: this.attempts },
       );
     } catch (error) {
       // Another taker wrote first (the resourceVersion moved, or it created the Lease),
       // or the Lease was deleted since it was read: read again.
-      if (error instanceof ApiException && error.code === 409) return 'conflict';
-      if (error instanceof ApiException && error.code === 404 && lease) return 'conflict';
-      if (error instanceof ApiException && error.code === 404) {
+      if (isConflict(error)) return 'conflict';
+      if (isNotFound(error) && lease) return 'conflict';
+      if (isNotFound(error)) {
         this.missingNamespace = new LeaseNamespaceMissing(this.namespace).message;
         throw new LeaseNamespaceMissing(this.namespace);
       }
@@ -172,7 +172,7 @@ export class KubernetesLeases {
                 spec: toSpec({ ...record, holder: '', durationMs: 1000 }),
               },
             }),
-          { retriable: notAConflict, attempts: this.attempts },
+          { retriable: transientButNoConflict, attempts: this.attempts },
         );
       } else {
         await withRetry(
@@ -182,12 +182,12 @@ export class KubernetesLeases {
               namespace: this.namespace,
               body: { preconditions: { ...(resourceVersion ? { resourceVersion } : {}) } },
             }),
-          { retriable: notAConflict, attempts: this.attempts },
+          { retriable: transientButNoConflict, attempts: this.attempts },
         );
       }
     } catch (error) {
       // Gone, or taken by another since it was read: not this replica's any more.
-      if (error instanceof ApiException && (error.code === 404 || error.code === 409)) return;
+      if (isNotFound(error) || isConflict(error)) return;
       throw error;
     }
   }
@@ -199,14 +199,10 @@ export class KubernetesLeases {
         { attempts: this.attempts },
       );
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
-}
-
-function notAConflict(error: unknown): boolean {
-  return isTransient(error) && !(error instanceof ApiException && error.code === 409);
 }
 
 function toRecord(spec: V1LeaseSpec | undefined): LeaseRecord {

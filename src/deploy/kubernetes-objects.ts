@@ -6,14 +6,15 @@ import {
   type KubernetesObject,
   type RequestContext,
 } from '@kubernetes/client-node';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ObjectRejectedError } from '../errors.ts';
 import { managerName } from '../plan/labels.ts';
 import type { ApplyResult, ObjectRef } from '../ports.ts';
 import { describe, refOf } from '../plan/object-identity.ts';
 import { replaceDecision } from '../plan/replace.ts';
 import { parseWarnings } from './pod-security.ts';
+import { pollUntil } from './poll-until.ts';
 import { withRetry } from './retry.ts';
+import { isNotFound } from './api-status.ts';
 
 /** How long a replaced object may take to go before it is created again. */
 const replaceTimeoutMs = 120_000;
@@ -150,7 +151,7 @@ async function liveIfNeeded(
       ),
     };
   } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return {};
+    if (isNotFound(error)) return {};
     throw error;
   }
 }
@@ -234,7 +235,7 @@ async function deleteObject(
       api.delete(object, undefined, undefined, undefined, undefined, propagation),
     );
   } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return;
+    if (isNotFound(error)) return;
     throw error;
   }
 }
@@ -245,20 +246,21 @@ async function deleteObject(
  * (the app may not read Secrets where it writes them).
  */
 async function waitGone(api: ObjectApi, object: KubernetesObject, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  let pause = 100;
-  for (;;) {
-    try {
-      await withRetry(() => api.delete(object));
-    } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return;
-      throw error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${describe(object)} was still being deleted after ${timeoutMs / 1000} s`);
-    }
-    await sleep(pause);
-    pause = Math.min(pause * 1.5, 2_000);
+  const gone = await pollUntil({
+    done: async () => {
+      try {
+        await withRetry(() => api.delete(object));
+        return false;
+      } catch (error) {
+        if (isNotFound(error)) return true;
+        throw error;
+      }
+    },
+    timeoutMs,
+    firstPauseMs: 100,
+  });
+  if (!gone) {
+    throw new Error(`${describe(object)} was still being deleted after ${timeoutMs / 1000} s`);
   }
 }
 

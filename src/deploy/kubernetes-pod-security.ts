@@ -1,9 +1,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { managerName } from '../plan/labels.ts';
+import { bearsPods } from '../plan/pod-security-standards.ts';
 import type { ApplyResult, PodSecurityLevel } from '../ports.ts';
 import type { NamespaceAccess } from './kubernetes-namespace-access.ts';
 import { applyObjects, type ObjectApi } from './kubernetes-objects.ts';
-import { bearsPods } from './pod-security.ts';
 
 /**
  * Asks Pod Security what a level says of pod templates. They are judged in a

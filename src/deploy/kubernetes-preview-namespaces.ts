@@ -1,11 +1,9 @@
 import {
-  ApiException,
   PatchStrategy,
   setHeaderOptions,
   type CoreV1Api,
   type V1Namespace,
 } from '@kubernetes/client-node';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { UserFacingError } from '../errors.ts';
 import {
   annotationKeys,
@@ -20,7 +18,9 @@ import { instanceLabel } from './admission-policies.ts';
 import type { NamespaceAccess } from './kubernetes-namespace-access.ts';
 import { applyObjects, type ObjectApi } from './kubernetes-objects.ts';
 import { toObservedPreview } from './observed-preview.ts';
+import { pollUntil } from './poll-until.ts';
 import { withRetry } from './retry.ts';
+import { isNotFound } from './api-status.ts';
 
 /**
  * The preview namespaces' lifecycle: listed, adopted, ensured for a deploy,
@@ -173,7 +173,7 @@ export class PreviewNamespaces {
         ),
       );
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return;
+      if (isNotFound(error)) return;
       throw error;
     }
   }
@@ -186,7 +186,7 @@ export class PreviewNamespaces {
       try {
         await withRetry(() => this.core.deleteNamespace({ name, propagationPolicy: 'Background' }));
       } catch (error) {
-        if (error instanceof ApiException && error.code === 404) continue;
+        if (isNotFound(error)) continue;
         throw error;
       }
     }
@@ -207,21 +207,21 @@ export class PreviewNamespaces {
   }
 
   private async waitGone(names: string[]): Promise<void> {
-    const deadline = Date.now() + this.deleteTimeoutMs;
     let remaining = names;
-    // The namespace controller takes seconds: poll less often as it goes on.
-    let pause = 250;
-    while (remaining.length > 0) {
-      const present = await Promise.all(remaining.map((name) => this.read(name)));
-      remaining = remaining.filter((_, i) => present[i] !== undefined);
-      if (remaining.length === 0) return;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `namespaces still terminating after ${this.deleteTimeoutMs / 1000} s: ${remaining.join(', ')}`,
-        );
-      }
-      await sleep(pause);
-      pause = Math.min(pause * 1.5, 2_000);
+    const gone = await pollUntil({
+      done: async () => {
+        const present = await Promise.all(remaining.map((name) => this.read(name)));
+        remaining = remaining.filter((_, i) => present[i] !== undefined);
+        return remaining.length === 0;
+      },
+      timeoutMs: this.deleteTimeoutMs,
+      // The namespace controller takes seconds: no need to ask as often as for an object.
+      firstPauseMs: 250,
+    });
+    if (!gone) {
+      throw new Error(
+        `namespaces still terminating after ${this.deleteTimeoutMs / 1000} s: ${remaining.join(', ')}`,
+      );
     }
   }
 
@@ -229,7 +229,7 @@ export class PreviewNamespaces {
     try {
       return await withRetry(() => this.core.readNamespace({ name }));
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }

@@ -1,9 +1,10 @@
-import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { managerName } from '../plan/labels.ts';
 import type { HookRecord, PreviewRecords, SleepRecord } from '../ports.ts';
 import { instanceLabel } from './admission-policies.ts';
 import { applyObjects, ObjectApi } from './kubernetes-objects.ts';
 import { withRetry } from './retry.ts';
+import { isNotFound } from './api-status.ts';
 
 /** On each record: the preview namespace it is about. */
 const namespaceLabel = 'pr-preview.dev/preview-namespace';
@@ -118,7 +119,7 @@ export class KubernetesRecords implements PreviewRecords {
       );
       return configMap.data?.record;
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -132,7 +133,7 @@ export class KubernetesRecords implements PreviewRecords {
           : this.core.deleteNamespacedConfigMap({ name, namespace: this.namespace }),
       );
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return;
+      if (isNotFound(error)) return;
       throw error;
     }
   }

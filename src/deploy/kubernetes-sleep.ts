@@ -1,5 +1,4 @@
 import {
-  ApiException,
   AppsV1Api,
   CoreV1Api,
   NetworkingV1Api,
@@ -21,6 +20,7 @@ import { allPreviewsSelector } from '../plan/targets.ts';
 import type { ObjectRef, PreviewRecords } from '../ports.ts';
 import { ObjectApi } from './kubernetes-objects.ts';
 import { withRetry } from './retry.ts';
+import { isNotFound } from './api-status.ts';
 
 type Workload = V1Deployment | V1StatefulSet;
 
@@ -145,7 +145,7 @@ export class KubernetesSleep {
         this.core.deleteNamespacedService({ name: wakeServiceName, namespace }),
       );
     } catch (error) {
-      if (!(error instanceof ApiException && error.code === 404)) throw error;
+      if (!isNotFound(error)) throw error;
     }
     await this.mark(namespace, { [annotationKeys.wokenAt]: wokenAt });
     await this.records.forgetSleep(namespace);

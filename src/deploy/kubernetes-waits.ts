@@ -1,5 +1,4 @@
 import {
-  ApiException,
   type AppsV1Api,
   type BatchV1Api,
   type CoreV1Api,
@@ -13,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectRef, RolloutResult } from '../ports.ts';
 import { diagnoseRollout } from './diagnose-rollout.ts';
 import { withRetry } from './retry.ts';
+import { isNotFound } from './api-status.ts';
 
 export interface WaitClients {
   core: CoreV1Api;
@@ -206,7 +206,7 @@ async function readOrMissing<T>(read: () => Promise<T>): Promise<T | undefined> 
   try {
     return await withRetry(read);
   } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }

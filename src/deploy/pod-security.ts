@@ -1,22 +1,4 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ObjectRef, PodSecurityLevel } from '../ports.ts';
-
-/** The kinds whose pod templates Pod Security judges (its pod spec extractor's list). */
-const podBearing = new Set([
-  'v1/Pod',
-  'v1/PodTemplate',
-  'v1/ReplicationController',
-  'apps/v1/ReplicaSet',
-  'apps/v1/Deployment',
-  'apps/v1/StatefulSet',
-  'apps/v1/DaemonSet',
-  'batch/v1/Job',
-  'batch/v1/CronJob',
-]);
-
-export function bearsPods(object: KubernetesObject): boolean {
-  return podBearing.has(`${object.apiVersion}/${object.kind}`);
-}
 
 /** Pod Security Standards levels, most open first. */
 export const podSecurityLevels = [

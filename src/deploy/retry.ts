@@ -1,5 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isConflict } from './api-status.ts';
 
 const retriableCodes = new Set([409, 429, 500, 502, 503, 504]);
 const retriableNetworkErrors =
@@ -13,6 +14,14 @@ export function isTransient(error: unknown): boolean {
       ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`
       : '';
   return retriableNetworkErrors.test(text);
+}
+
+/**
+ * Transient, except a conflict: a write that conflicts was based on what has
+ * changed since, so it is decided again from a new read, never sent again as it was.
+ */
+export function transientButNoConflict(error: unknown): boolean {
+  return isTransient(error) && !isConflict(error);
 }
 
 /** Runs `call`, retrying transient failures (by default Kubernetes' own) with exponential backoff. */

@@ -1,4 +1,5 @@
-import type { Context, ProbotOctokit } from 'probot';
+import type { Context } from 'probot';
+import type { Octokit } from '../github/octokit.ts';
 import { configFileName } from '../config/load-config.ts';
 import type { AppIdentity } from '../github/app-identity.ts';
 import { GitHubChartSource } from '../github/github-chart-source.ts';
@@ -46,8 +47,6 @@ const noDeployments: DeploymentLog = {
 export function queueKeyOf(pr: Pick<PullRequestRef, 'repositoryId' | 'number'>): string {
   return `${pr.repositoryId}#${pr.number}`;
 }
-
-type Octokit = InstanceType<typeof ProbotOctokit>;
 
 type RepositoryEvent = Context<
   'pull_request' | 'issue_comment' | 'check_run' | 'check_suite' | 'status'

@@ -1,6 +1,4 @@
-import type { ProbotOctokit } from 'probot';
-
-type Octokit = InstanceType<typeof ProbotOctokit>;
+import type { Octokit } from './octokit.ts';
 
 /** What GitHub says of a comment's author. */
 export interface CommentAuthor {

@@ -110,9 +110,9 @@ function renderRow(row: CommentRow, commitUrl: CommitUrl | undefined): string {
   // A failure's reason may quote a chart, helm or the API server: as code, inert. Waiting and
   // expired reasons, and notes, are the app's own words.
   if (row.status === 'failed' && row.reason)
-    status += `: ${code(cell(firstLine(row.reason), 120))}`;
+    status += `: ${code(cell(firstNonBlankLine(row.reason), 120))}`;
   if ((row.status === 'waiting' || row.status === 'expired') && row.reason) {
-    status += `: ${cell(firstLine(row.reason), 120)}`;
+    status += `: ${cell(firstNonBlankLine(row.reason), 120)}`;
   }
   if (row.note) status += ` (${cell(row.note, 80)})`;
   const short = `\`${row.sha.slice(0, 7)}\``;
@@ -134,7 +134,8 @@ function tenantName(row: CommentRow): string {
   return row.tenant ? row.tenant.toUpperCase() : '—';
 }
 
-function firstLine(text: string): string {
+/** A reason in one cell: its first line with any text, so one that starts with a break still says something. */
+function firstNonBlankLine(text: string): string {
   return text.split('\n').find((line) => line.trim() !== '') ?? text;
 }
 

@@ -1,8 +1,6 @@
-import type { ProbotOctokit } from 'probot';
+import type { Octokit } from './octokit.ts';
 import type { ArchiveLocation } from '../deploy/chart-fetch.ts';
 import type { ChartSource } from '../ports.ts';
-
-type Octokit = InstanceType<typeof ProbotOctokit>;
 
 /**
  * Charts come from the pull request's head commit through the base

@@ -1,8 +1,6 @@
-import type { ProbotOctokit } from 'probot';
+import type { Octokit } from './octokit.ts';
 import { evaluateGate, type GateResult } from '../plan/check-gate.ts';
 import type { CommitChecks } from '../ports.ts';
-
-type Octokit = InstanceType<typeof ProbotOctokit>;
 
 export class GitHubCommitChecks implements CommitChecks {
   private readonly octokit: Octokit;

@@ -1,8 +1,6 @@
-import type { ProbotOctokit } from 'probot';
+import type { Octokit } from './octokit.ts';
 import type { DeploymentLog, DeploymentRecord } from '../ports.ts';
 import type { InstallationOutbox } from './outbox.ts';
-
-type Octokit = InstanceType<typeof ProbotOctokit>;
 
 /**
  * GitHub Deployments, written through the installation's outbox after the

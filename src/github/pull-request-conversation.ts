@@ -1,9 +1,7 @@
-import type { ProbotOctokit } from 'probot';
+import type { Octokit } from './octokit.ts';
 import type { Reaction } from '../plan/types.ts';
 import type { InstallationOutbox } from './outbox.ts';
 import type { CollaboratorPermission } from './permissions.ts';
-
-type Octokit = InstanceType<typeof ProbotOctokit>;
 
 // Declared in plan/types.ts, as a command's answer keeps it; importable here as before.
 export type { Reaction };

@@ -84,7 +84,13 @@ async function lookAndAsk(
 ): Promise<number | undefined> {
   const now = clock();
   let renewedAt = now;
-  /** Renews the Lease once a retry period has passed; false when another replica took it. */
+  /**
+   * Renews the Lease once a retry period has passed; false when another
+   * replica took it. Renewed here, between steps, not by a HeldLease's timer
+   * (queue/held-lease.ts): a look lost or failed midway costs nothing but a
+   * look again at the next start (the mark does not move), so a renewal's
+   * error ends the look at once instead of being tried until a renew deadline.
+   */
   const stillMine = async () => {
     if (clock() - renewedAt < window.retryPeriodMs) return true;
     renewedAt = clock();

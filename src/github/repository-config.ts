@@ -1,7 +1,5 @@
-import type { ProbotOctokit } from 'probot';
+import type { Octokit } from './octokit.ts';
 import { configPath } from '../config/load-config.ts';
-
-type Octokit = InstanceType<typeof ProbotOctokit>;
 
 /** `context.config` without a webhook: null when neither the repository nor its organisation has the file. */
 export async function readRepositoryConfig(

@@ -1,9 +1,7 @@
-import type { ProbotOctokit } from 'probot';
+import type { Octokit } from './octokit.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../ports.ts';
 import { secondaryLimitSeconds } from './outbox.ts';
-
-type Octokit = InstanceType<typeof ProbotOctokit>;
 
 const maxRetries = 3;
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ProbotOctokit } from 'probot';
+import type { Octokit } from './octokit.ts';
 import type {
   CommentKey,
   CommentState,
@@ -15,8 +15,6 @@ import {
   type CommitUrl,
 } from './comment-render.ts';
 import type { InstallationOutbox } from './outbox.ts';
-
-type Octokit = InstanceType<typeof ProbotOctokit>;
 
 /** GitHub's web address for its API's: github.com's, or a GitHub Enterprise server's. */
 export function webUrlOf(apiBaseUrl: string): string {

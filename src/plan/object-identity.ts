@@ -12,6 +12,15 @@ export function kindOf(object: Pick<KubernetesObject, 'apiVersion' | 'kind'>): s
   return group ? `${group}/${object.kind}` : `${object.kind}`;
 }
 
+/**
+ * `apiVersion/Kind` (`apps/v1/Deployment`, `v1/Pod`): a kind at one version,
+ * as helm's `--api-versions` and discovery name it, and where the shape of an
+ * object's body depends on its version.
+ */
+export function versionedKindOf(object: Pick<KubernetesObject, 'apiVersion' | 'kind'>): string {
+  return `${object.apiVersion}/${object.kind}`;
+}
+
 /** Whether the object is of this group and kind, whatever the version. */
 export function isKind(object: KubernetesObject, kind: string): boolean {
   return kindOf(object) === kind;
@@ -22,11 +31,12 @@ export function describe(object: Pick<KubernetesObject, 'kind' | 'metadata'>): s
   return `${object.kind} \`${object.metadata?.name}\``;
 }
 
+/** What names an object inside its namespace, as inventories and results carry it. */
 export function refOf(object: KubernetesObject): ObjectRef {
   return {
-    apiVersion: object.apiVersion as string,
-    kind: object.kind as string,
-    name: object.metadata?.name as string,
+    apiVersion: object.apiVersion ?? '',
+    kind: object.kind ?? '',
+    name: object.metadata?.name ?? '',
   };
 }
 

@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { PodSecurityLevel } from '../ports.ts';
+import { versionedKindOf } from './object-identity.ts';
 import { baselineChecks } from './pod-security-baseline.ts';
 import { restrictedChecks } from './pod-security-restricted.ts';
 import type { PodMetadata, PodSecurityCheck, PodSpec } from './pod-security-spec.ts';
@@ -36,40 +37,47 @@ export function podSecurityViolation(
   return broken.map((v) => (v.detail ? `${v.reason} (${v.detail})` : v.reason)).join(', ');
 }
 
+interface Template {
+  metadata?: PodMetadata;
+  spec?: PodSpec;
+}
+
+type PodBearer = KubernetesObject & {
+  spec?: PodSpec & { template?: Template; jobTemplate?: { spec?: { template?: Template } } };
+  template?: Template;
+};
+
+/**
+ * Where each kind that makes pods keeps its pod, by `apiVersion/Kind`: the
+ * kinds of Pod Security's pod spec extractor, and the only list of them.
+ */
+const podTemplateAt: Record<string, (object: PodBearer) => Template | undefined> = {
+  'v1/Pod': (object) => ({ metadata: object.metadata, spec: object.spec }),
+  'v1/PodTemplate': (object) => object.template,
+  'v1/ReplicationController': (object) => object.spec?.template,
+  'apps/v1/ReplicaSet': (object) => object.spec?.template,
+  'apps/v1/Deployment': (object) => object.spec?.template,
+  'apps/v1/StatefulSet': (object) => object.spec?.template,
+  'apps/v1/DaemonSet': (object) => object.spec?.template,
+  'batch/v1/Job': (object) => object.spec?.template,
+  'batch/v1/CronJob': (object) => object.spec?.jobTemplate?.spec?.template,
+};
+
+/** Whether Pod Security judges the object's pods: whether it is of a kind that makes them. */
+export function bearsPods(object: KubernetesObject): boolean {
+  return Object.hasOwn(podTemplateAt, versionedKindOf(object));
+}
+
 /**
  * The pod an object makes, where Pod Security judges it: a Pod itself, or the
- * template of a workload (its pod spec extractor's kinds); undefined for others.
+ * template of a workload; undefined for other kinds and for a workload without one.
  */
 export function podTemplateOf(
   object: KubernetesObject,
 ): { metadata: PodMetadata; spec: PodSpec } | undefined {
-  interface Template {
-    metadata?: PodMetadata;
-    spec?: PodSpec;
-  }
-  const body = object as KubernetesObject & {
-    spec?: PodSpec & { template?: Template; jobTemplate?: { spec?: { template?: Template } } };
-    template?: Template;
-  };
-  const template: Template | undefined = (() => {
-    switch (`${object.apiVersion}/${object.kind}`) {
-      case 'v1/Pod':
-        return { metadata: object.metadata, spec: body.spec };
-      case 'v1/PodTemplate':
-        return body.template;
-      case 'v1/ReplicationController':
-      case 'apps/v1/ReplicaSet':
-      case 'apps/v1/Deployment':
-      case 'apps/v1/StatefulSet':
-      case 'apps/v1/DaemonSet':
-      case 'batch/v1/Job':
-        return body.spec?.template;
-      case 'batch/v1/CronJob':
-        return body.spec?.jobTemplate?.spec?.template;
-      default:
-        return undefined;
-    }
-  })();
+  const template = bearsPods(object)
+    ? podTemplateAt[versionedKindOf(object)]?.(object as PodBearer)
+    : undefined;
   if (!template?.spec) return undefined;
   return { metadata: template.metadata ?? {}, spec: template.spec };
 }

@@ -1,8 +1,6 @@
-import type { ProbotOctokit } from 'probot';
 import { describe, expect, it, vi } from 'vitest';
 import { AppIdentity } from '../../src/github/app-identity.ts';
-
-type Octokit = InstanceType<typeof ProbotOctokit>;
+import type { Octokit } from '../../src/github/octokit.ts';
 
 function identity(getAuthenticated = vi.fn(async () => ({ data: { slug: 'pr-preview' } }))) {
   const octokit = { rest: { apps: { getAuthenticated } } } as unknown as Octokit;

@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { UserFacingError } from '../../errors.ts';
 import type { Guardrails } from '../../plan/guardrails.ts';
-import { describe, kindOf } from '../../plan/object-identity.ts';
+import { describe, identityOf, kindOf, refOf } from '../../plan/object-identity.ts';
 import { ingressRefusals } from './ingress-rules.ts';
 import { networkPolicyRefusals } from './network-rules.ts';
 import { placementRefusals } from './pod-rules.ts';
@@ -83,7 +83,7 @@ export function refusedObjects(params: {
     ];
   }
   const refusals: string[] = [];
-  const identity = (object: KubernetesObject) => `${kindOf(object)}/${object.metadata?.name}`;
+  const identity = (object: KubernetesObject) => identityOf(refOf(object));
   const reserved = new Set((params.reserved ?? []).map(identity));
   for (const object of params.objects) {
     const name = describe(object);

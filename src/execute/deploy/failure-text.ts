@@ -13,6 +13,7 @@ export function secretValues(secrets: SecretCopy[]): string[] {
   return secrets.flatMap((secret) => Object.values(secret.data));
 }
 
+/** The text up to its first line break, as a one-line field (a deployment's description) takes it. */
 export function firstLine(text: string): string {
   return text.split('\n')[0] ?? text;
 }
