@@ -3,7 +3,7 @@ import { AppConfigMaps } from './kubernetes-config-maps.ts';
 import type { KubernetesLeases } from './kubernetes-lease.ts';
 
 /** The Leases calls a look needs. */
-type LookLeases = Pick<KubernetesLeases, 'tryAcquire' | 'release' | 'timings'>;
+type LookLeases = Pick<KubernetesLeases, 'tryAcquire' | 'renewHeld' | 'release' | 'timings'>;
 
 /**
  * How far GitHub's failed deliveries have been looked through, in one
@@ -38,13 +38,21 @@ export class KubernetesDeliveryWindow {
   /** Takes the look; where the mark is (undefined: never looked), or false while another replica looks. */
   async begin(): Promise<{ checkedThrough: number | undefined } | false> {
     if (!(await this.leases.tryAcquire(this.lease))) return false;
-    const mark = Number((await this.records.read(this.name))?.data?.['checked-through'] ?? NaN);
-    return { checkedThrough: Number.isFinite(mark) ? mark : undefined };
+    try {
+      const mark = Number((await this.records.read(this.name))?.data?.['checked-through'] ?? NaN);
+      return { checkedThrough: Number.isFinite(mark) ? mark : undefined };
+    } catch (error) {
+      await this.leases.release(this.lease).catch(() => undefined);
+      throw error;
+    }
   }
 
-  /** Renews the look; false when it was lost (another replica took it): stop asking. */
+  /**
+   * Renews the look; false when it was lost (it ran out and another replica
+   * took it, or finished it): stop asking, that look asked for the rest.
+   */
   async renew(): Promise<boolean> {
-    return this.leases.tryAcquire(this.lease);
+    return this.leases.renewHeld(this.lease);
   }
 
   /** Ends the look, the mark moved to `through` (or left where a later look put it). */

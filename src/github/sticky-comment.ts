@@ -20,6 +20,8 @@ import type { InstallationOutbox } from './outbox.ts';
 export function webUrlOf(apiBaseUrl: string): string {
   const url = new URL(apiBaseUrl);
   if (url.hostname === 'api.github.com') return 'https://github.com';
+  // GitHub Enterprise Cloud with data residency: api.<name>.ghe.com serves <name>.ghe.com.
+  if (/^api\.[^.]+\.ghe\.com$/.test(url.hostname)) return `https://${url.hostname.slice(4)}`;
   return `${url.origin}${url.pathname.replace(/\/api\/v3\/?$/, '').replace(/\/$/, '')}`;
 }
 

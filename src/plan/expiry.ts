@@ -28,15 +28,17 @@ export function isExpired(preview: Lifetime, now: number): boolean {
 
 /**
  * Whether the pull request should now be told the preview expires soon: a
- * quarter of its ttl before (the ttl read as expiry minus the last deploy),
+ * quarter of its ttl before (the ttl read as the deploy's expiry minus its end),
  * at most a day before, once for each expiry.
  */
 export function expiryWarningDue(preview: Lifetime, now: number): boolean {
   const expiry = expiryOf(preview);
   if (preview.terminating || expiry === undefined || expiry <= now) return false;
   if (preview.expiryWarnedFor === new Date(expiry).toISOString()) return false;
+  // The ttl, as the last deploy set it: its expiry after its end (an unkeep restarts that ttl).
   const active = preview.activeAt ? Date.parse(preview.activeAt) : NaN;
-  const ttl = Number.isFinite(active) ? expiry - active : Infinity;
+  const deployExpiry = Date.parse(preview.expiresAt ?? '');
+  const ttl = Number.isFinite(active) ? deployExpiry - active : Infinity;
   return expiry - now <= Math.min(maxWarningLeadMs, ttl / 4);
 }
 

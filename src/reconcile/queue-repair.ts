@@ -11,6 +11,7 @@ import { tearDown } from '../execute/tear-down.ts';
 import { warnOfExpiry } from '../execute/warn-of-expiry.ts';
 import { sightingOf } from '../github/confirm-gone.ts';
 import { destroyConfirmed, needsConfirmation } from '../plan/confirm-destroy.ts';
+import { isExpired } from '../plan/expiry.ts';
 import type { ReconcileAction } from '../plan/plan-reconcile.ts';
 import { previewSelector } from '../plan/targets.ts';
 import type { Logger } from '../ports.ts';
@@ -84,13 +85,19 @@ export async function queueRepair(
   }
   void enqueueForPullRequest(services, scope, 'reconcile destroy', async () => {
     if (!(await confirmed(app, action, scope.logger))) return;
-    const observed = await services.cluster.listPreviews(previewSelector(scope.pr));
+    const expiry = action.reason === 'expired';
+    const listed = await services.cluster.listPreviews(previewSelector(scope.pr));
+    // An expiry is looked at again: a push or `/preview keep` since the pass may have moved it.
+    const doomed = listed.filter(
+      (p) => action.namespaces.includes(p.namespace) && (!expiry || isExpired(p, Date.now())),
+    );
+    if (expiry && doomed.length === 0) return;
     await destroyPreviews(destroyDeps(services, scope), {
       pr: number,
-      selection: { all: false, tenants: action.tenants },
-      observed: observed.filter((p) => action.namespaces.includes(p.namespace)),
-      reason: action.reason === 'expired' ? expiredNote : action.reason,
-      ...(action.reason === 'expired' ? { status: 'expired' as const } : {}),
+      selection: { all: false, tenants: expiry ? doomed.map((p) => p.tenant) : action.tenants },
+      observed: doomed,
+      reason: expiry ? expiredNote : action.reason,
+      ...(expiry ? { status: 'expired' as const } : {}),
     });
     if (action.reason === 'pull request closed') await scope.comment.close();
   });

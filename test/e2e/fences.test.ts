@@ -182,6 +182,47 @@ describe("a preview's pods cannot leave the fence at run time", () => {
     );
   });
 
+  it("keeps its Namespace, the preview's record, as the app wrote it", async () => {
+    const { namespace } = await ready;
+    const { pod, unbound } = await asPreview(namespace);
+    const read = () => world.k8s.core.readNamespace({ name: namespace });
+    const before = await read();
+    const forged = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: namespace,
+        labels: { 'pod-security.kubernetes.io/enforce': 'privileged' },
+        annotations: {
+          'pr-preview.dev/kept-by': 'attacker',
+          'pr-preview.dev/host': 'shop.bar.com',
+        },
+      },
+    } as KubernetesObject;
+    for (const api of [pod, unbound]) {
+      expect(
+        (await refusal(api.applyAsWritten(forged, false, 'attacker'))).code,
+      ).toBeGreaterThanOrEqual(400);
+      expect((await refusal(api.delete(forged))).code).toBeGreaterThanOrEqual(400);
+    }
+    const refused = await refusal(unbound.applyAsWritten(forged, false, 'attacker'));
+    expect(refused.message).toContain(
+      `namespace \`${namespace}\` is the preview's record, kept by pr-preview: its own ServiceAccounts may not change or delete it`,
+    );
+    // A Role that would let its pods change the Namespace is refused as well.
+    const role = objectOf(
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: { name: own-namespace }\nrules: [{ apiGroups: [""], resources: [namespaces], verbs: [get, patch, delete] }]\n',
+      namespace,
+      '',
+    );
+    expect((await refusal(unbound.applyAsWritten(role, false, 'attacker'))).message).toContain(
+      "Role `own-namespace` grants rights over the app's objects (quotas, limits, the namespace itself",
+    );
+    const after = await read();
+    expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+    expect(after.metadata?.deletionTimestamp).toBeUndefined();
+  });
+
   it('cannot read or write what the app keeps in its own namespace', async () => {
     const { namespace } = await ready;
     const { pod } = await asPreview(namespace);

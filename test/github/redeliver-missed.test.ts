@@ -30,13 +30,15 @@ class Window {
   }
 
   async begin() {
-    if (!(await this.renew())) return false;
+    const expired = this.clock.now >= this.renewedAt + this.durationMs;
+    if (this.holder && this.holder !== this.replica && !expired) return false;
+    this.holdFor(this.replica);
     return { checkedThrough: this.mark };
   }
 
+  /** Renews only while this replica holds the Lease: one taken or released since is not taken back. */
   async renew() {
-    const expired = this.clock.now >= this.renewedAt + this.durationMs;
-    if (this.holder && this.holder !== this.replica && !expired) return false;
+    if (this.holder !== this.replica) return false;
     this.holdFor(this.replica);
     return true;
   }
@@ -181,6 +183,27 @@ describe('redeliverMissed', () => {
       redeliverMissed(app, window, recordingLogger().logger, { now: () => clock.now }),
     ).rejects.toThrow('GitHub answered 502');
     expect(window.mark).toBe(start - minute);
+    expect(window.holder).toBeUndefined();
+  });
+
+  it('asks nothing twice when its Lease ran out and another replica finished the look meanwhile', async () => {
+    const clock = { now: start };
+    const window = new Window(clock);
+    window.mark = start - 30 * minute;
+    const { app, asked } = gitHub([failed(2, start - 2), failed(1, start - 3)], {
+      onPost: () => {
+        // Stalled 40 s: another replica took the look, asked for everything, and let it go.
+        clock.now += 40_000;
+        window.mark = clock.now;
+        window.holder = undefined;
+      },
+    });
+    await redeliverMissed(app, window, recordingLogger().logger, {
+      now: () => clock.now,
+      sleep: async () => {},
+    });
+    expect(asked).toEqual([1]);
+    expect(window.mark).toBe(start + 40_000);
     expect(window.holder).toBeUndefined();
   });
 });

@@ -46,6 +46,7 @@ describe('webUrlOf', () => {
     ['https://ghe.example.com/api/v3', 'https://ghe.example.com'],
     ['https://ghe.example.com/api/v3/', 'https://ghe.example.com'],
     ['http://127.0.0.1:4000/api/v3', 'http://127.0.0.1:4000'],
+    ['https://api.octocorp.ghe.com', 'https://octocorp.ghe.com'],
   ])('%s is shown at %s', (api, web) => {
     expect(webUrlOf(api)).toBe(web);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expiryOf, keepMarks, warnedMarks } from '../../src/plan/expiry.ts';
+import { expiryOf, expiryWarningDue, keepMarks, warnedMarks } from '../../src/plan/expiry.ts';
 
 const now = Date.parse('2026-12-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -47,5 +47,23 @@ describe('lifetime marks', () => {
       expiresNotBefore: iso(now + 120_000),
       expiryWarnedFor: iso(now + 120_000),
     });
+  });
+});
+
+describe('expiryWarningDue', () => {
+  const hour = 3_600_000;
+  it('after an unkeep, warns a quarter of the ttl before the new expiry, not at once', () => {
+    // A 1 h ttl, deployed 4 h ago, let go now: it expires in 1 h, warned 15 min before.
+    const unkept = {
+      terminating: false,
+      activeAt: iso(now - 4 * hour),
+      expiresAt: iso(now - 3 * hour),
+      expiresNotBefore: iso(now + hour),
+    };
+    expect(expiryWarningDue(unkept, now)).toBe(false);
+    expect(expiryWarningDue(unkept, now + 46 * 60_000)).toBe(true);
+    expect(
+      expiryWarningDue({ ...unkept, expiryWarnedFor: iso(now + hour) }, now + 46 * 60_000),
+    ).toBe(false);
   });
 });

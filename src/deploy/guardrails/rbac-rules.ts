@@ -84,13 +84,13 @@ export function rbacRefusals(
   const overApp = rules.some(
     (r) =>
       (has(r.apiGroups, ['', '*']) &&
-        has(r.resources, ['*', 'resourcequotas', 'limitranges']) &&
+        has(r.resources, ['*', 'resourcequotas', 'limitranges', 'namespaces']) &&
         (r.verbs ?? []).some((v) => !readVerbs.includes(v))) ||
       has(r.resourceNames, appObjectNames),
   );
   if (overApp) {
     refusals.push(
-      `${name} grants rights over the app's objects: quotas, limits, or objects named ${appObjectNames.map((n) => `\`${n}\``).join(', ')}`,
+      `${name} grants rights over the app's objects: quotas, limits, the namespace itself, or objects named ${appObjectNames.map((n) => `\`${n}\``).join(', ')}`,
     );
   }
   return refusals;

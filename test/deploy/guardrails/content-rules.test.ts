@@ -348,6 +348,15 @@ describe('refusedContent: what a chart may say, as the admission policies keep i
       "Role `x` grants rights over the app's objects",
     ],
     [
+      "a Role over its own Namespace (the preview's record)",
+      {
+        apiVersion: rbac,
+        kind: 'Role',
+        rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'patch'] }],
+      },
+      "Role `x` grants rights over the app's objects: quotas, limits, the namespace itself",
+    ],
+    [
       'a Role naming the isolation policy',
       {
         apiVersion: rbac,
