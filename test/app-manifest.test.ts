@@ -144,4 +144,37 @@ describe('app.yml', () => {
     );
     expect(unneeded).toEqual([]);
   });
+
+  it("lets Probot's setup say where webhooks go: the smee channel it made, else its own address", async () => {
+    // Probot's own manifest code, as its setup page runs it (not exported by the package).
+    const { ManifestCreation } = (await import(
+      join(repoRoot, 'node_modules/probot/lib/manifest-creation.js')
+    )) as {
+      ManifestCreation: new () => {
+        getManifest(options: {
+          pkg: object;
+          baseUrl: string;
+          readFileSync: typeof readFileSync;
+        }): string;
+      };
+    };
+    // Probot reads app.yml from the working directory; here, this checkout's.
+    const read = (() =>
+      readFileSync(join(repoRoot, 'app.yml'), 'utf8')) as unknown as typeof readFileSync;
+    const hookOf = () =>
+      (
+        JSON.parse(
+          new ManifestCreation().getManifest({
+            pkg: {},
+            baseUrl: 'http://localhost:3000',
+            readFileSync: read,
+          }),
+        ) as { hook_attributes: { url: string } }
+      ).hook_attributes.url;
+    vi.stubEnv('WEBHOOK_PROXY_URL', 'https://smee.io/a1b2c3');
+    expect(hookOf()).toBe('https://smee.io/a1b2c3');
+    vi.stubEnv('WEBHOOK_PROXY_URL', '');
+    expect(hookOf()).toBe('http://localhost:3000/');
+    vi.unstubAllEnvs();
+  });
 });

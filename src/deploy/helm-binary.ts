@@ -62,19 +62,24 @@ export function checkHelm(helmBin: string): Promise<HelmStatus> {
         ...(error.code === 'ENOENT' ? { missing: true } : {}),
       }),
     );
-    child.on('close', (code) =>
-      resolve(
-        code === 0 && /^v\d/.test(out.trim())
-          ? { ok: true, version: out.trim() }
-          : {
-              ok: false,
-              problem: `helm (${helmBin}) did not say its version: ${out.trim() || `exit ${code}`}`,
-            },
-      ),
-    );
+    child.on('close', (code) => {
+      const version = out.trim();
+      if (code !== 0 || !/^v\d/.test(version)) {
+        resolve({
+          ok: false,
+          problem: `helm (${helmBin}) did not say its version: ${version || `exit ${code}`}`,
+        });
+      } else if (!version.startsWith('v3.')) {
+        // Helm 4 changed flags and output the app relies on; it is refused until it has been tried.
+        resolve({
+          ok: false,
+          problem: `helm ${version} (${helmBin}) is not helm 3, the only major version the app has been tried with`,
+        });
+      } else resolve({ ok: true, version });
+    });
   });
 }
 
 /** What an operator does about a missing or broken helm. */
 export const helmAdvice =
-  'set HELM_BIN to a helm 3 binary, or put helm on PATH: download it from https://github.com/helm/helm/releases or a package manager (brew install helm, apt-get install helm); in a checkout of this project `npm run tools` builds one';
+  'set HELM_BIN to a helm 3 binary, or put one on PATH: download it from https://github.com/helm/helm/releases (or `brew install helm@3`; `brew install helm` is helm 4 now); in a checkout of this project `npm run tools` builds one';

@@ -70,6 +70,17 @@ describe('Readiness', () => {
     ]);
   });
 
+  it('is not ready with helm 4, naming the version and how to get helm 3', async () => {
+    const helm = join(dir, 'helm4', 'helm');
+    await fakeHelm(helm, 'v4.0.1');
+    const status = await readiness({ helmBin: helm }).check();
+    expect(status.ready).toBe(false);
+    expect(status.reason).toContain(
+      `helm v4.0.1 (${helm}) is not helm 3, the only major version the app has been tried with`,
+    );
+    expect(status.reason).toContain('brew install helm@3');
+  });
+
   it('is not ready while helm does not run, says how to get one, and sees it once it does', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const helm = join(dir, 'bin', 'helm');
