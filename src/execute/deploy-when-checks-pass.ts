@@ -32,10 +32,9 @@ export async function deployWhenChecksPass(
   const { sha, targets, config } = params;
   const gate = await deps.checks.gate(sha, config.waitFor);
   if (gate.state === 'passed') {
-    return {
-      state: 'deployed',
-      outcomes: await deployPreviews(deps, await recreated(deps, params)),
-    };
+    const outcomes = await deployPreviews(deps, await recreated(deps, params));
+    if (params.recreate) await keepWhatWasKept(deps, params, outcomes);
+    return { state: 'deployed', outcomes };
   }
 
   const short = sha.slice(0, 7);
@@ -88,4 +87,21 @@ async function recreated(deps: GatedDeployDeps, params: GatedDeployParams): Prom
   const doomed = params.observed.filter((p) => names.has(p.namespace));
   await tearDown(deps, doomed);
   return { ...params, observed: params.observed.filter((p) => !names.has(p.namespace)) };
+}
+
+/**
+ * A redeploy is the same preview made afresh: what `/preview keep` kept
+ * stays kept (its namespace, and with it the mark, was deleted and made again).
+ */
+async function keepWhatWasKept(
+  deps: GatedDeployDeps,
+  params: GatedDeployParams,
+  outcomes: TenantOutcome[],
+): Promise<void> {
+  const made = new Set(outcomes.filter((o) => !o.error).map((o) => o.target.namespace));
+  for (const preview of params.observed) {
+    if (preview.keptBy && made.has(preview.namespace)) {
+      await deps.cluster.markLifetime(preview.namespace, { keptBy: preview.keptBy });
+    }
+  }
 }

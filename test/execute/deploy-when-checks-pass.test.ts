@@ -7,7 +7,7 @@ import {
 import { gatedDeployDeps } from '../../src/execute/run-checks-job.ts';
 import type { GateResult } from '../../src/plan/check-gate.ts';
 import { buildTargets } from '../../src/plan/targets.ts';
-import type { CommentState } from '../../src/ports.ts';
+import type { CommentState, ObservedPreview } from '../../src/ports.ts';
 import { fakeScope, fakeServices } from '../support/fake-ports.ts';
 
 const pr = { owner: 'acme', repo: 'foo', repositoryId: 1, installationId: 2, number: 5 };
@@ -33,7 +33,7 @@ function world(gate: GateResult, initial: CommentState = { rows: [] }) {
   scope.comment.state = initial;
   const recheckAt = vi.fn();
   const deps: GatedDeployDeps = { ...gatedDeployDeps(services, scope), recheckAt };
-  const run = (extra: { recreate?: boolean } = {}) =>
+  const run = (extra: { recreate?: boolean; observed?: ObservedPreview[] } = {}) =>
     deployWhenChecksPass(deps, {
       pr: 5,
       sha,
@@ -101,6 +101,19 @@ describe('deployWhenChecksPass', () => {
     await w.run({ recreate: true });
     expect(w.cluster.deleted).toEqual([]);
     expect(w.state().rows[0]).toMatchObject({ status: 'waiting', recreate: true });
+  });
+
+  it('keeps a kept preview kept through a redeploy, which makes its namespace afresh', async () => {
+    const w = world({ state: 'passed' });
+    await w.run();
+    const [first] = await w.cluster.listPreviews();
+    await w.cluster.markLifetime(first?.namespace ?? '', { keptBy: 'ann' });
+    const observed = await w.cluster.listPreviews();
+    await expect(w.run({ recreate: true, observed })).resolves.toMatchObject({ state: 'deployed' });
+    expect(w.cluster.deleted).toEqual([first?.namespace]);
+    expect((await w.cluster.listPreviews()).map((p) => [p.namespace, p.keptBy])).toEqual([
+      [first?.namespace, 'ann'],
+    ]);
   });
 
   it('records a command as the origin of the rows it leaves waiting', async () => {
