@@ -89,9 +89,10 @@ export function planPullRequest({ pr, event, config, domain, observed }: PlanPar
 
   if (event.draft && !config.config.drafts && requested.length > 0) {
     // Said once, when labelled; pushes and passes on the draft stay quiet.
-    return event.action === 'labeled'
-      ? { action: 'reject', problems: [draftWaits] }
-      : { action: 'skip', reason: 'a draft pull request' };
+    if (event.action === 'labeled') return { action: 'reject', problems: [draftWaits] };
+    // A draft deploys nothing new, but what no label or config wants any more still goes.
+    if (retire.length > 0) return { action: 'retire', retire, ignored };
+    return { action: 'skip', reason: 'a draft pull request' };
   }
   if (requested.length === 0) {
     if (retire.length > 0) return { action: 'retire', retire, ignored };

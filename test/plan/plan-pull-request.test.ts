@@ -249,6 +249,17 @@ describe('planPullRequest', () => {
     ).toEqual(['be']);
     // Closing or unlabelling a draft still destroys.
     expect(plan({ action: 'closed', state: 'closed', draft: true }).action).toBe('destroy');
+    // And a draft's sync still retires what no label wants any more (an unlabeled lost meanwhile).
+    expect(
+      plan({ action: 'reconcile', labels: ['cd/preview:fr'], draft: true }, tenanted, [
+        { tenant: 'fr', origin: 'label' },
+        { tenant: 'be', origin: 'label' },
+      ]),
+    ).toEqual({
+      action: 'retire',
+      retire: [{ tenants: ['be'], reason: 'no preview label asks for it' }],
+      ignored: [],
+    });
   });
 
   it('deploys again on reopened with the label', () => {
