@@ -41,6 +41,7 @@ const callNeeds: Record<string, Need[]> = {
   'apps.listInstallations': [{}],
   'apps.getInstallation': [{}],
   'apps.getAuthenticated': [{}],
+  'apps.getRepoInstallation': [{}],
   'POST /app/hook/deliveries/{delivery_id}/attempts': [{}],
   // The repository by its id, as an installation sees it.
   'GET /repositories/{repository_id}': [{ metadata: 'read' }],

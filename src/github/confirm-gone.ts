@@ -7,7 +7,8 @@ type DestroyAction = Extract<ReconcileAction, { kind: 'destroy' }>;
 /**
  * Asks GitHub directly about what a reconcile destroy is for: the pull
  * request (closed or open), the repository by its id (found by the
- * installation or not), the installation (found by the app or not).
+ * installation, and the app installed on it, or not), the installation
+ * (found by the app or not).
  * Anything but a clear answer is `unknown`.
  */
 export async function sightingOf(app: Probot, action: DestroyAction): Promise<Sighting> {
@@ -20,9 +21,12 @@ export async function sightingOf(app: Probot, action: DestroyAction): Promise<Si
     const octokit = await app.auth(action.installationId);
     if (action.reason === 'repository removed') {
       // By id: a namespace may not record the name, and a renamed repository keeps its id.
-      await octokit.request('GET /repositories/{repository_id}', {
+      const { data } = await octokit.request('GET /repositories/{repository_id}', {
         repository_id: action.repositoryId,
       });
+      // A public repository answers any token: whether the app is installed on it says more.
+      const asApp = await app.auth();
+      await asApp.rest.apps.getRepoInstallation({ owner: data.owner.login, repo: data.name });
       return 'present';
     }
     if (action.reason === 'pull request closed' && action.repository) {

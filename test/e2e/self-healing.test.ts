@@ -64,14 +64,27 @@ describe('the reconciler repairs what lost webhooks left', () => {
         },
       },
     } as KubernetesObject;
-    await world.k8s.objects.patch(
-      orphan,
-      undefined,
-      undefined,
-      'e2e',
-      true,
-      PatchStrategy.ServerSideApply,
-    );
+    // And one of a public repository the app was removed from: GitHub still shows it to anyone.
+    world.github.addRepository('acme', 'was-ours', 8998);
+    world.github.removeRepository('acme', 'was-ours', { public: true });
+    const publicOrphan = {
+      ...orphan,
+      metadata: {
+        name: 'was-ours-pr-1',
+        labels: { ...orphan.metadata?.labels, 'pr-preview.dev/repository-id': '8998' },
+        annotations: { 'pr-preview.dev/repository': 'acme/was-ours' },
+      },
+    } as KubernetesObject;
+    for (const namespace of [orphan, publicOrphan]) {
+      await world.k8s.objects.patch(
+        namespace,
+        undefined,
+        undefined,
+        'e2e',
+        true,
+        PatchStrategy.ServerSideApply,
+      );
+    }
 
     await world.app.stop();
     // While the app is down: 801 is closed, 803 loses its label, 802 gets one, 804 gets a push; no webhook arrives.
@@ -100,9 +113,11 @@ describe('the reconciler repairs what lost webhooks left', () => {
         'heal-pr-802-fr',
       ]);
       expect(await world.namespacesOf(repo.repositoryId, 804)).toEqual(['heal-pr-804-fr']);
-      await eventually(
-        'orphan gone',
-        async () => (await world.namespacesOf(8999, 1)).length === 0 || undefined,
+      await eventually('orphans gone', async () =>
+        (await world.namespacesOf(8999, 1)).length === 0 &&
+        (await world.namespacesOf(8998, 1)).length === 0
+          ? true
+          : undefined,
       );
     } finally {
       await restarted.stop();

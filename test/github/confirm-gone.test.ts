@@ -34,3 +34,30 @@ describe('sightingOf', () => {
     expect(await sightingOf(appFailing(error), removed)).toBe(sighting);
   });
 });
+
+describe('sightingOf a removed repository', () => {
+  /** GitHub shows the repository by its id; the app is installed on it, or not (404). */
+  function appSeeing(installed: boolean): Probot {
+    const octokit = {
+      request: async () => ({ data: { id: 9, name: 'gone', owner: { login: 'acme' } } }),
+      rest: {
+        apps: {
+          getRepoInstallation: async ({ owner, repo }: { owner: string; repo: string }) => {
+            expect(`${owner}/${repo}`).toBe('acme/gone');
+            if (!installed) throw httpError(404);
+            return { data: { id: 1 } };
+          },
+        },
+      },
+    };
+    return { auth: async () => octokit } as unknown as Probot;
+  }
+
+  it('is gone when the app is no longer installed on it, though a public one still answers', async () => {
+    expect(await sightingOf(appSeeing(false), removed)).toBe('gone');
+  });
+
+  it('is present while the app is installed on it', async () => {
+    expect(await sightingOf(appSeeing(true), removed)).toBe('present');
+  });
+});

@@ -65,6 +65,8 @@ export class FakeGitHub {
     { headSha: string; state: 'open' | 'closed'; labels: string[]; fork?: string; draft?: boolean }
   >();
   private readonly repositories = new Map<string, number>();
+  /** Repositories the installation no longer sees that are public: GitHub shows them to anyone. */
+  private readonly publicRepositories = new Map<string, number>();
   private readonly faults: {
     method: string;
     pattern: RegExp;
@@ -159,11 +161,15 @@ export class FakeGitHub {
 
   /** A repository the installation can see, as the reconciler lists them. */
   addRepository(owner: string, repo: string, id: number): void {
+    this.publicRepositories.delete(`${owner}/${repo}`);
     this.repositories.set(`${owner}/${repo}`, id);
   }
 
-  removeRepository(owner: string, repo: string): void {
+  /** The installation no longer sees it; a public one still answers anyone who asks for it. */
+  removeRepository(owner: string, repo: string, options: { public?: boolean } = {}): void {
+    const id = this.repositories.get(`${owner}/${repo}`);
     this.repositories.delete(`${owner}/${repo}`);
+    if (options.public && id !== undefined) this.publicRepositories.set(`${owner}/${repo}`, id);
   }
 
   /** The next matching request fails once with this status, as GitHub does under load. */
@@ -304,14 +310,21 @@ export class FakeGitHub {
       if (!this.installationIds.includes(id)) return send(404, { message: 'Not Found' });
       return send(200, { id, account: { login: 'acme' }, app_id: this.app.id });
     }
+    if (req.method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(path))) {
+      if (!this.repositories.has(`${m[1]}/${m[2]}`)) return send(404, { message: 'Not Found' });
+      return send(200, { id: this.installationIds[0], app_id: this.app.id });
+    }
     if (req.method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path))) {
-      const id = this.repositories.get(`${m[1]}/${m[2]}`);
+      const id =
+        this.repositories.get(`${m[1]}/${m[2]}`) ?? this.publicRepositories.get(`${m[1]}/${m[2]}`);
       if (id === undefined) return send(404, { message: 'Not Found' });
       return send(200, { id, name: m[2], full_name: `${m[1]}/${m[2]}`, owner: { login: m[1] } });
     }
     if (req.method === 'GET' && (m = /^\/repositories\/(\d+)$/.exec(path))) {
       const wanted = Number(m[1]);
-      const found = [...this.repositories.entries()].find(([, id]) => id === wanted);
+      const found = [...this.repositories.entries(), ...this.publicRepositories.entries()].find(
+        ([, id]) => id === wanted,
+      );
       if (!found) return send(404, { message: 'Not Found' });
       const [owner, name] = found[0].split('/') as [string, string];
       return send(200, { id: found[1], name, full_name: found[0], owner: { login: owner } });
