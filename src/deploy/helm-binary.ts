@@ -52,9 +52,11 @@ export function checkHelm(helmBin: string): Promise<HelmStatus> {
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 15_000,
     });
+    // The version is what it prints; a warning on stderr (a group-readable kubeconfig) is not.
     let out = '';
+    let errors = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString('utf8')));
     child.on('error', (error: NodeJS.ErrnoException) =>
       resolve({
         ok: false,
@@ -67,7 +69,7 @@ export function checkHelm(helmBin: string): Promise<HelmStatus> {
       if (code !== 0 || !/^v\d/.test(version)) {
         resolve({
           ok: false,
-          problem: `helm (${helmBin}) did not say its version: ${version || `exit ${code}`}`,
+          problem: `helm (${helmBin}) did not say its version: ${version || errors.trim() || `exit ${code}`}`,
         });
       } else if (!version.startsWith('v3.')) {
         // Helm 4 changed flags and output the app relies on; it is refused until it has been tried.

@@ -98,7 +98,8 @@ async function keepWhatWasKept(
   params: GatedDeployParams,
   outcomes: TenantOutcome[],
 ): Promise<void> {
-  const made = new Set(outcomes.filter((o) => !o.error).map((o) => o.target.namespace));
+  // A failed deploy may leave its new namespace too: that one stays kept as well (gone is left gone).
+  const made = new Set(outcomes.map((o) => o.target.namespace));
   for (const preview of params.observed) {
     if (preview.keptBy && made.has(preview.namespace)) {
       await deps.cluster.markLifetime(preview.namespace, { keptBy: preview.keptBy });

@@ -84,7 +84,7 @@ export function rbacRefusals(
   const overApp = rules.some(
     (r) =>
       (has(r.apiGroups, ['', '*']) &&
-        has(r.resources, ['*', 'resourcequotas', 'limitranges', 'namespaces']) &&
+        (r.resources ?? []).some(overAppResource) &&
         (r.verbs ?? []).some((v) => !readVerbs.includes(v))) ||
       has(r.resourceNames, appObjectNames),
   );
@@ -94,4 +94,14 @@ export function rbacRefusals(
     );
   }
   return refusals;
+}
+
+/**
+ * Resources whose writes reach the app's objects: the quota, the limits,
+ * the namespace itself, and any subresource of them (a quota's `status`
+ * sets what it counts as used), or of everything (`*`).
+ */
+function overAppResource(resource: string): boolean {
+  const [base] = resource.split('/');
+  return ['*', 'resourcequotas', 'limitranges', 'namespaces'].includes(base ?? '');
 }

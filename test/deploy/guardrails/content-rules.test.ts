@@ -357,6 +357,24 @@ describe('refusedContent: what a chart may say, as the admission policies keep i
       "Role `x` grants rights over the app's objects: quotas, limits, the namespace itself",
     ],
     [
+      "a Role over the quota's status, which sets what it counts as used",
+      {
+        apiVersion: rbac,
+        kind: 'Role',
+        rules: [{ apiGroups: [''], resources: ['resourcequotas/status'], verbs: ['update'] }],
+      },
+      "Role `x` grants rights over the app's objects",
+    ],
+    [
+      'a Role over every status',
+      {
+        apiVersion: rbac,
+        kind: 'Role',
+        rules: [{ apiGroups: ['*'], resources: ['*/status'], verbs: ['patch'] }],
+      },
+      "Role `x` grants rights over the app's objects",
+    ],
+    [
       'a Role naming the isolation policy',
       {
         apiVersion: rbac,
