@@ -184,8 +184,8 @@ describe("the app's own chart", () => {
       'Service',
       'ServiceAccount',
       'ServiceMonitor',
-      ...Array(8).fill('ValidatingAdmissionPolicy'),
-      ...Array(8).fill('ValidatingAdmissionPolicyBinding'),
+      ...Array(9).fill('ValidatingAdmissionPolicy'),
+      ...Array(9).fill('ValidatingAdmissionPolicyBinding'),
     ]);
     // No right to raise rights: the app binds the ClusterRoles of its chart by name, and escalates nothing.
     const rules = objects
