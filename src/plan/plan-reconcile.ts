@@ -3,7 +3,7 @@ import { retryDue, type FailureRecord } from './failure-memory.ts';
 import type { PreviewTarget } from './types.ts';
 import { previewLabel } from './labels.ts';
 import { isPreviewLabel, tenantOfLabel } from './preview-labels.ts';
-import { expiryOf, expiryWarningDue, isExpired } from './expiry.ts';
+import { expiryWarningDue, isExpired } from './expiry.ts';
 import { sleepDue } from './sleep.ts';
 
 export interface OpenPull {
@@ -52,8 +52,6 @@ export type ReconcileAction =
       pullRequest: number;
       namespaces: string[];
       tenants: (string | null)[];
-      /** The earliest of their expiries (ISO time). */
-      expiresAt: string;
     }
   /** Put these previews to sleep: idle for their `sleepAfter`, or asleep yet scaled up by hand. */
   | {
@@ -119,8 +117,7 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
         ...(first.repository ? { repositoryName: first.repository } : {}),
         installationId: first.installationId,
         pullRequest: first.pullRequest,
-        namespaces: doomed.map((p) => p.namespace),
-        tenants: doomed.map((p) => p.tenant),
+        ...namespacesOf(doomed),
         reason,
       });
     if (!installations.has(first.installationId)) {
@@ -143,14 +140,11 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
     if (expired.length > 0) destroy('expired', expired, repository);
     const expiring = current.filter((p) => expiryWarningDue(p, input.now));
     if (expiring.length > 0) {
-      const soonest = Math.min(...expiring.map((p) => expiryOf(p) as number));
       actions.push({
         kind: 'warn-expiry',
         repository,
         pullRequest: first.pullRequest,
-        namespaces: expiring.map((p) => p.namespace),
-        tenants: expiring.map((p) => p.tenant),
-        expiresAt: new Date(soonest).toISOString(),
+        ...namespacesOf(expiring),
       });
     }
     const unwanted = current.filter(
@@ -174,8 +168,7 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
         kind: 'sleep',
         repository,
         pullRequest: first.pullRequest,
-        namespaces: sleepy.map((p) => p.namespace),
-        tenants: sleepy.map((p) => p.tenant),
+        ...namespacesOf(sleepy),
       });
     }
   }
@@ -196,6 +189,14 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
     );
     return retryDue(record, { sha: pull.headSha, settings: input.settings ?? '', now: input.now });
   }
+}
+
+/** The previews an action is for: their namespaces, and their tenants in the same order. */
+function namespacesOf(previews: ObservedPreview[]): {
+  namespaces: string[];
+  tenants: (string | null)[];
+} {
+  return { namespaces: previews.map((p) => p.namespace), tenants: previews.map((p) => p.tenant) };
 }
 
 /**

@@ -220,7 +220,6 @@ describe('planReconcile', () => {
         pullRequest: 1,
         namespaces: ['a', 'd'],
         tenants: ['fr', 'hu'],
-        expiresAt: hours(8),
       },
     ]);
   });
