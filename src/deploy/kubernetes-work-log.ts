@@ -1,19 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
 import type { AcceptedJob, CommandAnswer } from '../plan/accepted-work.ts';
-import { labelKeys } from '../plan/labels.ts';
 import type { WorkLog } from '../ports.ts';
 import { AppConfigMaps } from './kubernetes-config-maps.ts';
+import { JobBatches, jobBody, parseJob } from './kubernetes-job-batches.ts';
 
 const kindLabel = 'pr-preview.dev/record';
 
 /**
  * Accepted jobs as ConfigMaps of the app's namespace, one per job, named
  * after the webhook delivery and the pull request: recording the same
- * delivery twice (GitHub redelivers) finds the name taken.
+ * delivery twice (GitHub redelivers) finds the name taken. Jobs accepted
+ * together are stored first in one batch (see `JobBatches`), so that a burst
+ * of webhooks is answered after a few writes.
  */
 export class KubernetesWorkLog implements WorkLog {
   private readonly records: AppConfigMaps;
+  private readonly batches: JobBatches;
   private readonly instance: string;
   /** This replica, named on the answers it keeps. */
   private readonly identity: string;
@@ -23,14 +26,20 @@ export class KubernetesWorkLog implements WorkLog {
     options: { namespace: string; instance: string; identity: string },
   ) {
     this.records = new AppConfigMaps(kubeConfig, options);
+    this.batches = new JobBatches(this.records, { instance: options.instance, kindLabel });
     this.instance = options.instance;
     this.identity = options.identity;
   }
 
+  /**
+   * Resolves once the job is stored. A redelivery is found out when the
+   * batch is split, after the webhook was answered: `begin` then gives
+   * nothing, and the job recorded first is the one that runs.
+   */
   async accept(job: Omit<AcceptedJob, 'id' | 'attempts'>): Promise<AcceptedJob | undefined> {
     const recorded: AcceptedJob = { ...job, id: this.nameOf(job), attempts: 0 };
-    const created = await this.records.create(recorded.id, body(recorded));
-    return created ? recorded : undefined;
+    await this.batches.write(recorded.id, body(recorded));
+    return recorded;
   }
 
   async read(id: string): Promise<AcceptedJob | undefined> {
@@ -38,6 +47,8 @@ export class KubernetesWorkLog implements WorkLog {
   }
 
   async begin(id: string): Promise<AcceptedJob | undefined> {
+    const split = this.batches.takeSplit(id);
+    if (split && (await split) === 'recorded-before') return undefined;
     let begun: AcceptedJob | undefined;
     await this.records.update(id, (current) => {
       const job = parse(current);
@@ -61,6 +72,7 @@ export class KubernetesWorkLog implements WorkLog {
   }
 
   async pending(): Promise<AcceptedJob[]> {
+    await this.batches.takeOrphans(Date.now());
     const items = await this.records.list(`${kindLabel}=job`);
     return items.flatMap((item) => parse(item) ?? []);
   }
@@ -76,25 +88,12 @@ export class KubernetesWorkLog implements WorkLog {
 }
 
 function body(job: AcceptedJob) {
-  return {
-    labels: {
-      [kindLabel]: 'job',
-      [labelKeys.repositoryId]: String(job.repository.id),
-      [labelKeys.pullRequest]: String(job.number),
-    },
-    data: { job: JSON.stringify(job) },
-  };
+  return jobBody(kindLabel, job, JSON.stringify(job));
 }
 
 function parse(item: V1ConfigMap | undefined): AcceptedJob | undefined {
   const text = item?.data?.job;
   if (!text || !item.metadata?.name) return undefined;
-  try {
-    const job = JSON.parse(text) as AcceptedJob;
-    if (typeof job.work?.kind !== 'string' || typeof job.repository?.id !== 'number')
-      return undefined;
-    return { ...job, id: item.metadata.name };
-  } catch {
-    return undefined;
-  }
+  const job = parseJob(text);
+  return job ? { ...job, id: item.metadata.name } : undefined;
 }

@@ -86,7 +86,10 @@ export interface FailureMemory {
 
 /** Work acknowledged to GitHub, in the cluster until it is done: a restart takes it up again. */
 export interface WorkLog {
-  /** Records the job; undefined when this delivery's job was recorded before (a redelivery). */
+  /**
+   * Records the job; undefined when this delivery's job was recorded before (a redelivery).
+   * A log that finds redeliveries out later makes `begin` give nothing for them.
+   */
   accept(job: Omit<AcceptedJob, 'id' | 'attempts'>): Promise<AcceptedJob | undefined>;
   /** The job as recorded now, or undefined once another replica finished it. */
   read(id: string): Promise<AcceptedJob | undefined>;

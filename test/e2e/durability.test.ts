@@ -1,4 +1,5 @@
 import { V1MicroTime } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pullRequestPayload } from '../fixtures/webhook-payloads.ts';
 import { AppProcess, webhookSecret } from './support/app-process.ts';
@@ -30,6 +31,14 @@ const jobRecords = async () =>
     await world.k8s.core.listNamespacedConfigMap({
       namespace: appNamespace,
       labelSelector: 'pr-preview.dev/record=job',
+    })
+  ).items;
+
+const batchRecords = async () =>
+  (
+    await world.k8s.core.listNamespacedConfigMap({
+      namespace: appNamespace,
+      labelSelector: 'pr-preview.dev/record=batch',
     })
   ).items;
 
@@ -67,6 +76,102 @@ describe('work acknowledged to GitHub', () => {
         return reactions.includes('rocket') && (await jobRecords()).length === 0 ? true : undefined;
       });
       expect(world.github.reactionsTo(91_001).filter((r) => r === 'rocket')).toHaveLength(1);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('carries out every job of a burst acknowledged together, though the app was killed before it split them', async () => {
+    const numbers = [11, 12, 13, 14, 15];
+    for (const number of numbers) {
+      world.commit(repo, sha(number), 'foo', 'durable');
+      world.github.setPullRequest(repo.owner, repo.repo, number, { headSha: sha(number) });
+    }
+    const burst = await world.replica({ PREVIEW_RECONCILE_INTERVAL: '0' });
+    await Promise.all(
+      numbers.map((number) =>
+        world.sendComment(
+          { ...repo, number, body: '/preview deploy', user: 'writer', commentId: 92_000 + number },
+          burst,
+        ),
+      ),
+    );
+    await burst.kill();
+    // A replica killed after storing a batch, and before its jobs had records of their own.
+    const left = {
+      repository: {
+        id: repo.repositoryId,
+        owner: repo.owner,
+        name: repo.repo,
+        installationId: 4242,
+      },
+      number: 16,
+      delivery: 'left-in-a-batch',
+      acceptedAt: Date.now(),
+      attempts: 0,
+      work: {
+        kind: 'pull_request',
+        event: {
+          action: 'labeled',
+          label: 'cd/preview',
+          labels: ['cd/preview'],
+          headSha: sha(16),
+          state: 'open',
+          fromFork: false,
+        },
+      },
+    };
+    world.commit(repo, sha(16), 'foo', 'durable');
+    world.github.setPullRequest(repo.owner, repo.repo, 16, {
+      headSha: sha(16),
+      labels: ['cd/preview'],
+    });
+    await world.k8s.core.createNamespacedConfigMap({
+      namespace: appNamespace,
+      body: {
+        metadata: {
+          name: `pr-preview-app-${world.github.app.id}-jobs-left`,
+          labels: {
+            'pr-preview.dev/record': 'batch',
+            'pr-preview.dev/instance': `app-${world.github.app.id}`,
+          },
+        },
+        data: { [`pr-preview-app-${world.github.app.id}-job-left`]: JSON.stringify(left) },
+      },
+    });
+    // Every acknowledged job is in the cluster, in a record of its own or in a batch (or both,
+    // when the replica died between making the records and deleting the batch): by job name.
+    const stored = new Map<string, number>();
+    for (const item of await jobRecords()) {
+      stored.set(item.metadata?.name ?? '', JSON.parse(item.data?.job ?? '{}').number);
+    }
+    for (const item of await batchRecords()) {
+      for (const [name, text] of Object.entries(item.data ?? {})) {
+        stored.set(name, (JSON.parse(text) as { number: number }).number);
+      }
+    }
+    expect([...stored.values()].sort((a, b) => a - b)).toEqual([...numbers, 16]);
+    // Older than a live replica's batch ever is: the start splits it.
+    await sleep(11_000);
+
+    const restarted = await world.replica({ PREVIEW_RECONCILE_INTERVAL: '0' });
+    try {
+      for (const number of [...numbers, 16]) {
+        await world.waitForComment({ ...repo, number }, /✅ ready/);
+      }
+      for (const number of [...numbers, 16]) {
+        expect(await world.namespacesOf(repo.repositoryId, number)).toEqual([
+          `durable-pr-${number}`,
+        ]);
+      }
+      await eventually('every record and batch gone', async () =>
+        (await jobRecords()).length + (await batchRecords()).length === 0 ? true : undefined,
+      );
+      for (const number of numbers) {
+        expect(
+          world.github.reactionsTo(92_000 + number).filter((r) => r === 'rocket'),
+        ).toHaveLength(1);
+      }
     } finally {
       await restarted.stop();
     }
