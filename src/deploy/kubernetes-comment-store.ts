@@ -1,9 +1,8 @@
 import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
 import { labelKeys } from '../plan/labels.ts';
 import type { CommentKey, CommentState, CommentStore, StoredComment } from '../ports.ts';
-import { AppConfigMaps } from './kubernetes-config-maps.ts';
+import { AppConfigMaps, recordLabel } from './kubernetes-config-maps.ts';
 
-const kindLabel = 'pr-preview.dev/record';
 const unsentLabel = 'pr-preview.dev/unsent';
 const waitingLabel = 'pr-preview.dev/waiting';
 const repositoryAnnotation = 'pr-preview.dev/repository';
@@ -39,7 +38,7 @@ export class KubernetesCommentStore implements CommentStore {
   }
 
   async unsent(): Promise<{ key: CommentKey; changedAt: number; failedSends: number }[]> {
-    const items = await this.records.list(`${kindLabel}=comment,${unsentLabel}=true`);
+    const items = await this.records.list(`${recordLabel}=comment,${unsentLabel}=true`);
     return items.flatMap((item) => {
       const key = keyOf(item);
       const changedAt = Number(item.data?.['changed-at'] ?? 0);
@@ -49,7 +48,7 @@ export class KubernetesCommentStore implements CommentStore {
   }
 
   async waiting(): Promise<{ key: CommentKey; shas: string[] }[]> {
-    const items = await this.records.list(`${kindLabel}=comment,${waitingLabel}=true`);
+    const items = await this.records.list(`${recordLabel}=comment,${waitingLabel}=true`);
     return items.flatMap((item) => {
       const key = keyOf(item);
       const stored = parse(item);
@@ -71,7 +70,7 @@ export class KubernetesCommentStore implements CommentStore {
 function body(key: CommentKey, stored: StoredComment) {
   return {
     labels: {
-      [kindLabel]: 'comment',
+      [recordLabel]: 'comment',
       [labelKeys.repositoryId]: String(key.repositoryId),
       [labelKeys.pullRequest]: String(key.number),
       [labelKeys.installationId]: String(key.installationId),

@@ -4,6 +4,9 @@ import { instanceLabel } from './admission-policies.ts';
 import { transientButNoConflict, withRetry } from './retry.ts';
 import { isNotFound, isConflict } from './api-status.ts';
 
+/** The label that tells the app's records apart by kind (jobs, comments, claims...). */
+export const recordLabel = 'pr-preview.dev/record';
+
 /** What one record holds: labels to find it by, and its data. */
 export interface RecordBody {
   labels?: Record<string, string>;

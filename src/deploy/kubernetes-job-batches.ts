@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { AcceptedJob } from '../plan/accepted-work.ts';
 import { labelKeys } from '../plan/labels.ts';
-import type { AppConfigMaps, RecordBody } from './kubernetes-config-maps.ts';
+import { recordLabel, type AppConfigMaps, type RecordBody } from './kubernetes-config-maps.ts';
 
 /** What becomes of a job written in a batch once its own record is made. */
 export type Split = 'recorded' | 'recorded-before';
@@ -17,17 +16,17 @@ const maxBytes = 512 * 1024;
  */
 export const orphanedBatchAgeMs = 10_000;
 
-export const batchLabel = 'batch';
-
 /** The records a batch is written to: the app's ConfigMaps. */
 export type BatchRecords = Pick<AppConfigMaps, 'create' | 'delete' | 'list'>;
 
-interface Waiting {
+interface Job {
   id: string;
   body: RecordBody;
-  text: string;
-  durable: { resolve: () => void; reject: (error: unknown) => void };
-  split: { resolve: (split: Split) => void };
+}
+
+interface Waiting extends Job {
+  durable: PromiseWithResolvers<void>;
+  split: PromiseWithResolvers<Split>;
 }
 
 /**
@@ -45,42 +44,47 @@ export class JobBatches {
   private readonly splits = new Map<string, Promise<Split>>();
 
   private readonly records: BatchRecords;
-  private readonly options: { instance: string; kindLabel: string };
+  private readonly instance: string;
 
-  constructor(records: BatchRecords, options: { instance: string; kindLabel: string }) {
+  constructor(records: BatchRecords, options: { instance: string }) {
     this.records = records;
-    this.options = options;
+    this.instance = options.instance;
   }
 
   /** Resolves once the job is stored (in a batch); `takeSplit` tells when its own record is made. */
   write(id: string, body: RecordBody): Promise<void> {
-    const text = body.data.job ?? '';
-    return new Promise<void>((resolve, reject) => {
-      let settle: (split: Split) => void = () => undefined;
-      this.splits.set(
-        id,
-        new Promise<Split>((done) => {
-          settle = done;
-        }),
-      );
-      this.waiting.push({
-        id,
-        body,
-        text,
-        durable: { resolve, reject },
-        split: { resolve: settle },
-      });
-      void this.flush();
-    });
+    const job: Waiting = {
+      id,
+      body,
+      durable: Promise.withResolvers<void>(),
+      split: Promise.withResolvers<Split>(),
+    };
+    this.splits.set(id, job.split.promise);
+    this.waiting.push(job);
+    void this.flush();
+    return job.durable.promise;
+  }
+
+  /** The job's split, read once (by `begin`) and forgotten. */
+  takeSplit(id: string): Promise<Split> | undefined {
+    const split = this.splits.get(id);
+    this.splits.delete(id);
+    return split;
   }
 
   /** Splits the batches a stopped replica left (older than `orphanedBatchAgeMs`). */
   async takeOrphans(now: number): Promise<void> {
-    const batches = await this.records.list(`${this.options.kindLabel}=${batchLabel}`);
+    const batches = await this.records.list(`${recordLabel}=batch`);
     for (const batch of batches) {
       const created = Date.parse(String(batch.metadata?.creationTimestamp ?? ''));
-      if (!(now - created > orphanedBatchAgeMs)) continue;
-      await this.split(batch);
+      const name = batch.metadata?.name;
+      if (!name || !(now - created > orphanedBatchAgeMs)) continue;
+      const jobs = Object.entries(batch.data ?? {}).flatMap(([id, text]) => {
+        const job = parseJob(text);
+        // Unreadable text is no job: the batch goes all the same, as a job record would.
+        return job ? [{ id, body: jobBody(job, text) }] : [];
+      });
+      await this.split(name, jobs, batch.metadata?.resourceVersion);
     }
   }
 
@@ -106,8 +110,9 @@ export class JobBatches {
       void this.flush();
     }
     for (const job of batch) job.durable.resolve();
+    if (stored === undefined) return;
     try {
-      const splits = await this.splitJobs(stored, batch);
+      const splits = await this.split(stored, batch);
       batch.forEach((job, i) => job.split.resolve(splits[i] ?? 'recorded'));
     } catch {
       // Stored but not split: `begin` reads what is there, and a pass splits the batch later.
@@ -123,8 +128,9 @@ export class JobBatches {
     let bytes = 0;
     while (this.waiting.length > 0 && batch.length < maxJobs) {
       const next = this.waiting[0] as Waiting;
-      if (batch.length > 0 && bytes + next.text.length > maxBytes) break;
-      bytes += next.text.length;
+      const size = textOf(next).length;
+      if (batch.length > 0 && bytes + size > maxBytes) break;
+      bytes += size;
       batch.push(next);
       this.waiting.shift();
     }
@@ -133,8 +139,8 @@ export class JobBatches {
 
   /**
    * Stores the batch: one job alone is written as its own record at once
-   * (its split known then); several together in one ConfigMap, whose name
-   * is returned.
+   * (its split known then, and no name returned); several together in one
+   * ConfigMap, whose name is returned.
    */
   private async store(batch: Waiting[]): Promise<string | undefined> {
     const [only] = batch;
@@ -143,55 +149,42 @@ export class JobBatches {
       only.split.resolve(created ? 'recorded' : 'recorded-before');
       return undefined;
     }
-    const name = `pr-preview-${this.options.instance}-jobs-${randomBytes(6).toString('hex')}`;
+    const name = `pr-preview-${this.instance}-jobs-${randomBytes(6).toString('hex')}`;
     await this.records.create(name, {
-      labels: { [this.options.kindLabel]: batchLabel },
-      data: Object.fromEntries(batch.map((job) => [job.id, job.text])),
+      labels: { [recordLabel]: 'batch' },
+      data: Object.fromEntries(batch.map((job) => [job.id, textOf(job)])),
     });
     return name;
   }
 
-  /** Each job's own record made, then the batch deleted; a single job's was made already. */
-  private async splitJobs(stored: string | undefined, batch: Waiting[]): Promise<Split[]> {
-    if (stored === undefined) return [];
+  /**
+   * Each job of the batch `name` given its own record, then the batch
+   * deleted (as read, when `resourceVersion` is given): a live replica's
+   * batch, or one a stopped replica left.
+   */
+  private async split(name: string, jobs: Job[], resourceVersion?: string): Promise<Split[]> {
     const splits = await Promise.all(
-      batch.map(async (job): Promise<Split> =>
+      jobs.map(async (job): Promise<Split> =>
         (await this.records.create(job.id, job.body)) ? 'recorded' : 'recorded-before',
       ),
     );
-    await this.records.delete(stored);
+    await this.records.delete(name, resourceVersion);
     return splits;
   }
+}
 
-  /** A batch read back (a stopped replica's): each job's record made, then the batch deleted. */
-  private async split(batch: V1ConfigMap): Promise<void> {
-    const name = batch.metadata?.name;
-    if (!name) return;
-    for (const [id, text] of Object.entries(batch.data ?? {})) {
-      const job = parseJob(text);
-      // Unreadable text is no job: the batch goes all the same, as a job record would.
-      if (job) await this.records.create(id, jobBody(this.options.kindLabel, job, text));
-    }
-    await this.records.delete(name, batch.metadata?.resourceVersion);
-  }
-
-  /** The job's split, read once (by `begin`) and forgotten. */
-  takeSplit(id: string): Promise<Split> | undefined {
-    const split = this.splits.get(id);
-    this.splits.delete(id);
-    return split;
-  }
+function textOf(job: Job): string {
+  return job.body.data.job ?? '';
 }
 
 /** A job's own record: labels to find it by pull request, and its text. */
 export function jobBody(
-  kindLabel: string,
   job: { repository: { id: number }; number: number },
   text: string,
 ): RecordBody {
   return {
     labels: {
-      [kindLabel]: 'job',
+      [recordLabel]: 'job',
       [labelKeys.repositoryId]: String(job.repository.id),
       [labelKeys.pullRequest]: String(job.number),
     },

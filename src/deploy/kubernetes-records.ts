@@ -2,13 +2,13 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { managerName } from '../plan/labels.ts';
 import type { HookRecord, PreviewRecords, SleepRecord } from '../ports.ts';
 import { instanceLabel } from './admission-policies.ts';
+import { recordLabel } from './kubernetes-config-maps.ts';
 import { applyObjects, ObjectApi } from './kubernetes-objects.ts';
 import { withRetry } from './retry.ts';
 import { isNotFound } from './api-status.ts';
 
 /** On each record: the preview namespace it is about. */
 const namespaceLabel = 'pr-preview.dev/preview-namespace';
-const kindLabel = 'pr-preview.dev/record';
 
 type RecordKind = 'hooks' | 'sleep';
 
@@ -67,7 +67,7 @@ export class KubernetesRecords implements PreviewRecords {
   }
 
   async previews(): Promise<string[]> {
-    const labelSelector = `${instanceLabel}=${this.instance},${kindLabel}`;
+    const labelSelector = `${instanceLabel}=${this.instance},${recordLabel}`;
     const [secrets, configMaps] = await Promise.all([
       withRetry(() => this.core.listNamespacedSecret({ namespace: this.namespace, labelSelector })),
       withRetry(() =>
@@ -87,7 +87,7 @@ export class KubernetesRecords implements PreviewRecords {
       labels: {
         'app.kubernetes.io/part-of': managerName,
         [instanceLabel]: this.instance,
-        [kindLabel]: kind,
+        [recordLabel]: kind,
         [namespaceLabel]: preview,
       },
     };

@@ -2,10 +2,8 @@ import { createHash } from 'node:crypto';
 import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
 import type { AcceptedJob, CommandAnswer } from '../plan/accepted-work.ts';
 import type { WorkLog } from '../ports.ts';
-import { AppConfigMaps } from './kubernetes-config-maps.ts';
+import { AppConfigMaps, recordLabel } from './kubernetes-config-maps.ts';
 import { JobBatches, jobBody, parseJob } from './kubernetes-job-batches.ts';
-
-const kindLabel = 'pr-preview.dev/record';
 
 /**
  * Accepted jobs as ConfigMaps of the app's namespace, one per job, named
@@ -26,7 +24,7 @@ export class KubernetesWorkLog implements WorkLog {
     options: { namespace: string; instance: string; identity: string },
   ) {
     this.records = new AppConfigMaps(kubeConfig, options);
-    this.batches = new JobBatches(this.records, { instance: options.instance, kindLabel });
+    this.batches = new JobBatches(this.records, { instance: options.instance });
     this.instance = options.instance;
     this.identity = options.identity;
   }
@@ -73,7 +71,7 @@ export class KubernetesWorkLog implements WorkLog {
 
   async pending(): Promise<AcceptedJob[]> {
     await this.batches.takeOrphans(Date.now());
-    const items = await this.records.list(`${kindLabel}=job`);
+    const items = await this.records.list(`${recordLabel}=job`);
     return items.flatMap((item) => parse(item) ?? []);
   }
 
@@ -88,7 +86,7 @@ export class KubernetesWorkLog implements WorkLog {
 }
 
 function body(job: AcceptedJob) {
-  return jobBody(kindLabel, job, JSON.stringify(job));
+  return jobBody(job, JSON.stringify(job));
 }
 
 function parse(item: V1ConfigMap | undefined): AcceptedJob | undefined {

@@ -58,9 +58,8 @@ const job = (n: number) => ({
   acceptedAt: 0,
   work: { kind: 'checks', sha: 'a'.repeat(40) },
 });
-const bodyOf = (n: number) => jobBody(kindLabel, job(n), JSON.stringify(job(n)));
-const batches = (records: MemoryRecords) =>
-  new JobBatches(records, { instance: 'default', kindLabel });
+const bodyOf = (n: number) => jobBody(job(n), JSON.stringify(job(n)));
+const batches = (records: MemoryRecords) => new JobBatches(records, { instance: 'default' });
 
 describe('JobBatches', () => {
   it('writes jobs that arrive during a write as one batch, then gives each its own record', async () => {
