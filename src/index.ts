@@ -5,7 +5,9 @@ import { handleIssueComment } from './handlers/issue-comment.ts';
 import { handlePullRequest, pullRequestActions } from './handlers/pull-request.ts';
 import { stopGracefullyOnTerm } from './operations/graceful-shutdown.ts';
 import { operationsHandler } from './operations/operations-handler.ts';
-import { startWakeServer, wakeEndpoint } from './operations/wake-endpoint.ts';
+import { listenOnOwnPort } from './operations/own-port-server.ts';
+import { overviewEndpoint } from './operations/overview-endpoint.ts';
+import { wakeEndpoint } from './operations/wake-endpoint.ts';
 import { recentFor } from './operations/metrics.ts';
 import { wakeOnRequest } from './execute/wake-on-request.ts';
 import { allPreviewsSelector } from './plan/targets.ts';
@@ -14,8 +16,10 @@ import { Reconciler } from './reconcile/reconciler.ts';
 import { resumeWork } from './execute/resume-work.ts';
 import { redeliverMissed } from './github/redeliver-missed.ts';
 import { Readiness } from './operations/readiness.ts';
+import { planOverview } from './plan/previews-overview.ts';
 import {
   clusterSource,
+  githubWebUrl,
   logIdleMeasure,
   logStartUp,
   startUpProblems,
@@ -54,6 +58,7 @@ export default function prPreview(app: Probot, options: ApplicationFunctionOptio
     logger: services.logger,
   });
   if (services.settings.sleep.wake) serveWakes(app, services);
+  if (services.settings.overviewPort) serveOverview(services, services.settings.overviewPort);
   options.addHandler(operationsHandler({ readiness, metrics: services.metrics }));
   // Without a cluster every pass would fail the same way; the log has said why once.
   void readiness.start().then(async () => {
@@ -104,7 +109,8 @@ function serveWakes(app: Probot, services: Services): void {
     logger,
     ignoredUserAgents: services.settings.traffic.ignoredUserAgents,
   });
-  startWakeServer({
+  listenOnOwnPort({
+    name: 'wake endpoint',
     port: services.settings.wakePort,
     ...(process.env.HOST ? { host: process.env.HOST } : {}),
     handle,
@@ -113,6 +119,31 @@ function serveWakes(app: Probot, services: Services): void {
     logger.error(
       { err: error, port: services.settings.wakePort },
       `the wake endpoint cannot listen on PREVIEW_WAKE_PORT ${services.settings.wakePort}: sleeping previews wake only by command or push`,
+    ),
+  );
+}
+
+/** The previews overview for the platform team, read-only, on an internal port of its own. */
+function serveOverview(services: Services, port: number): void {
+  const logger = services.logger.child({ component: 'overview' });
+  const webUrl = githubWebUrl(process.env);
+  const overview = recentFor(2_000, async () => {
+    const [previews, comments] = await Promise.all([
+      services.cluster.listPreviews(allPreviewsSelector),
+      services.comments.all(),
+    ]);
+    return planOverview({ previews, comments, githubWebUrl: webUrl, now: new Date() });
+  });
+  listenOnOwnPort({
+    name: 'previews overview',
+    port,
+    ...(process.env.HOST ? { host: process.env.HOST } : {}),
+    handle: overviewEndpoint({ overview, logger }),
+    logger,
+  }).catch((error: unknown) =>
+    logger.error(
+      { err: error, port },
+      `the previews overview cannot listen on PREVIEW_OVERVIEW_PORT ${port}`,
     ),
   );
 }

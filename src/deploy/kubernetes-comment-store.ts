@@ -58,6 +58,15 @@ export class KubernetesCommentStore implements CommentStore {
     });
   }
 
+  async all(): Promise<{ key: CommentKey; stored: StoredComment }[]> {
+    const items = await this.records.list(`${recordLabel}=comment`);
+    return items.flatMap((item) => {
+      const key = keyOf(item);
+      const stored = parse(item);
+      return key && stored ? [{ key, stored }] : [];
+    });
+  }
+
   async forget(key: CommentKey): Promise<void> {
     await this.records.delete(this.nameOf(key));
   }

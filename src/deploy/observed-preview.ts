@@ -1,5 +1,6 @@
 import type { V1Namespace } from '@kubernetes/client-node';
 import { annotationKeys, labelKeys } from '../plan/labels.ts';
+import { optional } from '../plan/optional.ts';
 import type { ObjectRef, ObservedPreview } from '../ports.ts';
 
 /** A preview as its namespace's labels and annotations record it: the cluster is the state. */
@@ -28,6 +29,7 @@ export function toObservedPreview(namespace: V1Namespace): ObservedPreview {
     host: annotations[annotationKeys.host],
     inventory,
     terminating: Boolean(namespace.metadata?.deletionTimestamp),
+    ...optional('createdAt', isoTime(namespace.metadata?.creationTimestamp)),
     ...optional('activeAt', annotations[annotationKeys.activeAt]),
     ...optional('wokenAt', annotations[annotationKeys.wokenAt]),
     ...optional('sleepingSince', annotations[annotationKeys.sleepingSince]),
@@ -39,11 +41,14 @@ export function toObservedPreview(namespace: V1Namespace): ObservedPreview {
   };
 }
 
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined || value === '' ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
 /** A whole number of seconds, as the app writes them, in ms; anything else is absent. */
 function seconds(value: string | undefined): number | undefined {
   return value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) * 1000 : undefined;
+}
+
+/** client-node gives timestamps as Dates; the app's marks are ISO text. */
+function isoTime(value: Date | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }

@@ -32,9 +32,7 @@ export function logStartUp(params: {
   const source = clusterSource(env);
   const context = kubeConfig.getCurrentContext();
   const server = kubeConfig.getCurrentCluster()?.server;
-  const github = env.GHE_HOST?.trim()
-    ? `${env.GHE_PROTOCOL?.trim() || 'https'}://${env.GHE_HOST.trim()}`
-    : 'https://github.com';
+  const github = githubWebUrl(env);
   logger.info(
     {
       cluster: server,
@@ -87,4 +85,11 @@ export function logIdleMeasure(
     );
   }
   logger.info({ ignoredUserAgents }, 'requests of these User-Agents wake no preview');
+}
+
+/** GitHub's web address as Probot's GHE_HOST and GHE_PROTOCOL name it, else github.com. */
+export function githubWebUrl(env: NodeJS.ProcessEnv): string {
+  return env.GHE_HOST?.trim()
+    ? `${env.GHE_PROTOCOL?.trim() || 'https'}://${env.GHE_HOST.trim()}`
+    : 'https://github.com';
 }

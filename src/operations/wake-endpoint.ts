@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIgnoredUserAgent } from '../plan/traffic.ts';
 import type { Logger, ObservedPreview } from '../ports.ts';
 
@@ -75,31 +75,6 @@ export function wakeEndpoint(params: WakeEndpointParams) {
     });
     res.end(req.method === 'HEAD' ? undefined : wakingPage);
   };
-}
-
-/**
- * The wake endpoint on a port of its own (`PREVIEW_WAKE_PORT`), on the
- * address Probot listens on (`HOST`). Resolves once it listens.
- */
-export async function startWakeServer(params: {
-  port: number;
-  host?: string;
-  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-  logger: Logger;
-}): Promise<Server> {
-  const server = createServer((req, res) => {
-    params.handle(req, res).catch((error: unknown) => {
-      params.logger.error({ err: error }, 'wake: the request failed');
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(params.port, params.host, () => resolve());
-  });
-  params.logger.info({ port: params.port }, 'wake endpoint listening');
-  return server;
 }
 
 /** The Host header without its port, as the Ingress rule names it. */

@@ -44,6 +44,8 @@ export interface ObservedPreview {
   host?: string;
   inventory: ObjectRef[];
   terminating: boolean;
+  /** When its namespace was made (ISO time). */
+  createdAt?: string;
   /** When the last deploy finished (ISO time). */
   activeAt?: string;
   /** When it last woke (ISO time). */

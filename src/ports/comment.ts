@@ -75,6 +75,8 @@ export interface CommentStore {
   unsent(): Promise<{ key: CommentKey; changedAt: number; failedSends: number }[]>;
   /** Comments with rows waiting for checks, and the commits they wait on. */
   waiting(): Promise<{ key: CommentKey; shas: string[] }[]>;
+  /** Every stored comment, for the previews overview. */
+  all(): Promise<{ key: CommentKey; stored: StoredComment }[]>;
   forget(key: CommentKey): Promise<void>;
 }
 

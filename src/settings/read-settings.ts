@@ -10,6 +10,7 @@ import { githubWriteLimits, type WriteLimits } from '../github/write-budget.ts';
 import { defaultNamespacePolicy, type NamespacePolicy } from '../deploy/namespace-policies.ts';
 import type { PreviewCaps } from '../plan/claims.ts';
 import { readAdmission, readGuardrails, type AdmissionSettings } from './fence-settings.ts';
+import { readPorts } from './port-settings.ts';
 import { readTrafficSettings, type TrafficSettings } from './traffic-settings.ts';
 import {
   containerResource,
@@ -61,6 +62,8 @@ export interface Settings {
   sleep: SleepPolicy;
   /** Where the app answers requests for sleeping previews, when sleep is on. */
   wakePort: number;
+  /** Where the previews overview is served; absent, it is not. */
+  overviewPort?: number;
   /** How a preview in use is told from an idle one. */
   traffic: TrafficSettings;
 }
@@ -110,7 +113,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     },
     ...(read.raw('REDIS_URL') ? { redisUrl: read.raw('REDIS_URL') as string } : {}),
     sleep: sleepSetting(read),
-    wakePort: wakePortSetting(read),
+    ...readPorts(read),
     traffic: readTrafficSettings(read),
     leaseNamespace,
     previewDomain,
@@ -233,21 +236,6 @@ function sleepSetting(read: SettingReader): SleepPolicy {
   }
   if (!wake) return {};
   return { wake, ...(defaultMs ? { defaultMs } : {}), ...(maxMs ? { maxMs } : {}) };
-}
-
-/**
- * Where sleeping previews' visitors arrive: never Probot's own port (PORT,
- * 3000 by default), which would then fail to listen and blame PORT.
- */
-function wakePortSetting(read: SettingReader): number {
-  const wakePort = read.port('PREVIEW_WAKE_PORT', 3001);
-  const probotPort = Number(read.raw('PORT')) || 3000;
-  if (read.raw('PREVIEW_WAKE_SERVICE') && wakePort === probotPort) {
-    read.problem(
-      `PREVIEW_WAKE_PORT ${wakePort} is also PORT${read.raw('PORT') ? '' : ' (its default)'}, where webhooks, health and metrics are served: give PREVIEW_WAKE_PORT a port of its own`,
-    );
-  }
-  return wakePort;
 }
 
 function wakeBackend(read: SettingReader, value: string): WakeBackend | undefined {

@@ -1,7 +1,8 @@
 import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startWakeServer, wakeEndpoint } from '../../src/operations/wake-endpoint.ts';
+import { listenOnOwnPort } from '../../src/operations/own-port-server.ts';
+import { wakeEndpoint } from '../../src/operations/wake-endpoint.ts';
 import type { ObservedPreview } from '../../src/ports.ts';
 import { defaultIgnoredUserAgents } from '../../src/plan/traffic.ts';
 import { silentLogger } from '../support/fake-ports.ts';
@@ -24,7 +25,8 @@ afterEach(() => server?.close());
 
 async function serve(previews: ObservedPreview[]) {
   const woken: string[] = [];
-  server = await startWakeServer({
+  server = await listenOnOwnPort({
+    name: 'wake endpoint',
     port: 0,
     host: '127.0.0.1',
     handle: wakeEndpoint({

@@ -290,8 +290,27 @@ describe('readSettings', () => {
       { PREVIEW_DOMAIN: 'a.b', PREVIEW_WAKE_SERVICE: 'pr-preview', PREVIEW_WAKE_PORT: '3000' },
       /^PREVIEW_WAKE_PORT 3000 is also PORT \(its default\), where/,
     ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_OVERVIEW_PORT: '3000' },
+      /^PREVIEW_OVERVIEW_PORT 3000 is also PORT \(its default\), where webhooks are served: the overview belongs on an internal port of its own$/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_WAKE_SERVICE: 'pr-preview', PREVIEW_OVERVIEW_PORT: '3001' },
+      /^PREVIEW_OVERVIEW_PORT 3001 is also PREVIEW_WAKE_PORT, where the shared ingress controller sends visitors/,
+    ],
+    [
+      { PREVIEW_DOMAIN: 'a.b', PREVIEW_OVERVIEW_PORT: 'yes' },
+      /^PREVIEW_OVERVIEW_PORT must be a positive integer, got `yes`$/,
+    ],
   ])('refuses %j', (env, message) => {
     expect(() => readSettings(env)).toThrow(message);
+  });
+
+  it('serves no overview unless PREVIEW_OVERVIEW_PORT is set', () => {
+    expect(readSettings({ PREVIEW_DOMAIN: 'a.b' }).overviewPort).toBeUndefined();
+    expect(
+      readSettings({ PREVIEW_DOMAIN: 'a.b', PREVIEW_OVERVIEW_PORT: '9102' }).overviewPort,
+    ).toBe(9102);
   });
 
   it('lets the wake port equal PORT when nothing listens on it (no PREVIEW_WAKE_SERVICE)', () => {

@@ -380,6 +380,13 @@ export class MemoryCommentStore implements CommentStore {
     });
   }
 
+  async all() {
+    return [...this.stored.values()].map(({ key, comment }) => ({
+      key,
+      stored: structuredClone(comment),
+    }));
+  }
+
   async forget(key: CommentKey): Promise<void> {
     this.stored.delete(this.id(key));
   }
