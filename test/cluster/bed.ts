@@ -62,6 +62,8 @@ interface BedState {
 export interface Bed {
   kubeconfig: string;
   helm: string;
+  /** Debian's chromium (a launcher script), for tests of pages in a real browser. */
+  chromium: string;
   /** A Redis server on loopback, as replicas of the app share one through REDIS_URL. */
   redisUrl: string;
   /** HAProxy's HTTP frontend: send a preview's host in the Host header. */
@@ -184,6 +186,7 @@ function bedOf(state: BedState, tools: Tools, started: boolean): Bed {
   return {
     kubeconfig: kubeconfigPath,
     helm: tools.helm,
+    chromium: tools.chromium,
     redisUrl: `redis://127.0.0.1:${state.redisPort}`,
     ingressUrl: `http://127.0.0.1:${state.ingressPort}`,
     metricsUrl: `http://127.0.0.1:${state.metricsPort}/metrics`,

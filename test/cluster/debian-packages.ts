@@ -31,16 +31,23 @@ export function unpackDebianPackages(out: string, packages: readonly string[]): 
 /**
  * A script named `name` in `out` that runs the unpacked `binary` (a path
  * inside the package root, e.g. `usr/bin/redis-server`) with the unpacked
- * libraries first, wherever the tools folder was moved to.
+ * libraries first (and `libSubdirs` of them, where a package keeps its own),
+ * wherever the tools folder was moved to.
  */
-export function writeLauncher(out: string, name: string, binary: string): void {
+export function writeLauncher(
+  out: string,
+  name: string,
+  binary: string,
+  libSubdirs: readonly string[] = [],
+): void {
+  const path = ['$lib', ...libSubdirs.map((dir) => `$lib/${dir}`)].join(':');
   writeFileSync(
     join(out, name),
     [
       '#!/bin/sh',
       'here=$(dirname "$(readlink -f "$0")")',
       'for lib in "$here"/root/usr/lib/*-linux-gnu; do :; done',
-      `LD_LIBRARY_PATH="$lib" exec "$here/root/${binary}" "$@"`,
+      `LD_LIBRARY_PATH="${path}" exec "$here/root/${binary}" "$@"`,
       '',
     ].join('\n'),
     { mode: 0o755 },

@@ -32,6 +32,8 @@ export interface Tools {
   prometheus: string;
   /** Its web UI's templates and scripts, unpacked beside it (the binary looks in /usr/share by default). */
   prometheusAssets: string;
+  /** Debian's chromium, for tests of what the app shows a person in a browser (the previews overview). */
+  chromium: string;
 }
 
 /** kwok's own stage definitions that make up its "fast" profile, from the pinned module. */
@@ -75,6 +77,7 @@ export function installTools(log: (line: string) => void = console.log): Tools {
     haproxy: haproxy(log, root),
     prometheus: prometheusBinary,
     prometheusAssets: join(dirname(prometheusBinary), 'root', 'usr', 'share', 'prometheus', 'web'),
+    chromium: chromium(log, root),
     kwok,
     kwokStages: join(dirname(kwok), 'stages.yaml'),
     kubeBed: ensureBuilt(log, {
@@ -177,6 +180,65 @@ function prometheus(log: (line: string) => void, root: string): string {
       }
     },
   });
+}
+
+/**
+ * Debian's chromium, and the libraries it loads that this kind of machine
+ * does not ship (media and font helpers; the X and GTK ones are there). Its
+ * major version follows Debian's security updates, so no version is pinned:
+ * the folder is keyed by the package's version, and the build checks that
+ * every library the binary needs is found and that it answers `--version`.
+ */
+const chromiumPackages = [
+  ...['chromium', 'chromium-common', 'libopenh264-7', 'libdouble-conversion3'],
+  ...['libharfbuzz-subset0', 'libpulse0', 'libflac12', 'libopus0', 'libxnvctrl0', 'libminizip1'],
+  ...['libopenjp2-7', 'libogg0', 'libsndfile1', 'libasyncns0', 'libvorbis0a', 'libvorbisenc2'],
+  ...['libmpg123-0', 'libmp3lame0'],
+];
+
+function chromium(log: (line: string) => void, root: string): string {
+  return ensureBuilt(log, {
+    name: 'chromium',
+    dir: join(root, `chromium-${debianVersion('chromium')}`),
+    build: (out) => {
+      unpackDebianPackages(out, chromiumPackages);
+      // libpulse keeps its common library in a folder of its own.
+      writeLauncher(out, 'chromium', 'usr/lib/chromium/chromium', ['pulseaudio']);
+      const missing = spawnSync(
+        'sh',
+        [
+          '-c',
+          `ldd "$1" | grep 'not found' || true`,
+          'sh',
+          join(out, 'root/usr/lib/chromium/chromium'),
+        ],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, LD_LIBRARY_PATH: chromiumLibraryPath(out) },
+        },
+      ).stdout.trim();
+      if (missing) throw new Error(`the unpacked chromium lacks libraries:\n${missing}`);
+      const check = spawnSync(join(out, 'chromium'), ['--version'], { encoding: 'utf8' });
+      if (check.status !== 0 || !check.stdout.startsWith('Chromium ')) {
+        throw new Error(`the unpacked chromium does not run: ${check.stdout}${check.stderr}`);
+      }
+    },
+  });
+}
+
+function chromiumLibraryPath(out: string): string {
+  const lib = join(out, 'root', 'usr', 'lib', 'x86_64-linux-gnu');
+  return `${lib}:${join(lib, 'pulseaudio')}`;
+}
+
+/** The version apt would download of a Debian package (its candidate). */
+function debianVersion(name: string): string {
+  const policy = spawnSync('apt-cache', ['policy', name], { encoding: 'utf8' });
+  const candidate = /Candidate:\s*(\S+)/.exec(policy.stdout)?.[1];
+  if (!candidate || candidate === '(none)') {
+    throw new Error(`Debian's package lists have no ${name}: run apt-get update`);
+  }
+  return candidate.replace(/[^A-Za-z0-9.+-]/g, '_');
 }
 
 /** helm's version stamps, as its Makefile sets them: `scripts/helm-ldflags.sh`, which the Dockerfile runs too. */

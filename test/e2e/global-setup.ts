@@ -11,6 +11,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kubeconfig: string;
     helm: string;
+    /** Debian's chromium, headless, for pages a person would look at. */
+    chromium: string;
     redisUrl: string;
     /** HAProxy's HTTP frontend, configured from the cluster's Ingresses by the bed's stand-in. */
     ingressUrl: string;
@@ -42,6 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const bed = await up();
   project.provide('kubeconfig', bed.kubeconfig);
   project.provide('helm', bed.helm);
+  project.provide('chromium', bed.chromium);
   project.provide('redisUrl', bed.redisUrl);
   project.provide('ingressUrl', bed.ingressUrl);
   project.provide('metricsUrl', bed.metricsUrl);
