@@ -1,16 +1,6 @@
 import { loadConfig } from '../config/load-config.ts';
-import {
-  helpText,
-  keptText,
-  quoteCommand,
-  refusedPermission,
-  statusText,
-} from '../github/command-replies.ts';
-import {
-  hasWriteAccess,
-  needsWriteAccess,
-  type CollaboratorPermission,
-} from '../github/permissions.ts';
+import { helpText, keptText, quoteCommand, statusText } from '../github/command-replies.ts';
+import { needsWriteAccess } from '../plan/permissions.ts';
 import type { PullRequestConversation } from '../github/pull-request-conversation.ts';
 import type { ParsedCommand } from '../plan/parse-commands.ts';
 import type { CommandAnswer, PullRequestView } from '../plan/accepted-work.ts';
@@ -109,8 +99,9 @@ export async function sendAnswer(
 
 async function runCommands(services: Services, job: CommandJob, answer: Answer): Promise<boolean> {
   const { pr, logger } = job;
-  let access: CollaboratorPermission | undefined;
-  if (job.commands.some(needsWriteAccess)) access = await job.conversation.permissionOf(job.author);
+  const access = job.commands.some(needsWriteAccess)
+    ? await job.conversation.permissionOf(job.author)
+    : undefined;
   const pull = await job.conversation.pullRequest();
   const config = await loadConfig(job.readConfig, pr.repo);
   answer.tenants = config.ok ? config.config.tenants : [];
@@ -119,30 +110,17 @@ async function runCommands(services: Services, job: CommandJob, answer: Answer):
 
   for (const command of job.commands) {
     const log = logger.child({ command: command.kind });
-    if (needsWriteAccess(command) && access && !hasWriteAccess(access)) {
-      log.info({ user: job.author, permission: access.permission }, 'command refused: permission');
-      answer.lines.push(
-        `${quoteCommand(command.line)}\n\n${refusedPermission({ user: job.author, command: command.line, permission: access.permission })}`,
-      );
-      succeeded = false;
-      continue;
-    }
-    const deploys = command.kind === 'deploy' || command.kind === 'redeploy';
-    if (deploys && approval && !approval.approved) {
-      log.info({ user: job.author, reason: approval.reason }, 'fork approval refused');
-      answer.lines.push(`${quoteCommand(command.line)}\n\n${approval.reason}`);
-      succeeded = false;
-      continue;
-    }
     const observed = await services.cluster.listPreviews(previewSelector(pr));
     const plan = planCommand(command, {
       pr,
       config,
       domain: services.settings.previewDomain,
-      // A fork's code: the commit the maintainer saw when writing the comment, and no other.
-      headSha: approval?.approved ? approval.sha : pull.headSha,
+      headSha: pull.headSha,
       state: pull.state,
       deployedTenants: observed.filter((p) => !p.terminating).map((p) => p.tenant),
+      author: job.author,
+      ...(access ? { access } : {}),
+      ...(approval ? { approval } : {}),
     });
     log.info({ action: plan.action, sha: pull.headSha }, 'planned command');
     switch (plan.action) {
@@ -153,6 +131,12 @@ async function runCommands(services: Services, job: CommandJob, answer: Answer):
         answer.lines.push(statusText(observed));
         break;
       case 'refuse':
+        if (plan.refusedFor) {
+          log.info(
+            { user: job.author, permission: access?.permission, refusedFor: plan.refusedFor },
+            'command refused',
+          );
+        }
         answer.lines.push(`${quoteCommand(command.line)}\n\n${plan.reply}`);
         if (plan.showHelp) answer.help = true;
         succeeded = false;

@@ -25,14 +25,6 @@ export function helpText(tenants: string[]): string {
   ].join('\n');
 }
 
-export function refusedPermission(params: {
-  user: string;
-  command: string;
-  permission: string;
-}): string {
-  return `@${params.user}, \`${params.command}\` needs write, maintain or admin permission on this repository; you have ${params.permission}. Anyone may use \`/preview status\` and \`/preview help\`.`;
-}
-
 export function statusText(previews: ObservedPreview[]): string {
   const live = previews.filter((p) => !p.terminating);
   if (live.length === 0) return 'No previews are deployed for this pull request.';

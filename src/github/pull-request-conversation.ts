@@ -1,7 +1,7 @@
 import type { Octokit } from './octokit.ts';
 import type { Reaction } from '../plan/types.ts';
 import type { InstallationOutbox } from './outbox.ts';
-import type { CollaboratorPermission } from './permissions.ts';
+import type { CollaboratorPermission } from '../plan/permissions.ts';
 
 // Declared in plan/types.ts, as a command's answer keeps it; importable here as before.
 export type { Reaction };

@@ -1,5 +1,7 @@
 import type { ConfigResult } from './preview-config.ts';
+import type { ForkApproval } from './fork-approval.ts';
 import type { CommandKind, ParsedCommand } from './parse-commands.ts';
+import { hasWriteAccess, needsWriteAccess, type CollaboratorPermission } from './permissions.ts';
 import { buildTargets } from './targets.ts';
 import type { PreviewTarget, PullRequestRef, TenantSelection } from './types.ts';
 
@@ -7,9 +9,16 @@ export interface CommandContext {
   pr: PullRequestRef;
   config: ConfigResult;
   domain: string;
+  /** The pull request's head as read now. */
   headSha: string;
   state: 'open' | 'closed';
   deployedTenants: (string | null)[];
+  /** Who wrote the comment. */
+  author: string;
+  /** The author's permission, read when a command of the comment changes anything. */
+  access?: CollaboratorPermission;
+  /** From a fork: which commit the comment approves, if any. */
+  approval?: ForkApproval;
 }
 
 export type CommandPlan =
@@ -21,8 +30,13 @@ export type CommandPlan =
   | { action: 'keep'; tenants: (string | null)[]; keep: boolean; ttlMs: number }
   | { action: 'status' }
   | { action: 'help' }
-  /** Answered with a short reply; nothing is touched. */
-  | { action: 'refuse'; reply: string; showHelp?: boolean };
+  /** Answered with a short reply; nothing is touched. `refusedFor` names a refusal of who or what asked. */
+  | {
+      action: 'refuse';
+      reply: string;
+      showHelp?: boolean;
+      refusedFor?: 'permission' | 'fork-approval';
+    };
 
 /** What one comment command asks of the cluster. Pure: no I/O. */
 export function planCommand(command: ParsedCommand, ctx: CommandContext): CommandPlan {
@@ -35,6 +49,19 @@ export function planCommand(command: ParsedCommand, ctx: CommandContext): Comman
   }
   if (command.kind === 'help') return { action: 'help' };
   if (command.kind === 'status') return { action: 'status' };
+  if (needsWriteAccess(command) && ctx.access && !hasWriteAccess(ctx.access)) {
+    return {
+      action: 'refuse',
+      reply: `@${ctx.author}, \`${command.line}\` needs write, maintain or admin permission on this repository; you have ${ctx.access.permission}. Anyone may use \`/preview status\` and \`/preview help\`.`,
+      refusedFor: 'permission',
+    };
+  }
+  const deploys = command.kind === 'deploy' || command.kind === 'redeploy';
+  if (deploys && ctx.approval && !ctx.approval.approved) {
+    return { action: 'refuse', reply: ctx.approval.reason, refusedFor: 'fork-approval' };
+  }
+  // A fork's code: the commit the maintainer saw when writing the comment, and no other.
+  const headSha = ctx.approval?.approved ? ctx.approval.sha : ctx.headSha;
   if (ctx.state !== 'open') {
     return {
       action: 'refuse',
@@ -99,14 +126,14 @@ export function planCommand(command: ParsedCommand, ctx: CommandContext): Comman
     pr: ctx.pr,
     config,
     domain: ctx.domain,
-    sha: ctx.headSha,
+    sha: headSha,
     tenants: tenants.tenants,
     origin: 'command',
   });
   if (!targets.ok) return { action: 'refuse', reply: targets.problems.join('\n') };
   return {
     action: 'deploy',
-    sha: ctx.headSha,
+    sha: headSha,
     targets: targets.targets,
     recreate: command.kind === 'redeploy',
   };

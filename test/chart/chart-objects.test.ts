@@ -28,6 +28,41 @@ describe("the chart's Deployment", () => {
   });
 });
 
+describe("the chart's previews overview", () => {
+  it('is off by default; on, it is served on the container port overview, on no Service', async () => {
+    const container = async (values: string[]) =>
+      only(await template(values), 'Deployment')[0]?.spec.template.spec.containers[0];
+    const off = await container([]);
+    expect(off.ports.map((p: { name: string }) => p.name)).not.toContain('overview');
+    expect(off.env.map((e: { name: string }) => e.name)).not.toContain('PREVIEW_OVERVIEW_PORT');
+    const on = await container(['overview.enabled=true']);
+    expect(on.ports).toContainEqual({ name: 'overview', containerPort: 3002, protocol: 'TCP' });
+    expect(on.env).toContainEqual({ name: 'PREVIEW_OVERVIEW_PORT', value: '3002' });
+    const [service] = only(await template(['overview.enabled=true']), 'Service');
+    expect(service?.spec.ports.map((p: { targetPort: string }) => p.targetPort)).toEqual([
+      'http',
+      'wake',
+    ]);
+  });
+
+  it('is let in by the NetworkPolicy only from the peers the operator names', async () => {
+    const ingress = async (values: string[]) =>
+      only(await template(['networkPolicy.enabled=true', ...values]), 'NetworkPolicy')[0]?.spec
+        .ingress as { ports: { port: string }[]; from: unknown[] }[];
+    const overviewRules = (rules: { ports: { port: string }[] }[]) =>
+      rules.filter((rule) => rule.ports.some((port) => port.port === 'overview'));
+    expect(overviewRules(await ingress(['overview.enabled=true']))).toEqual([]);
+    const peer = 'overview.from[0].namespaceSelector.matchLabels.team=platform';
+    expect(overviewRules(await ingress(['overview.enabled=true', peer]))).toEqual([
+      {
+        ports: [{ port: 'overview', protocol: 'TCP' }],
+        from: [{ namespaceSelector: { matchLabels: { team: 'platform' } } }],
+      },
+    ]);
+    expect(overviewRules(await ingress([peer]))).toEqual([]);
+  });
+});
+
 describe("the chart's PodDisruptionBudget", () => {
   it('is made only with more than one replica, one pod down at a time', async () => {
     expect(only(await template([]), 'PodDisruptionBudget')).toEqual([]);

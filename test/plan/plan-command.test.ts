@@ -20,12 +20,56 @@ function plan(line: string, overrides: Partial<CommandContext> = {}) {
     headSha: 'abc',
     state: 'open',
     deployedTenants: [],
+    author: 'ann',
     ...overrides,
   });
 }
 
 const deployedTenants = (result: ReturnType<typeof plan>) =>
   result.action === 'deploy' ? result.targets.map((t) => t.tenant) : result;
+
+describe('planCommand: who may ask', () => {
+  const reader = { access: { permission: 'read' } };
+  it.each([
+    ['/preview deploy fr', reader, 'permission'],
+    ['/preview destroy', reader, 'permission'],
+    ['/preview keep', { access: { permission: 'triage', role_name: 'triage' } }, 'permission'],
+    ['/preview deploy', { access: { permission: 'read', role_name: 'maintain' } }, undefined],
+    ['/preview status', reader, undefined],
+    ['/preview help', reader, undefined],
+    ['/preview deploy', { access: { permission: 'write' } }, undefined],
+  ])('%s with %j: refused for %s', (line, overrides, refusedFor) => {
+    const result = plan(line, overrides);
+    expect(result.action === 'refuse' ? result.refusedFor : undefined).toBe(refusedFor);
+  });
+
+  it('names the user, the command and the permission they have', () => {
+    expect(plan('/preview destroy hr', { author: 'bob', access: { permission: 'read' } })).toEqual({
+      action: 'refuse',
+      reply:
+        '@bob, `/preview destroy hr` needs write, maintain or admin permission on this repository; you have read. Anyone may use `/preview status` and `/preview help`.',
+      refusedFor: 'permission',
+    });
+  });
+
+  it("deploys a fork's approved commit, not the head read now; refuses an unapproved one", () => {
+    const approved = plan('/preview deploy fr', {
+      headSha: 'pushed-since',
+      approval: { approved: true, sha: 'seen' },
+    });
+    expect(approved).toMatchObject({ action: 'deploy', sha: 'seen' });
+    const shas = approved.action === 'deploy' ? approved.targets.map((t) => t.annotations) : [];
+    expect(shas).toEqual([expect.objectContaining({ 'pr-preview.dev/sha': 'seen' })]);
+    const refused = { approved: false as const, reason: 'pushed after this comment' };
+    expect(plan('/preview redeploy', { approval: refused })).toEqual({
+      action: 'refuse',
+      reply: 'pushed after this comment',
+      refusedFor: 'fork-approval',
+    });
+    // Only deploys need the approval: a maintainer may destroy a fork's previews.
+    expect(plan('/preview destroy', { approval: refused })).toMatchObject({ action: 'destroy' });
+  });
+});
 
 describe('planCommand', () => {
   it('keeps the named tenants, or every deployed one, past a ttl, and lets it run again', () => {

@@ -1,4 +1,4 @@
-import { changingCommands, type ParsedCommand } from '../plan/parse-commands.ts';
+import { changingCommands, type ParsedCommand } from './parse-commands.ts';
 
 /** What GitHub's collaborator permission endpoint says of a user. */
 export interface CollaboratorPermission {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasWriteAccess, needsWriteAccess } from '../../src/github/permissions.ts';
+import { hasWriteAccess, needsWriteAccess } from '../../src/plan/permissions.ts';
 import { parseCommands } from '../../src/plan/parse-commands.ts';
 
 describe('hasWriteAccess', () => {
