@@ -73,8 +73,8 @@ describe('the previews overview', () => {
     });
     await world.waitForComment(
       shop,
-      /fr \|.*✅ ready \| `4444444`/,
-      /be \|.*✅ ready \| `4444444`/,
+      /FR \|.*✅ ready \| `4444444`/,
+      /BE \|.*✅ ready \| `4444444`/,
     );
     await world.sendComment({
       ...shop,
