@@ -1,3 +1,4 @@
+import { decideGate } from '../plan/check-gate.ts';
 import type { TenantOutcome } from '../plan/types.ts';
 import type { CommitChecks } from '../ports.ts';
 import { row, upsertRows } from './comment-rows.ts';
@@ -31,50 +32,50 @@ export async function deployWhenChecksPass(
 ): Promise<GatedDeployResult> {
   const { sha, targets, config } = params;
   const gate = await deps.checks.gate(sha, config.waitFor);
-  if (gate.state === 'passed') {
-    const outcomes = await deployPreviews(deps, await recreated(deps, params));
-    if (params.recreate) await keepWhatWasKept(deps, params, outcomes);
-    return { state: 'deployed', outcomes };
+  const waitingSince =
+    gate.state === 'pending'
+      ? (await deps.comment.read()).rows
+          .filter((r) => r.status === 'waiting' && r.sha === sha && r.since !== undefined)
+          .map((r) => r.since as number)
+      : [];
+  const decision = decideGate({
+    gate,
+    sha,
+    now: Date.now(),
+    waitingSince,
+    waitTimeoutMs: config.waitTimeoutMs,
+  });
+  switch (decision.action) {
+    case 'deploy': {
+      const outcomes = await deployPreviews(deps, await recreated(deps, params));
+      if (params.recreate) await keepWhatWasKept(deps, params, outcomes);
+      return { state: 'deployed', outcomes };
+    }
+    case 'block':
+      deps.logger.info({ sha, reason: decision.reason }, 'not deployed: checks');
+      await deps.comment.update((state) =>
+        upsertRows(
+          state,
+          targets.map((target) => ({ ...row(target, sha, 'failed'), reason: decision.reason })),
+        ),
+      );
+      return { state: 'blocked' };
+    case 'wait':
+      await deps.comment.update((state) =>
+        upsertRows(
+          state,
+          targets.map((target) => ({
+            ...row(target, sha, 'waiting'),
+            reason: decision.reason,
+            since: decision.since,
+            ...(target.origin === 'command' ? { origin: 'command' as const } : {}),
+            ...(params.recreate ? { recreate: true } : {}),
+          })),
+        ),
+      );
+      deps.recheckAt(decision.recheckAtMs, sha);
+      return { state: 'waiting' };
   }
-
-  const short = sha.slice(0, 7);
-  const fail = async (reason: string) => {
-    deps.logger.info({ sha, reason }, 'not deployed: checks');
-    await deps.comment.update((state) =>
-      upsertRows(
-        state,
-        targets.map((target) => ({ ...row(target, sha, 'failed'), reason })),
-      ),
-    );
-    return { state: 'blocked' } as const;
-  };
-  if (gate.state === 'failed') return fail(`not deployed: ${gate.failures.join(', ')} on ${short}`);
-
-  const now = Date.now();
-  const earlier = (await deps.comment.read()).rows
-    .filter((r) => r.status === 'waiting' && r.sha === sha && r.since !== undefined)
-    .map((r) => r.since as number);
-  const since = Math.min(now, ...earlier);
-  const names = gate.waitingFor.join(', ');
-  if (now - since >= config.waitTimeoutMs) {
-    return fail(
-      `not deployed: timed out after ${Math.round(config.waitTimeoutMs / 60_000)} min waiting for ${names} on ${short}`,
-    );
-  }
-  await deps.comment.update((state) =>
-    upsertRows(
-      state,
-      targets.map((target) => ({
-        ...row(target, sha, 'waiting'),
-        reason: `waiting for ${names}`,
-        since,
-        ...(target.origin === 'command' ? { origin: 'command' as const } : {}),
-        ...(params.recreate ? { recreate: true } : {}),
-      })),
-    ),
-  );
-  deps.recheckAt(since + config.waitTimeoutMs, sha);
-  return { state: 'waiting' };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { sleepDue, type WakeBackend } from '../plan/sleep.ts';
+import { planSleep, type WakeBackend } from '../plan/sleep.ts';
 import type {
   Cluster,
   CommentRow,
@@ -22,31 +22,24 @@ export interface SleepDeps {
 /** A wake waits this long for workloads when the namespace does not say (deploys before sleep existed). */
 const defaultRolloutTimeoutMs = 300_000;
 
-/**
- * Puts to sleep those of `previews` that still should when the job runs: a
- * deploy or wake since the reconciler looked moves their idle time on. A
- * sleeping one is put to sleep again: someone scaled it up by hand.
- */
+/** Puts to sleep those of `previews` that still should (see `planSleep`), and says so in the comment. */
 export async function sleepPreviews(
   deps: SleepDeps & { wake: WakeBackend },
   params: { previews: ObservedPreview[]; now: number },
 ): Promise<ObservedPreview[]> {
-  const sleepy = params.previews.filter(
-    (p) => !p.terminating && (p.sleepingSince !== undefined || sleepDue(p, params.now)),
-  );
-  const since = new Date(params.now).toISOString();
-  for (const preview of sleepy) {
-    await deps.cluster.sleep(preview.namespace, preview.sleepingSince ?? since, deps.wake);
+  const steps = planSleep(params.previews, params.now);
+  for (const { preview, since, again } of steps) {
+    await deps.cluster.sleep(preview.namespace, since, deps.wake);
     deps.logger.info(
-      { namespace: preview.namespace, again: preview.sleepingSince !== undefined },
-      preview.sleepingSince ? 'scaled up without a wake: asleep again' : 'idle: asleep',
+      { namespace: preview.namespace, again },
+      again ? 'scaled up without a wake: asleep again' : 'idle: asleep',
     );
   }
-  const fresh = sleepy.filter((p) => !p.sleepingSince);
+  const fresh = steps.filter((step) => !step.again).map((step) => step.preview);
   if (fresh.length > 0) {
     await deps.comment.update((state) => withStatus(state, fresh, 'sleeping'));
   }
-  return sleepy;
+  return steps.map((step) => step.preview);
 }
 
 /**

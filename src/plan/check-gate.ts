@@ -45,3 +45,47 @@ export function evaluateGate(
   if (waitingFor.length > 0) return { state: 'pending', waitingFor };
   return { state: 'passed' };
 }
+
+/** What a deploy gated on checks does now, given the gate and how long the commit has waited. */
+export type GateDecision =
+  | { action: 'deploy' }
+  /** No deploy: a check failed, or the wait timed out; the rows say why. */
+  | { action: 'block'; reason: string }
+  /** The rows wait, from `since`; the gate is looked at again at `recheckAtMs` for the timeout. */
+  | { action: 'wait'; reason: string; since: number; recheckAtMs: number };
+
+/**
+ * Deploy once every check passed, block on the first failure or once the
+ * commit has waited `waitTimeoutMs` (counted from the earliest waiting row of
+ * that commit, so a restart or another event does not start the wait again),
+ * else wait. Pure: the caller reads the gate and the rows.
+ */
+export function decideGate(params: {
+  gate: GateResult;
+  sha: string;
+  now: number;
+  /** When the comment's rows for this commit began to wait. */
+  waitingSince: readonly number[];
+  waitTimeoutMs: number;
+}): GateDecision {
+  const { gate, now, waitTimeoutMs } = params;
+  const short = params.sha.slice(0, 7);
+  if (gate.state === 'passed') return { action: 'deploy' };
+  if (gate.state === 'failed') {
+    return { action: 'block', reason: `not deployed: ${gate.failures.join(', ')} on ${short}` };
+  }
+  const since = Math.min(now, ...params.waitingSince);
+  const names = gate.waitingFor.join(', ');
+  if (now - since >= waitTimeoutMs) {
+    return {
+      action: 'block',
+      reason: `not deployed: timed out after ${Math.round(waitTimeoutMs / 60_000)} min waiting for ${names} on ${short}`,
+    };
+  }
+  return {
+    action: 'wait',
+    reason: `waiting for ${names}`,
+    since,
+    recheckAtMs: since + waitTimeoutMs,
+  };
+}

@@ -60,6 +60,30 @@ export function sleepDue(
   return (requests?.get(preview.namespace) ?? 0) === 0;
 }
 
+/** One preview a sleep job puts to sleep, from `since`; `again`: it slept, and someone scaled it up by hand. */
+export interface SleepStep {
+  preview: ObservedPreview;
+  since: string;
+  again: boolean;
+}
+
+/**
+ * What a sleep job does when it runs, which may be a while after the
+ * reconciler planned it: a deploy or wake since then moved the idle time on,
+ * so only previews still due sleep; one that sleeps already is put to sleep
+ * again (its workloads may have been scaled up by hand), from when it fell asleep.
+ */
+export function planSleep(previews: readonly ObservedPreview[], now: number): SleepStep[] {
+  const since = new Date(now).toISOString();
+  return previews
+    .filter((p) => !p.terminating && (p.sleepingSince !== undefined || sleepDue(p, now)))
+    .map((preview) => ({
+      preview,
+      since: preview.sleepingSince ?? since,
+      again: preview.sleepingSince !== undefined,
+    }));
+}
+
 /** A workload or Ingress as sleep sees it. */
 export interface SleepingParts {
   /** `Kind/name` of each Deployment and StatefulSet, with its replicas now (absent: 1). */

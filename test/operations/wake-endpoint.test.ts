@@ -6,19 +6,14 @@ import { wakeEndpoint } from '../../src/operations/wake-endpoint.ts';
 import type { ObservedPreview } from '../../src/ports.ts';
 import { defaultIgnoredUserAgents } from '../../src/plan/traffic.ts';
 import { silentLogger } from '../support/fake-ports.ts';
+import { observedPreview } from '../support/observed-preview.ts';
 
-const preview = (host: string, sleeping: boolean): ObservedPreview => ({
-  namespace: host.split('.')[0] as string,
-  repositoryId: 1,
-  pullRequest: 1,
-  installationId: 1,
-  tenant: null,
-  origin: 'label',
-  inventory: [],
-  terminating: false,
-  host,
-  ...(sleeping ? { sleepingSince: '2026-11-30T00:00:00Z' } : {}),
-});
+const preview = (host: string, sleeping: boolean): ObservedPreview =>
+  observedPreview({
+    namespace: host.split('.')[0] as string,
+    host,
+    ...(sleeping ? { sleepingSince: '2026-11-30T00:00:00Z' } : {}),
+  });
 
 let server: Server | undefined;
 afterEach(() => server?.close());

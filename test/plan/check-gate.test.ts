@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateGate } from '../../src/plan/check-gate.ts';
+import { decideGate, evaluateGate } from '../../src/plan/check-gate.ts';
 
 const run = (name: string, status: string, conclusion: string | null = null) => ({
   name,
@@ -57,5 +57,76 @@ describe('evaluateGate', () => {
         [],
       ),
     ).toEqual({ state: 'failed', failures: ['build failure'] });
+  });
+});
+
+describe('decideGate', () => {
+  const sha = 'abcdef1234567890';
+  const minute = 60_000;
+  const now = 100 * minute;
+  const pending = { state: 'pending' as const, waitingFor: ['build', 'lint'] };
+  it.each<[string, Parameters<typeof decideGate>[0], ReturnType<typeof decideGate>]>([
+    [
+      'every check passed: deploy',
+      { gate: { state: 'passed' }, sha, now, waitingSince: [], waitTimeoutMs: 30 * minute },
+      { action: 'deploy' },
+    ],
+    [
+      'a check failed: blocked, naming it and the commit',
+      {
+        gate: { state: 'failed', failures: ['build failure', 'lint cancelled'] },
+        sha,
+        now,
+        waitingSince: [now - minute],
+        waitTimeoutMs: 30 * minute,
+      },
+      { action: 'block', reason: 'not deployed: build failure, lint cancelled on abcdef1' },
+    ],
+    [
+      'a first wait starts now',
+      { gate: pending, sha, now, waitingSince: [], waitTimeoutMs: 30 * minute },
+      {
+        action: 'wait',
+        reason: 'waiting for build, lint',
+        since: now,
+        recheckAtMs: now + 30 * minute,
+      },
+    ],
+    [
+      'a wait goes on from its earliest row',
+      {
+        gate: pending,
+        sha,
+        now,
+        waitingSince: [now - 5 * minute, now - 10 * minute],
+        waitTimeoutMs: 30 * minute,
+      },
+      {
+        action: 'wait',
+        reason: 'waiting for build, lint',
+        since: now - 10 * minute,
+        recheckAtMs: now + 20 * minute,
+      },
+    ],
+    [
+      'waited as long as allowed: blocked',
+      { gate: pending, sha, now, waitingSince: [now - 30 * minute], waitTimeoutMs: 30 * minute },
+      {
+        action: 'block',
+        reason: 'not deployed: timed out after 30 min waiting for build, lint on abcdef1',
+      },
+    ],
+    [
+      'a row from the future (clock skew between replicas) waits from now',
+      { gate: pending, sha, now, waitingSince: [now + minute], waitTimeoutMs: 30 * minute },
+      {
+        action: 'wait',
+        reason: 'waiting for build, lint',
+        since: now,
+        recheckAtMs: now + 30 * minute,
+      },
+    ],
+  ])('%s', (_, input, expected) => {
+    expect(decideGate(input)).toEqual(expected);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   lastActive,
+  planSleep,
   routesToRestore,
   sleepRecordFor,
   sleepAfterMs,
@@ -8,6 +9,7 @@ import {
   sleepingRoutes,
 } from '../../src/plan/sleep.ts';
 import type { ObservedPreview } from '../../src/ports.ts';
+import { observedPreview } from '../support/observed-preview.ts';
 
 const wake = { host: 'pr-preview.apps.svc.cluster.local', port: 80 };
 const hour = 3_600_000;
@@ -33,20 +35,13 @@ describe('sleepAfterMs', () => {
 
 describe('sleepDue', () => {
   const now = Date.parse('2026-11-30T12:00:00Z');
-  const preview = (overrides: Partial<ObservedPreview>): ObservedPreview => ({
-    namespace: 'foo-pr-1',
-    repositoryId: 1,
-    pullRequest: 1,
-    installationId: 1,
-    tenant: null,
-    sha: 'a'.repeat(40),
-    origin: 'label',
-    inventory: [],
-    terminating: false,
-    sleepAfterMs: hour,
-    activeAt: new Date(now - 2 * hour).toISOString(),
-    ...overrides,
-  });
+  const preview = (overrides: Partial<ObservedPreview>): ObservedPreview =>
+    observedPreview({
+      sha: 'a'.repeat(40),
+      sleepAfterMs: hour,
+      activeAt: new Date(now - 2 * hour).toISOString(),
+      ...overrides,
+    });
 
   it('keeps a preview requested within its sleepAfter awake, when requests were read', () => {
     const requests = new Map([['foo-pr-1', 3]]);
@@ -161,5 +156,33 @@ describe('sleepingRoutes', () => {
         { host: 'bare.preview.bar.com' },
       ],
     });
+  });
+});
+
+describe('planSleep', () => {
+  const now = Date.parse('2026-11-30T12:00:00Z');
+  const named = (namespace: string, overrides: Partial<ObservedPreview>) =>
+    observedPreview({
+      namespace,
+      sha: 'abc',
+      sleepAfterMs: hour,
+      activeAt: new Date(now - 2 * hour).toISOString(),
+      ...overrides,
+    });
+  it('puts to sleep what is still due, again what sleeps, and leaves the rest', () => {
+    const steps = planSleep(
+      [
+        named('idle', {}),
+        named('used-since', { activeAt: new Date(now - 10 * 60_000).toISOString() }),
+        named('asleep', { sleepingSince: '2026-11-30T10:00:00.000Z' }),
+        named('going', { terminating: true, sleepingSince: '2026-11-30T10:00:00.000Z' }),
+        named('deploying', { deployingSha: 'def' }),
+      ],
+      now,
+    );
+    expect(steps.map((s) => [s.preview.namespace, s.since, s.again])).toEqual([
+      ['idle', '2026-11-30T12:00:00.000Z', false],
+      ['asleep', '2026-11-30T10:00:00.000Z', true],
+    ]);
   });
 });

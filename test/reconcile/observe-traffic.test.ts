@@ -2,22 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { ObservedPreview, PreviewTraffic } from '../../src/ports.ts';
 import { requestsOfSleepCandidates } from '../../src/reconcile/observe-traffic.ts';
 import { silentLogger } from '../support/fake-ports.ts';
+import { observedPreview } from '../support/observed-preview.ts';
 
 const hour = 3_600_000;
 const now = Date.parse('2026-12-01T12:00:00Z');
-const preview = (namespace: string, overrides: Partial<ObservedPreview> = {}): ObservedPreview => ({
-  namespace,
-  repositoryId: 1,
-  pullRequest: 1,
-  installationId: 1,
-  tenant: null,
-  origin: 'label',
-  inventory: [],
-  terminating: false,
-  sleepAfterMs: hour,
-  activeAt: new Date(now - 3 * hour).toISOString(),
-  ...overrides,
-});
+const preview = (namespace: string, overrides: Partial<ObservedPreview> = {}): ObservedPreview =>
+  observedPreview({
+    namespace,
+    sleepAfterMs: hour,
+    activeAt: new Date(now - 3 * hour).toISOString(),
+    ...overrides,
+  });
 
 /** Prometheus as the app sees it: requests by namespace, per window asked. */
 function traffic(byWindow: Record<number, Record<string, number>>) {
