@@ -6,14 +6,21 @@ export function row(target: PreviewTarget, sha: string, status: CommentRow['stat
   return { tenant: target.tenant, url: target.url, status, sha };
 }
 
-/** Replaces rows of the same tenant and keeps the table in a stable order. */
+/**
+ * Replaces rows of the same tenant and keeps the table in a stable order. A
+ * kept preview stays kept through deploys, sleep and wake: the row keeps who
+ * kept it, until `withKeptBy` or a destroy says otherwise.
+ */
 export function upsertRows(
   state: CommentState,
   rows: CommentRow[],
   options: { clearProblems?: boolean } = {},
 ): CommentState {
   const byTenant = new Map(state.rows.map((r) => [r.tenant ?? '', r]));
-  for (const r of rows) byTenant.set(r.tenant ?? '', r);
+  for (const r of rows) {
+    const keptBy = byTenant.get(r.tenant ?? '')?.keptBy;
+    byTenant.set(r.tenant ?? '', keptBy && r.keptBy === undefined ? { ...r, keptBy } : r);
+  }
   return {
     ...state,
     rows: [...byTenant.values()].sort((a, b) => (a.tenant ?? '').localeCompare(b.tenant ?? '')),
@@ -44,6 +51,22 @@ export function markDestroyed(
         ...expired,
         ...(note ? { note } : {}),
       };
+    }),
+  };
+}
+
+/** The rows of these tenants kept by `user` (`/preview keep`), or no longer kept (`undefined`). */
+export function withKeptBy(
+  state: CommentState,
+  tenants: readonly (string | null)[],
+  user: string | undefined,
+): CommentState {
+  return {
+    ...state,
+    rows: state.rows.map((r) => {
+      if (!tenants.includes(r.tenant)) return r;
+      const { keptBy: _previous, ...rest } = r;
+      return user ? { ...rest, keptBy: user } : rest;
     }),
   };
 }

@@ -10,6 +10,7 @@ import { planCommand } from '../plan/plan-command.ts';
 import { previewSelector } from '../plan/targets.ts';
 import type { PullRequestScope } from './job-scope.ts';
 import type { Services } from '../services.ts';
+import { withKeptBy } from './comment-rows.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
 import { destroyDeps, sleepDeps } from './job-deps.ts';
 import { gatedDeployDeps } from './run-checks-job.ts';
@@ -165,6 +166,13 @@ async function runCommands(services: Services, job: CommandJob, answer: Answer):
         for (const preview of previews) {
           await cluster.markLifetime(preview.namespace, keepMarks(preview, change));
         }
+        await job.comment.update((state) =>
+          withKeptBy(
+            state,
+            previews.map((p) => p.tenant),
+            plan.keep ? job.author : undefined,
+          ),
+        );
         log.info(
           { namespaces: previews.map((p) => p.namespace), keep: plan.keep },
           'lifetime marked',

@@ -115,6 +115,8 @@ function renderRow(row: CommentRow, commitUrl: CommitUrl | undefined): string {
     status += `: ${cell(firstNonBlankLine(row.reason), 120)}`;
   }
   if (row.note) status += ` (${cell(row.note, 80)})`;
+  // A login as code: no mention, so no notification on every edit of the comment.
+  if (row.keptBy && !gone) status += ` · kept by \`${cell(row.keptBy, 40)}\``;
   const short = `\`${row.sha.slice(0, 7)}\``;
   // Only a full commit id links: it is the app's own word, never a chart's.
   const commit =

@@ -21,6 +21,8 @@ export interface CommentRow {
   origin?: PreviewOrigin;
   /** On a waiting row: `/preview redeploy` asked for it, so it is deleted first once checks pass. */
   recreate?: boolean;
+  /** Who kept the preview past its ttl (`/preview keep`), until `/preview unkeep` or its destroy. */
+  keptBy?: string;
 }
 
 export interface CommentState {

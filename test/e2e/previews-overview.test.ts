@@ -83,6 +83,7 @@ describe('the previews overview', () => {
       commentId: 9501_1,
     });
     await world.waitForComment(nap, /😴 sleeping/);
+    await world.waitForComment(shop, /FR \|.*✅ ready · kept by `maintainer` \|/);
     await eventually(
       'fr kept',
       async () =>

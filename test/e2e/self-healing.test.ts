@@ -278,7 +278,8 @@ describe('keeping a preview past its ttl', () => {
       // Well past its expiry, and several reconcile passes later, it is still there.
       await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 6_000));
       expect((await namespace()).metadata?.deletionTimestamp).toBeUndefined();
-      expect(world.commentBody(keep)).toMatch(/✅ ready \| `8888888`/);
+      // The sticky comment says who kept it, as code: no mention on every edit.
+      expect(world.commentBody(keep)).toMatch(/✅ ready · kept by `writer` \| `8888888`/);
       expect(replies('⏳')).toHaveLength(1);
 
       const unkeptAt = Date.now();
@@ -291,6 +292,8 @@ describe('keeping a preview past its ttl', () => {
       expect(unkept['pr-preview.dev/kept-by']).toBeUndefined();
       const notBefore = Date.parse(unkept['pr-preview.dev/expires-not-before'] ?? '');
       expect(notBefore).toBeGreaterThanOrEqual(unkeptAt + 40_000);
+      await world.waitForComment(keep, /✅ ready \| `8888888`/);
+      expect(world.commentBody(keep)).not.toContain('kept by');
       // The ttl ran again from the unkeep: warned of the new expiry, then destroyed.
       await world.waitForComment(keep, /💤 expired/);
       expect(Date.now()).toBeGreaterThanOrEqual(notBefore);

@@ -103,6 +103,40 @@ describe('renderComment', () => {
     expect(refused).toContain('Nothing is deployed until the above is resolved.');
   });
 
+  it('says who kept a preview, as code (no mention), and not once it is gone', () => {
+    const body = renderComment({
+      rows: [
+        {
+          tenant: 'fr',
+          url: 'https://a.preview.bar.com',
+          status: 'ready',
+          sha: 'abc1234',
+          keptBy: 'ann',
+        },
+        {
+          tenant: 'be',
+          url: 'https://b.preview.bar.com',
+          status: 'sleeping',
+          sha: 'abc1234',
+          keptBy: 'bob',
+        },
+        {
+          tenant: 'hr',
+          url: 'https://c.preview.bar.com',
+          status: 'destroyed',
+          sha: 'abc1234',
+          keptBy: 'cy',
+        },
+      ],
+    });
+    expect(body).toContain(
+      '| FR | [a.preview.bar.com](https://a.preview.bar.com) | ✅ ready · kept by `ann` |',
+    );
+    expect(body).toMatch(/\| BE \|[^\n]*sleeping[^\n]* · kept by `bob` \|/);
+    expect(body).not.toContain('`cy`');
+    expect(body).not.toContain('@ann');
+  });
+
   it('escapes table cells', () => {
     const body = renderComment({
       rows: [{ tenant: 'fr', url: 'https://x', status: 'failed', sha: 'a', reason: 'a | b' }],
