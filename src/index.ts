@@ -9,7 +9,7 @@ import { listenOnOwnPort } from './operations/own-port-server.ts';
 import { overviewEndpoint } from './operations/overview-endpoint.ts';
 import { wakeEndpoint } from './operations/wake-endpoint.ts';
 import { recentFor } from './operations/metrics.ts';
-import { wakeOnRequest } from './execute/wake-on-request.ts';
+import { WakesOnRequest } from './execute/wake-on-request.ts';
 import { allPreviewsSelector } from './plan/targets.ts';
 import type { Logger } from './ports.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
@@ -99,12 +99,15 @@ function settingsOrExit(app: Probot): Settings {
 /** Requests for sleeping previews, on a port of their own: visitors never reach webhooks or metrics. */
 function serveWakes(app: Probot, services: Services): void {
   const logger = services.logger.child({ component: 'wake' });
+  const wakes = new WakesOnRequest(app, services);
   const handle = wakeEndpoint({
     previews: recentFor(2_000, () => services.cluster.listPreviews(allPreviewsSelector)),
     wake: (preview) => {
-      wakeOnRequest(app, services, preview).catch((error: unknown) =>
-        logger.error({ err: error, namespace: preview.namespace }, 'wake failed'),
-      );
+      wakes
+        .request(preview)
+        .catch((error: unknown) =>
+          logger.error({ err: error, namespace: preview.namespace }, 'wake failed'),
+        );
     },
     logger,
     ignoredUserAgents: services.settings.traffic.ignoredUserAgents,
