@@ -52,6 +52,7 @@ COPY package.json app.yml ./
 # The node image's own unprivileged user; the chart runs it with a read-only
 # root filesystem and a writable /tmp.
 USER 1000:1000
-# 3000: webhooks, health, metrics; 3001: requests for sleeping previews (PREVIEW_WAKE_PORT).
-EXPOSE 3000 3001
+# 3000: webhooks, health, metrics; 3001: requests for sleeping previews (PREVIEW_WAKE_PORT);
+# 3002: the previews overview when PREVIEW_OVERVIEW_PORT names it (internal: no token).
+EXPOSE 3000 3001 3002
 CMD ["node", "lib/start.js"]

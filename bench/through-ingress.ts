@@ -5,8 +5,8 @@
  * waking page. What the benchmark times "first 200" by.
  */
 import { request } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { PodAnswer } from '../test/cluster/pod-answers.ts';
+import { sleep } from './bench-world.ts';
 
 export interface Visit {
   status: number;
