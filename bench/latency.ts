@@ -46,6 +46,8 @@ export async function labelToReady(app: AppProcess, networking: NetworkingV1Api,
     const started = performance.now();
     await send(app, 'labeled', pr);
     const servedAt = ingress ? untilServed(ingress, hostsOf(pr), image) : undefined;
+    // Awaited below; handled now, so that a run stopped by its bound meanwhile still cleans up.
+    servedAt?.catch(() => undefined);
     let appliedAt: number | undefined;
     while (true) {
       if (appliedAt === undefined && (await allApplied(networking, pr)))
@@ -139,6 +141,8 @@ export async function wakeToReady(
       await Promise.all(hosts.map((host) => wakeRequest(wakePort, host)));
     }
     const servedAt = ingress ? untilServed(ingress, hosts, image) : undefined;
+    // Awaited below; handled now, so that a run stopped by its bound meanwhile still cleans up.
+    servedAt?.catch(() => undefined);
     let routedAt: number | undefined;
     while (readyRows(pr) < tenants.length || routedAt === undefined) {
       if (routedAt === undefined && (await sleeping()) === 0) routedAt = performance.now();

@@ -2,7 +2,8 @@
  * `npm run bench`: what users feel, measured against the real control plane
  * and the app as operators run it (`npm start`), with GitHub faked on
  * loopback. Prints `name value unit` lines and appends them to
- * bench/RESULTS.md with the machine they came from. Nothing here fails.
+ * bench/RESULTS.md with the machine they came from. Nothing here fails CI;
+ * a run past BENCH_TIMEOUT_MINUTES stops, cleaning up, with an error.
  */
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';

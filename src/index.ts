@@ -58,7 +58,9 @@ export default function prPreview(app: Probot, options: ApplicationFunctionOptio
     logger: services.logger,
   });
   if (services.settings.sleep.wake) serveWakes(app, services);
-  if (services.settings.overviewPort) serveOverview(services, services.settings.overviewPort);
+  if (services.settings.overviewPort) {
+    serveOverview(services, services.settings.overviewPort, services.settings.overviewHost);
+  }
   options.addHandler(operationsHandler({ readiness, metrics: services.metrics }));
   // Without a cluster every pass would fail the same way; the log has said why once.
   void readiness.start().then(async () => {
@@ -127,7 +129,7 @@ function serveWakes(app: Probot, services: Services): void {
 }
 
 /** The previews overview for the platform team, read-only, on an internal port of its own. */
-function serveOverview(services: Services, port: number): void {
+function serveOverview(services: Services, port: number, host: string): void {
   const logger = services.logger.child({ component: 'overview' });
   const webUrl = githubWebUrl(process.env);
   const overview = recentFor(2_000, async () => {
@@ -140,13 +142,13 @@ function serveOverview(services: Services, port: number): void {
   listenOnOwnPort({
     name: 'previews overview',
     port,
-    ...(process.env.HOST ? { host: process.env.HOST } : {}),
+    host,
     handle: overviewEndpoint({ overview, logger }),
     logger,
   }).catch((error: unknown) =>
     logger.error(
       { err: error, port },
-      `the previews overview cannot listen on PREVIEW_OVERVIEW_PORT ${port}`,
+      `the previews overview cannot listen on PREVIEW_OVERVIEW_HOST ${host}, PREVIEW_OVERVIEW_PORT ${port}`,
     ),
   );
 }

@@ -113,7 +113,7 @@ export class KubernetesCluster implements Cluster {
     return this.namespaces.delete(names);
   }
 
-  markLifetime(namespace: string, marks: LifetimeMarks): Promise<void> {
+  markLifetime(namespace: string, marks: LifetimeMarks): Promise<boolean> {
     return this.namespaces.markLifetime(namespace, marks);
   }
 

@@ -158,7 +158,7 @@ export class PreviewNamespaces {
    * never makes a namespace that is gone, and a deploy's apply (which sends
    * only its own annotations) leaves these alone.
    */
-  async markLifetime(name: string, marks: LifetimeMarks): Promise<void> {
+  async markLifetime(name: string, marks: LifetimeMarks): Promise<boolean> {
     const value = (mark: string | undefined) => mark ?? null;
     const annotations = {
       [annotationKeys.keptBy]: value(marks.keptBy),
@@ -172,8 +172,9 @@ export class PreviewNamespaces {
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         ),
       );
+      return true;
     } catch (error) {
-      if (isNotFound(error)) return;
+      if (isNotFound(error)) return false;
       throw error;
     }
   }

@@ -1,7 +1,7 @@
 import { decideGate } from '../plan/check-gate.ts';
 import type { TenantOutcome } from '../plan/types.ts';
 import type { CommitChecks } from '../ports.ts';
-import { row, upsertRows } from './comment-rows.ts';
+import { row, upsertRows, withKeptBy } from './comment-rows.ts';
 import { tearDown } from './tear-down.ts';
 import { deployPreviews, type DeployDeps, type DeployParams } from './deploy/deploy-previews.ts';
 
@@ -101,9 +101,14 @@ async function keepWhatWasKept(
 ): Promise<void> {
   // A failed deploy may leave its new namespace too: that one stays kept as well (gone is left gone).
   const made = new Set(outcomes.map((o) => o.target.namespace));
+  const lost: (string | null)[] = [];
   for (const preview of params.observed) {
-    if (preview.keptBy && made.has(preview.namespace)) {
-      await deps.cluster.markLifetime(preview.namespace, { keptBy: preview.keptBy });
-    }
+    if (!preview.keptBy) continue;
+    const marked =
+      made.has(preview.namespace) &&
+      (await deps.cluster.markLifetime(preview.namespace, { keptBy: preview.keptBy }));
+    if (!marked) lost.push(preview.tenant);
   }
+  // Gone and not made again: the next deploy makes a preview nobody kept, and the row says so.
+  if (lost.length > 0) await deps.comment.update((state) => withKeptBy(state, lost, undefined));
 }

@@ -123,7 +123,10 @@ async function runCommands(services: Services, job: CommandJob, answer: Answer):
       ...(access ? { access } : {}),
       ...(approval ? { approval } : {}),
     });
-    log.info({ action: plan.action, sha: pull.headSha }, 'planned command');
+    log.info(
+      { action: plan.action, sha: plan.action === 'deploy' ? plan.sha : pull.headSha },
+      'planned command',
+    );
     switch (plan.action) {
       case 'help':
         answer.help = true;

@@ -13,9 +13,10 @@ export interface OverviewEndpointParams {
  * The previews overview, read-only: `/` is the page, `/previews.json` the
  * same rows as JSON. It is served on an internal port of its own
  * (PREVIEW_OVERVIEW_PORT, off by default) with no token: whoever reaches the
- * port sees every preview of this installation, so the port is never put
- * behind an Ingress, and the chart's NetworkPolicy admits only the peers the
- * operator names (kubectl port-forward reaches it regardless).
+ * port sees every preview of this installation. So it listens on loopback
+ * unless PREVIEW_OVERVIEW_HOST opens it (kubectl port-forward reaches the
+ * pod's loopback), is on no Service or Ingress, and when the chart opens it
+ * to the peers the operator names, its NetworkPolicy admits only those.
  */
 export function overviewEndpoint(params: OverviewEndpointParams) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

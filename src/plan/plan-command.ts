@@ -49,10 +49,11 @@ export function planCommand(command: ParsedCommand, ctx: CommandContext): Comman
   }
   if (command.kind === 'help') return { action: 'help' };
   if (command.kind === 'status') return { action: 'status' };
-  if (needsWriteAccess(command) && ctx.access && !hasWriteAccess(ctx.access)) {
+  // A permission the app did not read is no permission.
+  if (needsWriteAccess(command) && !(ctx.access && hasWriteAccess(ctx.access))) {
     return {
       action: 'refuse',
-      reply: `@${ctx.author}, \`${command.line}\` needs write, maintain or admin permission on this repository; you have ${ctx.access.permission}. Anyone may use \`/preview status\` and \`/preview help\`.`,
+      reply: `@${ctx.author}, \`${command.line}\` needs write, maintain or admin permission on this repository; you have ${ctx.access?.permission ?? 'none the app could read'}. Anyone may use \`/preview status\` and \`/preview help\`.`,
       refusedFor: 'permission',
     };
   }

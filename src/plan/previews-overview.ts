@@ -139,7 +139,9 @@ function previewRow(
 
 /**
  * The namespace says what no comment can (being deleted, asleep, a deploy
- * under way); otherwise the comment's word on the commit that runs.
+ * under way), except that a deploy whose commit the comment says failed
+ * keeps its mark until the reconciler tries again: that one is failed, with
+ * why. Otherwise the comment's word for the tenant, else `running`.
  */
 function previewState(
   preview: ObservedPreview,
@@ -147,6 +149,13 @@ function previewState(
 ): { state: OverviewState; reason?: string } {
   if (preview.terminating) return { state: 'destroying' };
   if (preview.sleepingSince) return { state: 'sleeping' };
+  if (
+    preview.deployingSha &&
+    comment?.status === 'failed' &&
+    comment.sha === preview.deployingSha
+  ) {
+    return { state: 'failed', ...optional('reason', comment.reason) };
+  }
   if (preview.deployingSha) return { state: 'deploying' };
   if (comment && ['ready', 'failed', 'waiting', 'deploying'].includes(comment.status)) {
     return {

@@ -142,8 +142,11 @@ export interface Cluster {
   restoreRoutes(namespace: string, wokenAt: string): Promise<void>;
   /** Preview namespaces in which a Deployment or StatefulSet has replicas. */
   runningNamespaces(): Promise<Set<string>>;
-  /** Writes the namespace's lifetime marks (kept, warned), the whole set; a namespace gone is left gone. */
-  markLifetime(namespace: string, marks: LifetimeMarks): Promise<void>;
+  /**
+   * Writes the namespace's lifetime marks (kept, warned), the whole set; a
+   * namespace gone is left gone. Resolves to whether the namespace was there.
+   */
+  markLifetime(namespace: string, marks: LifetimeMarks): Promise<boolean>;
 }
 
 export interface ApplyResult {

@@ -64,6 +64,8 @@ export interface Settings {
   wakePort: number;
   /** Where the previews overview is served; absent, it is not. */
   overviewPort?: number;
+  /** The address it listens on: loopback unless PREVIEW_OVERVIEW_HOST opens it. */
+  overviewHost: string;
   /** How a preview in use is told from an idle one. */
   traffic: TrafficSettings;
 }

@@ -61,6 +61,27 @@ describe("the chart's previews overview", () => {
     ]);
     expect(overviewRules(await ingress([peer]))).toEqual([]);
   });
+
+  it('listens on loopback unless opened to named peers, which needs the NetworkPolicy', async () => {
+    const env = async (values: string[]) =>
+      (only(await template(values), 'Deployment')[0]?.spec.template.spec.containers[0].env ??
+        []) as { name: string; value?: string }[];
+    const peer = 'overview.from[0].namespaceSelector.matchLabels.team=platform';
+    expect((await env(['overview.enabled=true'])).map((e) => e.name)).not.toContain(
+      'PREVIEW_OVERVIEW_HOST',
+    );
+    expect(await env(['overview.enabled=true', 'networkPolicy.enabled=true', peer])).toContainEqual(
+      { name: 'PREVIEW_OVERVIEW_HOST', value: '0.0.0.0' },
+    );
+    const open = await helm(
+      'template',
+      'pr-preview',
+      chartDir,
+      ...setting([...requiredValues, 'overview.enabled=true', peer]),
+    );
+    expect(open.code).toBe(1);
+    expect(open.stderr).toContain('set networkPolicy.enabled=true, or leave overview.from empty');
+  });
 });
 
 describe("the chart's PodDisruptionBudget", () => {

@@ -226,8 +226,11 @@ function chromium(log: (line: string) => void, root: string): string {
   });
 }
 
+/** The unpacked libraries' folder, whatever the architecture (as the launcher finds it). */
 function chromiumLibraryPath(out: string): string {
-  const lib = join(out, 'root', 'usr', 'lib', 'x86_64-linux-gnu');
+  const usrLib = join(out, 'root', 'usr', 'lib');
+  const arch = readdirSync(usrLib).find((dir) => dir.endsWith('-linux-gnu')) ?? 'x86_64-linux-gnu';
+  const lib = join(usrLib, arch);
   return `${lib}:${join(lib, 'pulseaudio')}`;
 }
 

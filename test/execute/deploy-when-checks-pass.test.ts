@@ -116,6 +116,19 @@ describe('deployWhenChecksPass', () => {
     ]);
   });
 
+  it("says no longer kept once a redeploy's namespace is gone and not made again", async () => {
+    const w = world({ state: 'passed' });
+    await w.run();
+    const [first] = await w.cluster.listPreviews();
+    await w.cluster.markLifetime(first?.namespace ?? '', { keptBy: 'ann' });
+    w.state().rows = w.state().rows.map((r) => ({ ...r, keptBy: 'ann' }));
+    const observed = await w.cluster.listPreviews();
+    // The namespace was deleted and the new one removed again (a deploy refused midway).
+    w.cluster.markLifetime = async () => false;
+    await w.run({ recreate: true, observed });
+    expect(w.state().rows.map((r) => r.keptBy)).toEqual([undefined]);
+  });
+
   it('records a command as the origin of the rows it leaves waiting', async () => {
     const w = world({ state: 'pending', waitingFor: ['build-image'] });
     const commanded = buildTargets({

@@ -21,6 +21,7 @@ function plan(line: string, overrides: Partial<CommandContext> = {}) {
     state: 'open',
     deployedTenants: [],
     author: 'ann',
+    access: { permission: 'write' },
     ...overrides,
   });
 }
@@ -38,9 +39,12 @@ describe('planCommand: who may ask', () => {
     ['/preview status', reader, undefined],
     ['/preview help', reader, undefined],
     ['/preview deploy', { access: { permission: 'write' } }, undefined],
+    ['/preview deploy', { access: undefined }, 'permission'],
+    ['/preview status', { access: undefined }, undefined],
   ])('%s with %j: refused for %s', (line, overrides, refusedFor) => {
     const result = plan(line, overrides);
-    expect(result.action === 'refuse' ? result.refusedFor : undefined).toBe(refusedFor);
+    if (refusedFor) expect(result).toMatchObject({ action: 'refuse', refusedFor });
+    else expect(result.action).not.toBe('refuse');
   });
 
   it('names the user, the command and the permission they have', () => {

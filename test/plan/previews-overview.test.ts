@@ -90,6 +90,13 @@ describe('planOverview: one row per preview', () => {
       undefined,
     ],
     [
+      'a deploy that failed half-applied (its mark stays for the reconciler)',
+      { deployingSha: shaB },
+      [row({ status: 'failed', sha: shaB, reason: 'apply refused' })],
+      'failed',
+      'apply refused',
+    ],
+    [
       'being deleted',
       { terminating: true, sleepingSince: 'x' },
       [row({})],

@@ -30,6 +30,7 @@ describe('readSettings', () => {
       githubWrites: { spacingMs: 1000, perMinute: 80, perHour: 500 },
       sleep: {},
       wakePort: 3001,
+      overviewHost: '127.0.0.1',
       traffic: { ignoredUserAgents: [...defaultIgnoredUserAgents] },
     });
   });
@@ -169,6 +170,7 @@ describe('readSettings', () => {
         wake: { host: 'pr-preview.pr-preview.svc.cluster.local', port: 8080 },
       },
       wakePort: 8081,
+      overviewHost: '127.0.0.1',
       traffic: {
         prometheus: {
           url: 'http://prometheus.monitoring.svc:9090',
@@ -304,6 +306,18 @@ describe('readSettings', () => {
     ],
   ])('refuses %j', (env, message) => {
     expect(() => readSettings(env)).toThrow(message);
+  });
+
+  it('serves the overview on loopback unless PREVIEW_OVERVIEW_HOST opens it', () => {
+    expect(
+      readSettings({ PREVIEW_DOMAIN: 'a.b', PREVIEW_OVERVIEW_PORT: '9102' }).overviewHost,
+    ).toBe('127.0.0.1');
+    const open = {
+      PREVIEW_DOMAIN: 'a.b',
+      PREVIEW_OVERVIEW_PORT: '9102',
+      PREVIEW_OVERVIEW_HOST: '0.0.0.0',
+    };
+    expect(readSettings(open).overviewHost).toBe('0.0.0.0');
   });
 
   it('serves no overview unless PREVIEW_OVERVIEW_PORT is set', () => {

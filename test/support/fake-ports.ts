@@ -137,9 +137,10 @@ export class FakeCluster implements Cluster {
       }));
   }
 
-  async markLifetime(namespace: string, marks: LifetimeMarks): Promise<void> {
+  async markLifetime(namespace: string, marks: LifetimeMarks): Promise<boolean> {
     const entry = this.namespaces.get(namespace);
     if (entry) entry.lifetime = { ...marks };
+    return entry !== undefined;
   }
 
   async ensureNamespace(target: PreviewTarget) {
