@@ -8,7 +8,7 @@ import { extractChart } from './chart-archive.ts';
 import type { FetchRequest, FetchAnswer } from './chart-fetch.ts';
 
 /**
- * Run as a long-lived child process by `fetchChartApart`: for each request
+ * Run as a long-lived child process by `fetchChartInChild`: for each request
  * (by id, several at once), downloads a commit's archive to a file (with a
  * size cap), unpacks its chart folder, removes the archive, and says over IPC
  * where the chart is or why not. It exits when the app does.

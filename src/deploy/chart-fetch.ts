@@ -32,7 +32,7 @@ const fetchTimeoutMs = 10 * 60_000;
  * kept on disk, capped, and removed once unpacked; the limits and messages
  * are `extractChart`'s.
  */
-export async function fetchChartApart(params: {
+export async function fetchChartInChild(params: {
   location: ArchiveLocation;
   chartPath: string;
   workDir: string;

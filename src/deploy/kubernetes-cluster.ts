@@ -213,8 +213,8 @@ export class KubernetesCluster implements Cluster {
     return this.sleeping.restoreReplicas(namespace);
   }
 
-  restoreRoutes(namespace: string, wokenAt: string): Promise<void> {
-    return this.sleeping.restoreRoutes(namespace, wokenAt);
+  restoreRoutesAndMarkAwake(namespace: string, wokenAt: string): Promise<void> {
+    return this.sleeping.restoreRoutesAndMarkAwake(namespace, wokenAt);
   }
 
   runningNamespaces(): Promise<Set<string>> {

@@ -119,7 +119,7 @@ export class KubernetesSleep {
    * preview's own host, to its own Services), removes the wake Service,
    * marks the namespace awake, and forgets the record.
    */
-  async restoreRoutes(namespace: string, wokenAt: string): Promise<void> {
+  async restoreRoutesAndMarkAwake(namespace: string, wokenAt: string): Promise<void> {
     const [record, host] = await Promise.all([
       this.records.sleep(namespace),
       this.hostOf(namespace),

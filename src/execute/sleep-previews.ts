@@ -83,7 +83,7 @@ async function wakeOne(
   const now = () => new Date().toISOString();
   if (!preview.sleepingSince) {
     // Awake already: it counts as used, so its idle time starts again.
-    await deps.cluster.restoreRoutes(preview.namespace, now());
+    await deps.cluster.restoreRoutesAndMarkAwake(preview.namespace, now());
     return undefined;
   }
   const started = Date.now();
@@ -100,7 +100,7 @@ async function wakeOne(
     problem = `not ready: ${failureReason(error)}`;
   }
   // Routes come back even when the rollout failed: visitors then see the preview's own error.
-  await deps.cluster.restoreRoutes(preview.namespace, now());
+  await deps.cluster.restoreRoutesAndMarkAwake(preview.namespace, now());
   deps.metrics.woke(trigger);
   logger.info({ trigger, seconds: (Date.now() - started) / 1000, problem }, 'woke');
   return problem;

@@ -6,7 +6,7 @@ import type { ChartSource } from '../ports.ts';
  * Charts come from the pull request's head commit through the base
  * repository's tarball endpoint, which serves fork commits of open pull
  * requests too. This adapter only says where and with which token: the
- * download runs apart from the app (see `fetchChartApart`).
+ * download runs apart from the app (see `fetchChartInChild`).
  */
 export class GitHubChartSource implements ChartSource {
   private readonly octokit: Octokit;

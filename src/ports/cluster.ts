@@ -139,7 +139,7 @@ export interface Cluster {
   /** Gives sleeping workloads their recorded replicas back; returns those it scaled up. */
   restoreReplicas(namespace: string): Promise<ObjectRef[]>;
   /** Gives Ingresses their routes back, removes the wake Service, marks the namespace awake. */
-  restoreRoutes(namespace: string, wokenAt: string): Promise<void>;
+  restoreRoutesAndMarkAwake(namespace: string, wokenAt: string): Promise<void>;
   /** Preview namespaces in which a Deployment or StatefulSet has replicas. */
   runningNamespaces(): Promise<Set<string>>;
   /**

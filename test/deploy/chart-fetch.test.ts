@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fetchChartApart } from '../../src/deploy/chart-fetch.ts';
+import { fetchChartInChild } from '../../src/deploy/chart-fetch.ts';
 import { UserFacingError } from '../../src/errors.ts';
 import { tarball } from '../support/tarball.ts';
 
@@ -62,7 +62,7 @@ afterEach(async () => {
 });
 
 const fetchFrom = (path: string, maxBytes?: number) =>
-  fetchChartApart({
+  fetchChartInChild({
     location: { url: `${base}${path}`, headers: { authorization: 'token t0k3n' } },
     chartPath: '.cloud/charts/foo',
     workDir,
@@ -70,7 +70,7 @@ const fetchFrom = (path: string, maxBytes?: number) =>
     ...(maxBytes ? { maxBytes } : {}),
   });
 
-describe('fetchChartApart', () => {
+describe('fetchChartInChild', () => {
   it('downloads in a child process, keeps only the chart folder, and leaves no archive behind', async () => {
     const chartDir = await fetchFrom('/moved');
     expect(await readFile(join(chartDir, 'Chart.yaml'), 'utf8')).toBe('name: foo');
@@ -110,7 +110,7 @@ describe('fetchChartApart', () => {
     const dirs = await Promise.all([1, 2, 3].map(() => mkdtemp(join(tmpdir(), 'chart-fetch-'))));
     const charts = await Promise.all(
       dirs.map((dir) =>
-        fetchChartApart({
+        fetchChartInChild({
           location: { url: `${base}/good`, headers: {} },
           chartPath: '.cloud/charts/foo',
           workDir: dir,

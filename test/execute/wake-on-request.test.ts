@@ -24,14 +24,14 @@ async function sleepingTenants() {
   const calls: string[] = [];
   const { cluster } = world;
   const restoreReplicas = cluster.restoreReplicas.bind(cluster);
-  const restoreRoutes = cluster.restoreRoutes.bind(cluster);
+  const restoreRoutesAndMarkAwake = cluster.restoreRoutesAndMarkAwake.bind(cluster);
   cluster.restoreReplicas = async (namespace) => {
     calls.push(`replicas ${namespace}`);
     return restoreReplicas(namespace);
   };
-  cluster.restoreRoutes = async (namespace, at) => {
+  cluster.restoreRoutesAndMarkAwake = async (namespace, at) => {
     calls.push(`routes ${namespace}`);
-    return restoreRoutes(namespace, at);
+    return restoreRoutesAndMarkAwake(namespace, at);
   };
   const rollout = cluster.waitForRollout.bind(cluster);
   // Workloads take a moment to come up, as on a cluster.

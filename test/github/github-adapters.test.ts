@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchChartApart } from '../../src/deploy/chart-fetch.ts';
+import { fetchChartInChild } from '../../src/deploy/chart-fetch.ts';
 import { GitHubChartSource } from '../../src/github/github-chart-source.ts';
 import { GitHubCommitChecks } from '../../src/github/github-commit-checks.ts';
 import { GitHubDeployments } from '../../src/github/github-deployments.ts';
@@ -153,7 +153,7 @@ describe('GitHubChartSource', () => {
     });
     const dir = await mkdtemp(join(tmpdir(), 'archive-'));
     try {
-      const chartDir = await fetchChartApart({
+      const chartDir = await fetchChartInChild({
         location,
         chartPath: '.cloud/charts/foo',
         workDir: dir,

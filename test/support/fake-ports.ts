@@ -206,7 +206,7 @@ export class FakeCluster implements Cluster {
     return [{ apiVersion: 'apps/v1', kind: 'Deployment', name: entry.target.releaseName }];
   }
 
-  async restoreRoutes(namespace: string, wokenAt: string): Promise<void> {
+  async restoreRoutesAndMarkAwake(namespace: string, wokenAt: string): Promise<void> {
     const entry = this.namespaces.get(namespace);
     if (entry) Object.assign(entry, { sleepingSince: undefined, wokenAt });
   }

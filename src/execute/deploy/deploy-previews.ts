@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PreviewConfig } from '../../plan/preview-config.ts';
 import { removeExtracted } from '../../deploy/chart-archive.ts';
-import { archiveCapFor, fetchChartApart } from '../../deploy/chart-fetch.ts';
+import { archiveCapFor, fetchChartInChild } from '../../deploy/chart-fetch.ts';
 import { redactValues } from '../../deploy/redact.ts';
 import { UserFacingError } from '../../errors.ts';
 import type { PreviewCaps } from '../../plan/claims.ts';
@@ -98,7 +98,7 @@ export async function deployPreviews(
     let chartDir: string | undefined;
     let chartError: Error | undefined;
     try {
-      chartDir = await fetchChartApart({
+      chartDir = await fetchChartInChild({
         location: await deps.chartSource.archiveLocation(sha),
         chartPath: params.config.chart,
         workDir,

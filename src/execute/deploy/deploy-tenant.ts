@@ -156,7 +156,7 @@ function lifetime(
 async function wakeForDeploy(params: TenantDeploy): Promise<void> {
   const { deps, target, logger } = params;
   await deps.cluster.restoreReplicas(target.namespace);
-  await deps.cluster.restoreRoutes(target.namespace, new Date().toISOString());
+  await deps.cluster.restoreRoutesAndMarkAwake(target.namespace, new Date().toISOString());
   deps.metrics.woke('push');
   logger.info('woken by a deploy');
 }
