@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parseKubernetesYaml } from './kubernetes-yaml.ts';
 
 /**
  * The admission policies ship in the app's chart (charts/pr-preview/admission),
@@ -56,7 +56,8 @@ export function policyObjects(file: PolicyFile, values: PolicyPlaceholders): Kub
   }
   const left = /__[A-Z_]+__/.exec(text);
   if (left) throw new Error(`admission file ${file}.yaml: no value for ${left[0]}`);
-  return parseAllDocuments(text)
-    .map((document) => document.toJS() as KubernetesObject | null)
-    .filter((object): object is KubernetesObject => object !== null);
+  // Read as the API server reads the chart's copy, with the manifests' one parser.
+  return parseKubernetesYaml(text).filter(
+    (object): object is KubernetesObject => object !== null && typeof object === 'object',
+  );
 }
