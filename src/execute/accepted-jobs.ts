@@ -3,9 +3,9 @@ import type { PullRequestConversation } from '../github/pull-request-conversatio
 import type { AcceptedJob } from '../plan/accepted-work.ts';
 import { LeaseLost } from '../queue/held-lease.ts';
 import type { Services } from '../services.ts';
-import { backgroundScope } from './background-scope.ts';
+import { backgroundScope } from '../pull-request-scope.ts';
 import { enqueueForPullRequest, type QueueScope } from './enqueue.ts';
-import { queueKeyOf, type PullRequestScope } from './job-scope.ts';
+import { queueKeyOf, type PullRequestScope } from '../pull-request-scope.ts';
 import { JobSignal } from './lease-guard.ts';
 import { runChecksJob } from './run-checks-job.ts';
 import { runCommandJob, sendAnswer } from './run-command-job.ts';

@@ -1,6 +1,6 @@
 import type { HeldLease } from '../queue/held-lease.ts';
 import type { Services } from '../services.ts';
-import type { PullRequestScope } from './job-scope.ts';
+import type { PullRequestScope } from '../pull-request-scope.ts';
 
 /** What queueing needs of a job's scope: a job without GitHub (an orphan's destroy) has just this. */
 export type QueueScope = Pick<PullRequestScope, 'queueKey' | 'logger' | 'stop'> & {

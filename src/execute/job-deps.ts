@@ -3,7 +3,7 @@ import type { DeployDeps } from './deploy/deploy-previews.ts';
 import type { DestroyDeps } from './destroy-previews.ts';
 import type { SleepDeps } from './sleep-previews.ts';
 import { guardedBy } from './lease-guard.ts';
-import type { PullRequestScope } from './job-scope.ts';
+import type { PullRequestScope } from '../pull-request-scope.ts';
 
 /** The ports a job writes through, stopped once the pull request's Lease is lost. */
 function guarded(services: Services, scope: PullRequestScope) {

@@ -4,7 +4,7 @@ import { planResume } from '../plan/accepted-work.ts';
 import type { Logger } from '../ports.ts';
 import type { Services } from '../services.ts';
 import { startJob } from './accepted-jobs.ts';
-import { backgroundScope } from './background-scope.ts';
+import { backgroundScope } from '../pull-request-scope.ts';
 import { enqueueForPullRequest } from './enqueue.ts';
 import { runChecksJob } from './run-checks-job.ts';
 

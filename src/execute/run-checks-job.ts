@@ -7,7 +7,7 @@ import { withProblems } from './comment-rows.ts';
 import { deployWhenChecksPass, type GatedDeployDeps } from './deploy-when-checks-pass.ts';
 import { enqueueForPullRequest } from './enqueue.ts';
 import { deployDeps } from './job-deps.ts';
-import type { PullRequestScope } from './job-scope.ts';
+import type { PullRequestScope } from '../pull-request-scope.ts';
 
 /**
  * What a deploy that waits for checks needs. It lives here, with the job it

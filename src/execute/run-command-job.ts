@@ -8,7 +8,7 @@ import { keepMarks } from '../plan/expiry.ts';
 import { forkApproval, type ForkApproval } from '../plan/fork-approval.ts';
 import { planCommand } from '../plan/plan-command.ts';
 import { previewSelector } from '../plan/targets.ts';
-import type { PullRequestScope } from './job-scope.ts';
+import type { PullRequestScope } from '../pull-request-scope.ts';
 import type { Services } from '../services.ts';
 import { withKeptBy } from './comment-rows.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';

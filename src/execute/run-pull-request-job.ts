@@ -5,7 +5,7 @@ import { isBehind } from '../plan/plan-reconcile.ts';
 import { previewSelector } from '../plan/targets.ts';
 import type { Retirement } from '../plan/types.ts';
 import type { ObservedPreview } from '../ports.ts';
-import type { PullRequestScope } from './job-scope.ts';
+import type { PullRequestScope } from '../pull-request-scope.ts';
 import type { Services } from '../services.ts';
 import { withProblems } from './comment-rows.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';

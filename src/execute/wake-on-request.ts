@@ -2,9 +2,9 @@ import type { Probot } from 'probot';
 import { previewSelector } from '../plan/targets.ts';
 import type { ObservedPreview } from '../ports.ts';
 import type { Services } from '../services.ts';
-import { backgroundScope } from './background-scope.ts';
+import { backgroundScope } from '../pull-request-scope.ts';
 import { enqueueForPullRequest } from './enqueue.ts';
-import { queueKeyOf } from './job-scope.ts';
+import { queueKeyOf } from '../pull-request-scope.ts';
 import { sleepDeps } from './job-deps.ts';
 import { wakePreviews } from './sleep-previews.ts';
 

@@ -1,10 +1,9 @@
 import type { Context, Probot } from 'probot';
 import { acceptJob, withDeadline } from '../execute/accepted-jobs.ts';
-import { GitHubConversation } from '../github/pull-request-conversation.ts';
 import { parseCommands } from '../plan/parse-commands.ts';
 import { repositoryOf } from './pull-request.ts';
 import type { Services } from '../services.ts';
-import { pullRequestScope } from '../execute/job-scope.ts';
+import { conversationOf, pullRequestScope } from '../pull-request-scope.ts';
 
 /**
  * `/preview` commands in new comments on pull requests. Edited and deleted
@@ -20,7 +19,7 @@ export function handleIssueComment(app: Probot, services: Services) {
     if (services.deliveries.has(context.id)) return;
 
     const scope = pullRequestScope(context, payload.issue.number, services);
-    const conversation = new GitHubConversation(
+    const conversation = conversationOf(
       context.octokit,
       { owner: scope.pr.owner, repo: scope.pr.repo, number: scope.pr.number },
       services.outboxes.of(scope.pr.installationId),

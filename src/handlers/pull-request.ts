@@ -2,7 +2,7 @@ import type { Context, Probot } from 'probot';
 import { acceptJob } from '../execute/accepted-jobs.ts';
 import type { RepositoryRef } from '../plan/accepted-work.ts';
 import type { Services } from '../services.ts';
-import { pullRequestScope } from '../execute/job-scope.ts';
+import { pullRequestScope } from '../pull-request-scope.ts';
 
 export const pullRequestActions = [
   'pull_request.opened',

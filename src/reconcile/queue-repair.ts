@@ -1,10 +1,10 @@
 import type { Probot } from 'probot';
-import { backgroundScope } from '../execute/background-scope.ts';
+import { backgroundScope } from '../pull-request-scope.ts';
 import { destroyPreviews } from '../execute/destroy-previews.ts';
 import { enqueueForPullRequest, type QueueScope } from '../execute/enqueue.ts';
 import { guardedBy, JobSignal } from '../execute/lease-guard.ts';
 import { destroyDeps, sleepDeps } from '../execute/job-deps.ts';
-import { queueKeyOf } from '../execute/job-scope.ts';
+import { queueKeyOf } from '../pull-request-scope.ts';
 import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
 import { sleepPreviews } from '../execute/sleep-previews.ts';
 import { tearDown } from '../execute/tear-down.ts';

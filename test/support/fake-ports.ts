@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { defaultGuardrails } from '../../src/deploy/guardrails/guardrails.ts';
 import { factsFrom } from '../../src/deploy/kubernetes-discovery.ts';
 import { defaultNamespacePolicy } from '../../src/deploy/namespace-policies.ts';
-import type { PullRequestScope } from '../../src/execute/job-scope.ts';
+import type { PullRequestScope } from '../../src/pull-request-scope.ts';
 import { runPullRequestJob } from '../../src/execute/run-pull-request-job.ts';
 import type { AppIdentity } from '../../src/github/app-identity.ts';
 import {

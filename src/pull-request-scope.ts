@@ -1,14 +1,21 @@
-import type { Context } from 'probot';
-import type { Octokit } from '../github/octokit.ts';
-import { configFileName } from '../config/load-config.ts';
-import type { AppIdentity } from '../github/app-identity.ts';
-import { GitHubChartSource } from '../github/github-chart-source.ts';
-import { GitHubCommitChecks } from '../github/github-commit-checks.ts';
-import { GitHubDeployments } from '../github/github-deployments.ts';
-import { retrySecondaryRateLimits } from '../github/secondary-rate-limit.ts';
-import type { Outboxes } from '../github/outbox.ts';
-import { StickyComment } from '../github/sticky-comment.ts';
-import type { PullRequestRef } from '../plan/types.ts';
+import type { Context, Probot } from 'probot';
+import type { Octokit } from './github/octokit.ts';
+import { configFileName } from './config/load-config.ts';
+import { readRepositoryConfig } from './github/repository-config.ts';
+import {
+  GitHubConversation,
+  type PullRequestConversation,
+} from './github/pull-request-conversation.ts';
+import type { RepositoryRef } from './plan/accepted-work.ts';
+import type { Services } from './services.ts';
+import type { AppIdentity } from './github/app-identity.ts';
+import { GitHubChartSource } from './github/github-chart-source.ts';
+import { GitHubCommitChecks } from './github/github-commit-checks.ts';
+import { GitHubDeployments } from './github/github-deployments.ts';
+import { retrySecondaryRateLimits } from './github/secondary-rate-limit.ts';
+import type { Outboxes } from './github/outbox.ts';
+import { StickyComment } from './github/sticky-comment.ts';
+import type { PullRequestRef } from './plan/types.ts';
 import type {
   ChartSource,
   CommentStore,
@@ -17,8 +24,8 @@ import type {
   Logger,
   Metrics,
   PreviewComment,
-} from '../ports.ts';
-import { guardedBy, JobSignal } from './lease-guard.ts';
+} from './ports.ts';
+import { guardedBy, JobSignal } from './execute/lease-guard.ts';
 
 /** Everything a job about one pull request needs, gathered from its webhook. */
 export interface PullRequestScope {
@@ -160,4 +167,47 @@ export function pullRequestScope(
     services,
     readConfig: () => context.config(configFileName),
   });
+}
+
+/**
+ * The scope of a job that no webhook started (the reconciler's, a wake's):
+ * the installation's own client, and the configuration read from GitHub.
+ */
+export async function backgroundScope(
+  app: Probot,
+  services: Services,
+  repository: RepositoryRef,
+  number: number,
+  component: string,
+  more: { stop?: JobSignal; logger?: Logger } = {},
+): Promise<PullRequestScope & { conversation: () => PullRequestConversation }> {
+  const octokit = await app.auth(repository.installationId);
+  const repo = { owner: repository.owner, repo: repository.name };
+  const scope = scopeFor({
+    octokit,
+    ...repo,
+    repositoryId: repository.id,
+    installationId: repository.installationId,
+    number,
+    logger:
+      more.logger ??
+      services.logger.child({ repo: `${repo.owner}/${repo.repo}`, pr: number, component }),
+    services,
+    readConfig: () => readRepositoryConfig(octokit, repo),
+    ...(more.stop ? { stop: more.stop } : {}),
+  });
+  return {
+    ...scope,
+    conversation: () =>
+      conversationOf(octokit, { ...repo, number }, services.outboxes.of(repository.installationId)),
+  };
+}
+
+/** The replies and reactions of one pull request, through the installation's outbox. */
+export function conversationOf(
+  octokit: Octokit,
+  pullRequest: { owner: string; repo: string; number: number },
+  outbox: ReturnType<Outboxes['of']>,
+): PullRequestConversation {
+  return new GitHubConversation(octokit, pullRequest, outbox);
 }

@@ -1,10 +1,10 @@
 import { ProbotOctokit } from 'probot';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { scopeFor, type ScopeServices } from '../../src/execute/job-scope.ts';
-import { Outboxes } from '../../src/github/outbox.ts';
-import type { Logger, Metrics } from '../../src/ports.ts';
-import { MemoryCommentStore } from '../support/fake-ports.ts';
+import { scopeFor, type ScopeServices } from '../src/pull-request-scope.ts';
+import { Outboxes } from '../src/github/outbox.ts';
+import type { Logger, Metrics } from '../src/ports.ts';
+import { MemoryCommentStore } from './support/fake-ports.ts';
 
 describe('scopeFor', () => {
   it('gives a client shared by several pull requests its hooks once', async () => {
