@@ -18,6 +18,7 @@ import { StickyComment } from './github/sticky-comment.ts';
 import type { PullRequestRef } from './plan/types.ts';
 import type {
   ChartSource,
+  CommentKey,
   CommentStore,
   CommitChecks,
   DeploymentLog,
@@ -110,17 +111,13 @@ export function scopeFor(params: ScopeParams): PullRequestScope {
   instrument(octokit, services, params.logger);
   const outbox = services.outboxes.of(params.installationId);
   const stop = params.stop ?? new JobSignal();
-  const comment = new StickyComment(
-    octokit,
-    {
-      owner,
-      repo,
-      number,
-      repositoryId: params.repositoryId,
-      installationId: params.installationId,
-    },
-    { identity: services.identity, outbox, store: services.comments, replica: services.replica },
-  );
+  const comment = stickyCommentOf(octokit, services, {
+    owner,
+    repo,
+    number,
+    repositoryId: params.repositoryId,
+    installationId: params.installationId,
+  });
   return {
     pr: {
       owner,
@@ -210,4 +207,18 @@ export function conversationOf(
   outbox: ReturnType<Outboxes['of']>,
 ): PullRequestConversation {
   return new GitHubConversation(octokit, pullRequest, outbox);
+}
+
+/** A pull request's sticky comment: its state in the cluster's store, sent through the installation's outbox. */
+export function stickyCommentOf(
+  octokit: Octokit,
+  services: ScopeServices,
+  key: CommentKey,
+): StickyComment {
+  return new StickyComment(octokit, key, {
+    identity: services.identity,
+    outbox: services.outboxes.of(key.installationId),
+    store: services.comments,
+    replica: services.replica,
+  });
 }

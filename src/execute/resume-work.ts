@@ -1,10 +1,9 @@
 import type { Probot } from 'probot';
-import { StickyComment } from '../github/sticky-comment.ts';
 import { planResume } from '../plan/accepted-work.ts';
 import type { Logger } from '../ports.ts';
 import type { Services } from '../services.ts';
 import { startJob } from './accepted-jobs.ts';
-import { backgroundScope } from '../pull-request-scope.ts';
+import { backgroundScope, stickyCommentOf } from '../pull-request-scope.ts';
 import { enqueueForPullRequest } from './enqueue.ts';
 import { runChecksJob } from './run-checks-job.ts';
 
@@ -45,13 +44,7 @@ export async function resumeWork(
   for (const { key, changedAt, failedSends } of await services.comments.unsent()) {
     // GitHub refused it again and again (an archived repository, say): the next change tries.
     if (now - changedAt < options.minAgeMs || failedSends >= maxFailedSends) continue;
-    const comment = new StickyComment(await app.auth(key.installationId), key, {
-      identity: services.identity,
-      outbox: services.outboxes.of(key.installationId),
-      store: services.comments,
-      replica: services.replica,
-    });
-    comment.send();
+    stickyCommentOf(await app.auth(key.installationId), services, key).send();
   }
 
   if (options.minAgeMs > 0) return;
