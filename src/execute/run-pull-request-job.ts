@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load-config.ts';
 import { planPullRequest, type PullRequestEvent } from '../plan/plan-pull-request.ts';
+import { targetsToDeploy } from '../plan/plan-reconcile.ts';
 import type { FailureRecord } from '../plan/failure-memory.ts';
-import { isBehind } from '../plan/plan-reconcile.ts';
 import { previewSelector } from '../plan/targets.ts';
 import type { Retirement } from '../plan/types.ts';
 import type { ObservedPreview } from '../ports.ts';
@@ -54,18 +54,19 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
     case 'deploy': {
       if (!config?.ok) return;
       const live = await retire(services, job, plan.retire, observed);
-      // An expired preview comes back with a push or a command, not with a reconcile pass.
-      const expired =
+      const expiredTenants =
         event.action === 'reconcile'
           ? (await job.comment.read()).rows
               .filter((r) => r.status === 'expired' && r.sha === plan.sha)
               .map((r) => r.tenant)
           : [];
-      const targets = plan.targets.filter(
-        (t) =>
-          !expired.includes(t.tenant) &&
-          (event.action !== 'reconcile' || isBehind(t, live, plan.sha)),
-      );
+      const targets = targetsToDeploy({
+        targets: plan.targets,
+        reconcile: event.action === 'reconcile',
+        sha: plan.sha,
+        live,
+        expiredTenants,
+      });
       if (targets.length === 0) return showIgnored(job, plan.ignored);
       await deployWhenChecksPass(gatedDeployDeps(services, job), {
         pr: pr.number,

@@ -229,3 +229,25 @@ export function isBehind(
   const preview = observed.find((p) => p.namespace === target.namespace);
   return !preview || preview.terminating || Boolean(preview.deployingSha) || preview.sha !== sha;
 }
+
+/**
+ * Of a deploy plan's targets, those the job deploys. A push, label or
+ * command deploys them all; a reconcile pass repairs only what is missing,
+ * half-applied or behind (`isBehind`), and brings back no preview that
+ * expired at this commit: an expired preview comes back with a push or a command.
+ */
+export function targetsToDeploy(params: {
+  targets: PreviewTarget[];
+  /** The job is a reconcile pass's, not a webhook's. */
+  reconcile: boolean;
+  sha: string;
+  /** The pull request's previews once the plan's retirements are done. */
+  live: ObservedPreview[];
+  /** Tenants whose comment row says they expired at `sha`. */
+  expiredTenants: readonly (string | null)[];
+}): PreviewTarget[] {
+  if (!params.reconcile) return params.targets;
+  return params.targets.filter(
+    (t) => !params.expiredTenants.includes(t.tenant) && isBehind(t, params.live, params.sha),
+  );
+}

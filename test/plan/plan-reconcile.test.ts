@@ -5,8 +5,10 @@ import {
   planReconcile,
   staleFailures,
   type KnownRepository,
+  targetsToDeploy,
 } from '../../src/plan/plan-reconcile.ts';
 import type { ObservedPreview } from '../../src/ports.ts';
+import { observedPreview } from '../support/observed-preview.ts';
 
 const now = Date.parse('2026-11-27T12:00:00Z');
 const head = 'b'.repeat(40);
@@ -431,5 +433,28 @@ describe('recordFailure', () => {
     expect(sameFailure(record, { fr: 'other' })).toBe(false);
     expect(sameFailure(record, { fr: 'boom', be: 'boom' })).toBe(false);
     expect(sameFailure(record, {})).toBe(false);
+  });
+});
+
+describe('targetsToDeploy', () => {
+  const sha = 'c'.repeat(40);
+  const target = (tenant: string) =>
+    ({ tenant, namespace: `shop-pr-1-${tenant}` }) as Parameters<
+      typeof targetsToDeploy
+    >[0]['targets'][number];
+  const targets = ['fr', 'be', 'hr', 'hu'].map(target);
+  const live = [
+    observedPreview({ namespace: 'shop-pr-1-fr', tenant: 'fr', sha }),
+    observedPreview({ namespace: 'shop-pr-1-be', tenant: 'be', sha: 'old' }),
+    observedPreview({ namespace: 'shop-pr-1-hr', tenant: 'hr', sha, deployingSha: sha }),
+  ];
+  it.each([
+    ['a webhook deploys every target', false, [], ['fr', 'be', 'hr', 'hu']],
+    ['a pass repairs what is behind, half-applied or missing', true, [], ['be', 'hr', 'hu']],
+    ['a pass brings back no preview that expired at the commit', true, ['hu'], ['be', 'hr']],
+    ['an expired row does not hold back a webhook', false, ['hu'], ['fr', 'be', 'hr', 'hu']],
+  ])('%s', (_, reconcile, expiredTenants, expected) => {
+    const chosen = targetsToDeploy({ targets, reconcile, sha, live, expiredTenants });
+    expect(chosen.map((t) => t.tenant)).toEqual(expected);
   });
 });
