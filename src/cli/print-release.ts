@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe } from '../plan/object-identity.ts';
 import { stringifyKubernetesYaml } from '../deploy/kubernetes-yaml.ts';
 import { servedKinds } from '../deploy/custom-resource-definitions.ts';
-import type { HookStep, Release } from '../execute/deploy/check-release.ts';
+import type { HookStep, Release } from '../deploy/check-release.ts';
 import type { PreviewTarget } from '../plan/types.ts';
 import type { ClusterFacts } from '../ports.ts';
 

@@ -24,9 +24,9 @@ import type {
   SecretCopy,
   SmokeProbe,
 } from '../../ports.ts';
-import { checkRelease, needsFreshFacts, type Release } from './check-release.ts';
+import { checkRelease, needsFreshFacts, type Release } from '../../deploy/check-release.ts';
 import { awaitRollout, smokeCheck } from './check-serving.ts';
-import { renderChart } from './render-chart.ts';
+import { renderChart } from '../../deploy/render-chart.ts';
 import { runHooks } from './run-hooks.ts';
 
 export interface TenantDeps {

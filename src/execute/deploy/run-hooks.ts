@@ -3,7 +3,7 @@ import { refOf } from '../../plan/object-identity.ts';
 import { UserFacingError, messageOf } from '../../errors.ts';
 import { hasDeletePolicy, runsToCompletion, type Hook } from '../../plan/helm-hooks.ts';
 import type { Cluster, Logger } from '../../ports.ts';
-import type { HookStep } from './check-release.ts';
+import type { HookStep } from '../../deploy/check-release.ts';
 
 export class HookFailedError extends UserFacingError {
   override name = 'HookFailedError';

@@ -1,10 +1,10 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { PreviewConfig } from '../../plan/preview-config.ts';
-import { parseManifests } from '../../deploy/prepare-objects.ts';
-import { valuesFilesFor } from '../../deploy/values-files.ts';
-import type { ReleaseAction } from '../../plan/helm-hooks.ts';
-import type { PreviewTarget } from '../../plan/types.ts';
-import type { ChartRenderer, ClusterCredentials, ClusterFacts } from '../../ports.ts';
+import type { PreviewConfig } from '../plan/preview-config.ts';
+import { parseManifests } from './prepare-objects.ts';
+import { valuesFilesFor } from './values-files.ts';
+import type { ReleaseAction } from '../plan/helm-hooks.ts';
+import type { PreviewTarget } from '../plan/types.ts';
+import type { ChartRenderer, ClusterCredentials, ClusterFacts } from '../ports.ts';
 
 /**
  * The render phase: helm renders the chart for this cluster, as an install

@@ -1,26 +1,15 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { PreviewConfig } from '../../plan/preview-config.ts';
-import {
-  missingDefinitions,
-  missingDefinitionsError,
-} from '../../deploy/custom-resource-definitions.ts';
-import {
-  refusalError,
-  refusedContent,
-  refusedObjects,
-} from '../../deploy/guardrails/guardrails.ts';
-import { annotationAllowed } from '../../deploy/guardrails/ingress-rules.ts';
-import {
-  copiedSecrets,
-  namespacePolicies,
-  type NamespacePolicy,
-} from '../../deploy/namespace-policies.ts';
-import { prepareObjects } from '../../deploy/prepare-objects.ts';
-import { appObjects } from '../../plan/app-objects.ts';
-import type { Guardrails } from '../../plan/guardrails.ts';
-import { isKind } from '../../plan/object-identity.ts';
-import { UserFacingError } from '../../errors.ts';
-import { chooseIngressBackend, renderedServices } from '../../plan/ingress-backend.ts';
+import type { PreviewConfig } from '../plan/preview-config.ts';
+import { missingDefinitions, missingDefinitionsError } from './custom-resource-definitions.ts';
+import { refusalError, refusedContent, refusedObjects } from './guardrails/guardrails.ts';
+import { annotationAllowed } from './guardrails/ingress-rules.ts';
+import { copiedSecrets, namespacePolicies, type NamespacePolicy } from './namespace-policies.ts';
+import { prepareObjects } from './prepare-objects.ts';
+import { appObjects } from '../plan/app-objects.ts';
+import type { Guardrails } from '../plan/guardrails.ts';
+import { isKind } from '../plan/object-identity.ts';
+import { UserFacingError } from '../errors.ts';
+import { chooseIngressBackend, renderedServices } from '../plan/ingress-backend.ts';
 import {
   deployEvents,
   hooksFor,
@@ -29,9 +18,9 @@ import {
   type Hook,
   type HookEvent,
   type ReleaseAction,
-} from '../../plan/helm-hooks.ts';
-import type { PreviewTarget } from '../../plan/types.ts';
-import type { ClusterFacts, HookRecord, SecretCopy } from '../../ports.ts';
+} from '../plan/helm-hooks.ts';
+import type { PreviewTarget } from '../plan/types.ts';
+import type { ClusterFacts, HookRecord, SecretCopy } from '../ports.ts';
 
 /** A hook of one moment of the deploy, its object prepared like the release's own. */
 export interface HookStep {

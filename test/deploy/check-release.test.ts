@@ -1,15 +1,15 @@
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { offlineFacts } from '../../../src/cli/offline-facts.ts';
-import { parseConfig } from '../../../src/config/load-config.ts';
-import { factsFrom } from '../../../src/deploy/kubernetes-discovery.ts';
-import { defaultGuardrails } from '../../../src/deploy/guardrails/guardrails.ts';
-import { defaultNamespacePolicy } from '../../../src/deploy/namespace-policies.ts';
-import { parseManifests } from '../../../src/deploy/prepare-objects.ts';
-import { checkRelease, needsFreshFacts } from '../../../src/execute/deploy/check-release.ts';
-import { buildTargets } from '../../../src/plan/targets.ts';
-import type { ClusterFacts } from '../../../src/ports.ts';
-import { previewFences } from '../../support/preview-fences.ts';
+import { offlineFacts } from '../../src/cli/offline-facts.ts';
+import { parseConfig } from '../../src/config/load-config.ts';
+import { factsFrom } from '../../src/deploy/kubernetes-discovery.ts';
+import { defaultGuardrails } from '../../src/deploy/guardrails/guardrails.ts';
+import { defaultNamespacePolicy } from '../../src/deploy/namespace-policies.ts';
+import { parseManifests } from '../../src/deploy/prepare-objects.ts';
+import { checkRelease, needsFreshFacts } from '../../src/deploy/check-release.ts';
+import { buildTargets } from '../../src/plan/targets.ts';
+import type { ClusterFacts } from '../../src/ports.ts';
+import { previewFences } from '../support/preview-fences.ts';
 
 const config = parseConfig({ tenants: ['fr'], rolloutTimeout: '2m' }, 'foo');
 if (!config.ok) throw new Error('config');
