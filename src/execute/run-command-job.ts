@@ -120,6 +120,7 @@ async function runCommands(services: Services, job: CommandJob, answer: Answer):
       state: pull.state,
       deployedTenants: observed.filter((p) => !p.terminating).map((p) => p.tenant),
       author: job.author,
+      now: Date.now(),
       ...(access ? { access } : {}),
       ...(approval ? { approval } : {}),
     });
@@ -162,9 +163,7 @@ async function runCommands(services: Services, job: CommandJob, answer: Answer):
         break;
       case 'keep': {
         const previews = observed.filter((p) => !p.terminating && plan.tenants.includes(p.tenant));
-        const change = plan.keep
-          ? { keep: true as const, user: job.author }
-          : { keep: false as const, now: Date.now(), ttlMs: plan.ttlMs };
+        const { change } = plan;
         const { cluster } = sleepDeps(services, job);
         for (const preview of previews) {
           await cluster.markLifetime(preview.namespace, keepMarks(preview, change));
@@ -173,11 +172,11 @@ async function runCommands(services: Services, job: CommandJob, answer: Answer):
           withKeptBy(
             state,
             previews.map((p) => p.tenant),
-            plan.keep ? job.author : undefined,
+            change.keep ? change.user : undefined,
           ),
         );
         log.info(
-          { namespaces: previews.map((p) => p.namespace), keep: plan.keep },
+          { namespaces: previews.map((p) => p.namespace), keep: change.keep },
           'lifetime marked',
         );
         answer.lines.push(`${quoteCommand(command.line)}\n\n${keptText(previews, change)}`);

@@ -51,15 +51,15 @@ export function warnedMarks(preview: Lifetime): LifetimeMarks {
   };
 }
 
+/** `/preview keep` (kept by `user`) or `/preview unkeep` (the ttl runs again from `now`). */
+export type KeepChange = { keep: true; user: string } | { keep: false; now: number; ttlMs: number };
+
 /**
  * The marks after `/preview keep` (kept by `user`) or `/preview unkeep`
  * (the ttl runs again from `now`, so a preview long past its expiry is not
  * destroyed the moment it is let go).
  */
-export function keepMarks(
-  preview: Lifetime,
-  change: { keep: true; user: string } | { keep: false; now: number; ttlMs: number },
-): LifetimeMarks {
+export function keepMarks(preview: Lifetime, change: KeepChange): LifetimeMarks {
   if (change.keep) return { ...warned(preview), keptBy: change.user };
   return {
     ...warned(preview),

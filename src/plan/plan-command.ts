@@ -1,4 +1,5 @@
 import type { ConfigResult } from './preview-config.ts';
+import type { KeepChange } from './expiry.ts';
 import type { ForkApproval } from './fork-approval.ts';
 import type { CommandKind, ParsedCommand } from './parse-commands.ts';
 import { hasWriteAccess, needsWriteAccess, type CollaboratorPermission } from './permissions.ts';
@@ -15,6 +16,8 @@ export interface CommandContext {
   deployedTenants: (string | null)[];
   /** Who wrote the comment. */
   author: string;
+  /** When the job runs (ms since the epoch): an unkeep's ttl runs again from then. */
+  now: number;
   /** The author's permission, read when a command of the comment changes anything. */
   access?: CollaboratorPermission;
   /** From a fork: which commit the comment approves, if any. */
@@ -27,7 +30,7 @@ export type CommandPlan =
   /** Wake these tenants' previews, or keep them awake. */
   | { action: 'wake'; tenants: (string | null)[] }
   /** Keep these tenants' previews past the ttl, or let it run again from now for `ttlMs`. */
-  | { action: 'keep'; tenants: (string | null)[]; keep: boolean; ttlMs: number }
+  | { action: 'keep'; tenants: (string | null)[]; change: KeepChange }
   | { action: 'status' }
   | { action: 'help' }
   /** Answered with a short reply; nothing is touched. `refusedFor` names a refusal of who or what asked. */
@@ -108,11 +111,14 @@ export function planCommand(command: ParsedCommand, ctx: CommandContext): Comman
       };
     }
     if (command.kind === 'wake') return { action: 'wake', tenants: tenants.tenants };
+    const ttlMs = config.ttlMs as number;
     return {
       action: 'keep',
       tenants: tenants.tenants,
-      keep: command.kind === 'keep',
-      ttlMs: config.ttlMs as number,
+      change:
+        command.kind === 'keep'
+          ? { keep: true, user: ctx.author }
+          : { keep: false, now: ctx.now, ttlMs },
     };
   }
   if (command.kind === 'destroy') {

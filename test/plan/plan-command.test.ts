@@ -21,6 +21,7 @@ function plan(line: string, overrides: Partial<CommandContext> = {}) {
     state: 'open',
     deployedTenants: [],
     author: 'ann',
+    now: Date.parse('2026-12-02T12:00:00Z'),
     access: { permission: 'write' },
     ...overrides,
   });
@@ -82,14 +83,12 @@ describe('planCommand', () => {
     expect(plan('/preview keep BE', { config: withTtl, deployedTenants: ['fr', 'be'] })).toEqual({
       action: 'keep',
       tenants: ['be'],
-      keep: true,
-      ttlMs: week,
+      change: { keep: true, user: 'ann' },
     });
     expect(plan('/preview unkeep', { config: withTtl, deployedTenants: ['fr', 'be'] })).toEqual({
       action: 'keep',
       tenants: ['fr', 'be'],
-      keep: false,
-      ttlMs: week,
+      change: { keep: false, now: Date.parse('2026-12-02T12:00:00Z'), ttlMs: week },
     });
     expect(plan('/preview keep hr', { config: withTtl, deployedTenants: ['fr'] })).toEqual({
       action: 'refuse',
