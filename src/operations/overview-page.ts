@@ -65,7 +65,8 @@ function renderRow(row: OverviewRow): string {
     ['kept-by', escape(row.keptBy ?? '–')],
   ];
   const tds = cells.map(([name, html]) => `<td class="${name}">${html}</td>`).join('');
-  return `<tr data-state="${row.state}">${tds}</tr>`;
+  const namespace = row.namespace ? ` data-namespace="${escape(row.namespace)}"` : '';
+  return `<tr data-state="${row.state}"${namespace}>${tds}</tr>`;
 }
 
 function stateCell(row: OverviewRow): string {
