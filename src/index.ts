@@ -11,7 +11,7 @@ import { wakeEndpoint } from './operations/wake-endpoint.ts';
 import { recentFor } from './operations/metrics.ts';
 import { WakesOnRequest } from './execute/wake-on-request.ts';
 import { allPreviewsSelector } from './plan/targets.ts';
-import type { Logger } from './ports.ts';
+import type { Logger, ObservedPreview } from './ports.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { resumeWork } from './execute/resume-work.ts';
 import { redeliverMissed } from './github/redeliver-missed.ts';
@@ -57,9 +57,12 @@ export default function prPreview(app: Probot, options: ApplicationFunctionOptio
     shuttingDown: stopping,
     logger: services.logger,
   });
-  if (services.settings.sleep.wake) serveWakes(app, services);
+  // One read of the previews every 2 s at most, for visitors of sleeping previews and the overview.
+  const recentPreviews = recentFor(2_000, () => services.cluster.listPreviews(allPreviewsSelector));
+  if (services.settings.sleep.wake) serveWakes(app, services, recentPreviews);
   if (services.settings.overviewPort) {
-    serveOverview(services, services.settings.overviewPort, services.settings.overviewHost);
+    const { overviewPort, overviewHost } = services.settings;
+    serveOverview(services, recentPreviews, { port: overviewPort, host: overviewHost });
   }
   options.addHandler(operationsHandler({ readiness, metrics: services.metrics }));
   // Without a cluster every pass would fail the same way; the log has said why once.
@@ -99,11 +102,15 @@ function settingsOrExit(app: Probot): Settings {
 }
 
 /** Requests for sleeping previews, on a port of their own: visitors never reach webhooks or metrics. */
-function serveWakes(app: Probot, services: Services): void {
+function serveWakes(
+  app: Probot,
+  services: Services,
+  previews: () => Promise<ObservedPreview[]>,
+): void {
   const logger = services.logger.child({ component: 'wake' });
   const wakes = new WakesOnRequest(app, services);
   const handle = wakeEndpoint({
-    previews: recentFor(2_000, () => services.cluster.listPreviews(allPreviewsSelector)),
+    previews,
     wake: (preview) => {
       wakes
         .request(preview)
@@ -129,14 +136,15 @@ function serveWakes(app: Probot, services: Services): void {
 }
 
 /** The previews overview for the platform team, read-only, on an internal port of its own. */
-function serveOverview(services: Services, port: number, host: string): void {
+function serveOverview(
+  services: Services,
+  recentPreviews: () => Promise<ObservedPreview[]>,
+  { port, host }: { port: number; host: string },
+): void {
   const logger = services.logger.child({ component: 'overview' });
   const webUrl = githubWebUrl(process.env);
   const overview = recentFor(2_000, async () => {
-    const [previews, comments] = await Promise.all([
-      services.cluster.listPreviews(allPreviewsSelector),
-      services.comments.all(),
-    ]);
+    const [previews, comments] = await Promise.all([recentPreviews(), services.comments.all()]);
     return planOverview({ previews, comments, githubWebUrl: webUrl, now: new Date() });
   });
   listenOnOwnPort({
