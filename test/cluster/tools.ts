@@ -186,8 +186,11 @@ function prometheus(log: (line: string) => void, root: string): string {
  * Debian's chromium, and the libraries it loads that this kind of machine
  * does not ship (media and font helpers; the X and GTK ones are there). Its
  * major version follows Debian's security updates, so no version is pinned:
- * the folder is keyed by the package's version, and the build checks that
- * every library the binary needs is found and that it answers `--version`.
+ * the folder is keyed by the version Debian served when it was built, and
+ * the build checks that every library the binary needs is found and that it
+ * answers `--version`. A build already there is used as it is (asking apt
+ * for the version costs more than half a second of CPU at every start of the
+ * bed); remove its folder to take Debian's newest.
  */
 const chromiumPackages = [
   ...['chromium', 'chromium-common', 'libopenh264-7', 'libdouble-conversion3'],
@@ -197,6 +200,15 @@ const chromiumPackages = [
 ];
 
 function chromium(log: (line: string) => void, root: string): string {
+  const built = existsSync(root)
+    ? readdirSync(root)
+        .filter((dir) => dir.startsWith('chromium-') && !dir.includes('.partial-'))
+        .map((dir) => join(root, dir, 'chromium'))
+        .filter((binary) => existsSync(binary))
+        .sort()
+        .at(-1)
+    : undefined;
+  if (built) return built;
   return ensureBuilt(log, {
     name: 'chromium',
     dir: join(root, `chromium-${debianVersion('chromium')}`),
