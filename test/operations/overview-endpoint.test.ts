@@ -7,25 +7,15 @@ import { duration } from '../../src/operations/overview-page.ts';
 import { planOverview, type Overview } from '../../src/plan/previews-overview.ts';
 import type { ObservedPreview } from '../../src/ports.ts';
 import { silentLogger } from '../support/fake-ports.ts';
+import { shopPreview } from '../support/observed-preview.ts';
 
 const hostile = '<img src=x onerror=alert(1)>';
 const previews: ObservedPreview[] = [
-  {
-    namespace: 'shop-pr-7-fr',
-    repositoryId: 11,
-    repository: 'acme/shop',
-    pullRequest: 7,
-    installationId: 5,
-    tenant: 'fr',
-    sha: 'a'.repeat(40),
-    origin: 'label',
-    host: 'shop-7-fr.preview.bar.com',
-    inventory: [],
-    terminating: false,
+  shopPreview({
     createdAt: '2026-12-02T09:00:00.000Z',
     sleepingSince: '2026-12-02T11:00:00.000Z',
     keptBy: 'ann',
-  },
+  }),
 ];
 const overviewNow = () =>
   planOverview({

@@ -1,27 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { planOverview, type OverviewInputs } from '../../src/plan/previews-overview.ts';
 import type { CommentKey, CommentRow, ObservedPreview, StoredComment } from '../../src/ports.ts';
+import { shopPreview } from '../support/observed-preview.ts';
 
 const now = new Date('2026-12-02T12:00:00Z');
 const shaA = 'a'.repeat(40);
 const shaB = 'b'.repeat(40);
 
-const preview = (overrides: Partial<ObservedPreview> = {}): ObservedPreview => ({
-  namespace: 'shop-pr-7-fr',
-  repositoryId: 11,
-  repository: 'acme/shop',
-  pullRequest: 7,
-  installationId: 5,
-  tenant: 'fr',
-  sha: shaA,
-  origin: 'label',
-  host: 'shop-7-fr.preview.bar.com',
-  inventory: [],
-  terminating: false,
-  createdAt: '2026-12-02T09:30:00.000Z',
-  activeAt: '2026-12-02T11:00:00.000Z',
-  ...overrides,
-});
+const preview = (overrides: Partial<ObservedPreview> = {}): ObservedPreview =>
+  shopPreview({
+    sha: shaA,
+    createdAt: '2026-12-02T09:30:00.000Z',
+    activeAt: '2026-12-02T11:00:00.000Z',
+    ...overrides,
+  });
 
 const key: CommentKey = {
   repositoryId: 11,

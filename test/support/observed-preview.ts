@@ -17,3 +17,18 @@ export function observedPreview(overrides: Partial<ObservedPreview> = {}): Obser
     ...overrides,
   };
 }
+
+/** The FR preview of acme/shop's pull request 7, deployed at `a…a`, for tests of what is shown of previews. */
+export function shopPreview(overrides: Partial<ObservedPreview> = {}): ObservedPreview {
+  return observedPreview({
+    namespace: 'shop-pr-7-fr',
+    repositoryId: 11,
+    repository: 'acme/shop',
+    pullRequest: 7,
+    installationId: 5,
+    tenant: 'fr',
+    sha: 'a'.repeat(40),
+    host: 'shop-7-fr.preview.bar.com',
+    ...overrides,
+  });
+}
