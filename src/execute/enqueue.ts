@@ -7,6 +7,9 @@ export type QueueScope = Pick<PullRequestScope, 'queueKey' | 'logger' | 'stop'> 
   pr: Pick<PullRequestScope['pr'], 'repositoryId' | 'number'>;
 };
 
+/** The queue of this replica and the Leases across replicas. */
+export type QueueServices = Pick<Services, 'queue' | 'locks'>;
+
 /**
  * Queues work for one pull request: in order behind its earlier work on this
  * replica, and under its Lease so that no other replica works on it
@@ -16,7 +19,7 @@ export type QueueScope = Pick<PullRequestScope, 'queueKey' | 'logger' | 'stop'> 
  * Failures end here, in the log; the reconciler repairs what they left.
  */
 export function enqueueForPullRequest(
-  services: Services,
+  services: QueueServices,
   scope: QueueScope,
   what: string,
   job: () => Promise<void>,

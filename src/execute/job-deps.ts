@@ -1,25 +1,52 @@
 import type { Services } from '../services.ts';
+import type { Settings } from '../settings/read-settings.ts';
 import type { DeployDeps } from './deploy/deploy-previews.ts';
 import type { DestroyDeps } from './destroy-previews.ts';
 import type { SleepDeps } from './sleep-previews.ts';
 import { guardedBy } from './lease-guard.ts';
 import type { PullRequestScope } from '../pull-request-scope.ts';
 
-/** The ports a job writes through, stopped once the pull request's Lease is lost. */
-function guarded(services: Services, scope: PullRequestScope) {
-  const { stop } = scope;
-  return {
-    cluster: guardedBy(services.cluster, stop),
-    records: guardedBy(services.records, stop),
-    claims: guardedBy(services.claims, stop),
-    failures: guardedBy(services.failures, stop),
-  };
-}
+/** The long-lived parts a sleep or wake works through. */
+export type SleepServices = Pick<Services, 'cluster' | 'metrics'>;
 
-/** What sleep and wake need, from the long-lived services and one pull request's scope. */
-export function sleepDeps(services: Services, scope: PullRequestScope): SleepDeps {
+/** The long-lived parts a destroy works through. */
+export type DestroyServices = SleepServices &
+  Pick<Services, 'records' | 'claims'> & {
+    settings: Pick<Settings, 'guardrails'>;
+  };
+
+/** The long-lived parts a deploy works through. */
+export type DeployServices = DestroyServices &
+  Pick<
+    Services,
+    | 'failures'
+    | 'discovery'
+    | 'fences'
+    | 'renderer'
+    | 'renderSlots'
+    | 'smoke'
+    | 'settingsFingerprint'
+  > & {
+    settings: Pick<
+      Settings,
+      | 'guardrails'
+      | 'namespacePolicy'
+      | 'sleep'
+      | 'concurrency'
+      | 'caps'
+      | 'failureBackoff'
+      | 'secrets'
+    >;
+  };
+
+/**
+ * What sleep and wake need, from the long-lived services and one pull
+ * request's scope. The ports a job writes through are guarded: they refuse
+ * every call once the pull request's Lease is lost.
+ */
+export function sleepDeps(services: SleepServices, scope: PullRequestScope): SleepDeps {
   return {
-    cluster: guarded(services, scope).cluster,
+    cluster: guardedBy(services.cluster, scope.stop),
     comment: scope.comment,
     metrics: services.metrics,
     logger: scope.logger,
@@ -27,12 +54,12 @@ export function sleepDeps(services: Services, scope: PullRequestScope): SleepDep
 }
 
 /** What a destroy needs: the same, and the GitHub Deployments it marks inactive. */
-export function destroyDeps(services: Services, scope: PullRequestScope): DestroyDeps {
+export function destroyDeps(services: DestroyServices, scope: PullRequestScope): DestroyDeps {
   return {
     ...sleepDeps(services, scope),
     deployments: scope.deployments,
-    records: guarded(services, scope).records,
-    claims: guarded(services, scope).claims,
+    records: guardedBy(services.records, scope.stop),
+    claims: guardedBy(services.claims, scope.stop),
     guardrails: services.settings.guardrails,
   };
 }
@@ -42,21 +69,16 @@ export function destroyDeps(services: Services, scope: PullRequestScope): Destro
  * scope. A deploy that waits for checks needs more: `gatedDeployDeps`
  * (run-checks-job.ts) adds them, since the wait's timer comes back as a checks job.
  */
-export function deployDeps(services: Services, scope: PullRequestScope): DeployDeps {
-  const { cluster, records, claims, failures } = guarded(services, scope);
+export function deployDeps(services: DeployServices, scope: PullRequestScope): DeployDeps {
   return {
-    cluster,
+    ...destroyDeps(services, scope),
     discovery: services.discovery,
-    metrics: services.metrics,
-    guardrails: services.settings.guardrails,
     namespacePolicy: services.settings.namespacePolicy,
     sleepPolicy: services.settings.sleep,
-    records,
-    claims,
     concurrentFetches: services.settings.concurrency,
     fences: services.fences,
     caps: services.settings.caps,
-    failures,
+    failures: guardedBy(services.failures, scope.stop),
     failureBackoff: services.settings.failureBackoff,
     settingsFingerprint: services.settingsFingerprint,
     ...(services.settings.secrets ? { secrets: services.settings.secrets } : {}),
@@ -65,8 +87,5 @@ export function deployDeps(services: Services, scope: PullRequestScope): DeployD
     // Its retries end with the Lease too: a job that lost it asks nothing more.
     ...(services.smoke ? { smoke: guardedBy(services.smoke, scope.stop) } : {}),
     chartSource: scope.chartSource,
-    comment: scope.comment,
-    deployments: scope.deployments,
-    logger: scope.logger,
   };
 }

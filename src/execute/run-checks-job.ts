@@ -3,18 +3,29 @@ import { buildTargets, previewSelector } from '../plan/targets.ts';
 import type { PreviewOrigin } from '../plan/labels.ts';
 import type { CommentRow } from '../ports.ts';
 import type { Services } from '../services.ts';
+import type { Settings } from '../settings/read-settings.ts';
 import { withProblems } from './comment-rows.ts';
 import { deployWhenChecksPass, type GatedDeployDeps } from './deploy-when-checks-pass.ts';
-import { enqueueForPullRequest } from './enqueue.ts';
-import { deployDeps } from './job-deps.ts';
+import { enqueueForPullRequest, type QueueServices } from './enqueue.ts';
+import { deployDeps, type DeployServices } from './job-deps.ts';
 import type { PullRequestScope } from '../pull-request-scope.ts';
+
+/** The long-lived parts a checks job works through: a deploy's, and the timers of its waits. */
+export type ChecksJobServices = DeployServices &
+  QueueServices &
+  Pick<Services, 'waits'> & {
+    settings: DeployServices['settings'] & Pick<Settings, 'previewDomain'>;
+  };
 
 /**
  * What a deploy that waits for checks needs. It lives here, with the job it
  * schedules: a wait that times out comes back as a checks job, which builds
  * these again for the tenants still waiting.
  */
-export function gatedDeployDeps(services: Services, scope: PullRequestScope): GatedDeployDeps {
+export function gatedDeployDeps(
+  services: ChecksJobServices,
+  scope: PullRequestScope,
+): GatedDeployDeps {
   return {
     ...deployDeps(services, scope),
     checks: scope.checks,
@@ -31,7 +42,7 @@ export function gatedDeployDeps(services: Services, scope: PullRequestScope): Ga
 
 /** A check or status changed on `sha`, or a wait timed out: resume the tenants waiting for it. */
 export async function runChecksJob(
-  services: Services,
+  services: ChecksJobServices,
   job: PullRequestScope & { sha: string },
 ): Promise<void> {
   const waiting = (await job.comment.read()).rows.filter(

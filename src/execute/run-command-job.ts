@@ -13,9 +13,12 @@ import type { Services } from '../services.ts';
 import { withKeptBy } from './comment-rows.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
 import { destroyDeps, sleepDeps } from './job-deps.ts';
-import { gatedDeployDeps } from './run-checks-job.ts';
+import { gatedDeployDeps, type ChecksJobServices } from './run-checks-job.ts';
 import { destroyPreviews } from './destroy-previews.ts';
 import { wakePreviews } from './sleep-previews.ts';
+
+/** Commands deploy, destroy, sleep and wake; answers keep to the conversation budget. */
+export type CommandJobServices = ChecksJobServices & Pick<Services, 'conversations' | 'headLog'>;
 
 export interface CommandJob extends PullRequestScope {
   commands: ParsedCommand[];
@@ -45,7 +48,7 @@ interface Answer {
  * request.
  */
 export async function runCommandJob(
-  services: Services,
+  services: CommandJobServices,
   job: CommandJob,
 ): Promise<{ sent: Promise<boolean>; failure?: unknown }> {
   const answer: Answer = { lines: [], help: false, tenants: [] };
@@ -61,7 +64,7 @@ export async function runCommandJob(
 }
 
 async function answerOnce(
-  services: Services,
+  services: Pick<Services, 'conversations'>,
   job: CommandJob,
   answer: Answer,
   succeeded: boolean,
@@ -98,7 +101,11 @@ export async function sendAnswer(
   return sent.every(Boolean);
 }
 
-async function runCommands(services: Services, job: CommandJob, answer: Answer): Promise<boolean> {
+async function runCommands(
+  services: CommandJobServices,
+  job: CommandJob,
+  answer: Answer,
+): Promise<boolean> {
   const { pr, logger } = job;
   const access = job.commands.some(needsWriteAccess)
     ? await job.conversation.permissionOf(job.author)
@@ -210,7 +217,10 @@ async function runCommands(services: Services, job: CommandJob, answer: Answer):
 }
 
 /** Which commit of the fork the comment approves, if any (see `forkApproval`). */
-async function forkApprovalOf(services: Services, job: CommandJob): Promise<ForkApproval> {
+async function forkApprovalOf(
+  services: Pick<Services, 'headLog'>,
+  job: CommandJob,
+): Promise<ForkApproval> {
   const seen = job.pullAtComment;
   if (!seen) {
     return {

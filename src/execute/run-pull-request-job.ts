@@ -7,18 +7,25 @@ import type { Retirement } from '../plan/types.ts';
 import type { ObservedPreview } from '../ports.ts';
 import type { PullRequestScope } from '../pull-request-scope.ts';
 import type { Services } from '../services.ts';
+import type { ChecksJobServices } from './run-checks-job.ts';
 import { withProblems } from './comment-rows.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
 import { destroyDeps } from './job-deps.ts';
 import { gatedDeployDeps } from './run-checks-job.ts';
 import { destroyPreviews } from './destroy-previews.ts';
 
+/** A pull request job deploys, waits for checks and destroys; and asks what failed before. */
+export type PullRequestJobServices = ChecksJobServices;
+
 export interface PullRequestJob extends PullRequestScope {
   event: PullRequestEvent;
 }
 
 /** One pull_request event, planned against what the cluster holds and carried out. */
-export async function runPullRequestJob(services: Services, job: PullRequestJob): Promise<void> {
+export async function runPullRequestJob(
+  services: PullRequestJobServices,
+  job: PullRequestJob,
+): Promise<void> {
   const { pr, logger } = job;
   // A job may have waited behind others (a reconcile job too, queued behind a push): it
   // deploys the head as it is now.
@@ -97,7 +104,7 @@ export async function runPullRequestJob(services: Services, job: PullRequestJob)
 
 /** Destroys the previews a redeploy no longer brings along; returns those that stay. */
 async function retire(
-  services: Services,
+  services: PullRequestJobServices,
   job: PullRequestJob,
   retirements: Retirement[],
   observed: ObservedPreview[],
@@ -126,7 +133,7 @@ async function showIgnored(job: PullRequestJob, ignored: string[]): Promise<void
 
 /** What failed at this commit before, under these settings: a retry that fails alike stays quiet. */
 async function knownFailure(
-  services: Services,
+  services: Pick<Services, 'failures' | 'settingsFingerprint'>,
   job: PullRequestJob,
   sha: string,
 ): Promise<FailureRecord | undefined> {
