@@ -15,11 +15,11 @@ import type { Logger, ObservedPreview } from './ports.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { resumeWork } from './execute/resume-work.ts';
 import { redeliverMissed } from './github/redeliver-missed.ts';
+import { githubWebUrl } from './github/web-url.ts';
 import { Readiness } from './operations/readiness.ts';
 import { planOverview } from './plan/previews-overview.ts';
 import {
   clusterSource,
-  githubWebUrl,
   logIdleMeasure,
   logStartUp,
   startUpProblems,

@@ -1,16 +1,22 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../ports.ts';
+import { HeldLease, type LeaseClient } from '../queue/held-lease.ts';
 import { AppConfigMaps } from './kubernetes-config-maps.ts';
-import type { KubernetesLeases } from './kubernetes-lease.ts';
 
-/** The Leases calls a look needs. */
-type LookLeases = Pick<KubernetesLeases, 'tryAcquire' | 'renewHeld' | 'release' | 'timings'>;
+/** A look under way: where the mark was, and a signal aborted once its Lease is lost. */
+export interface DeliveryLook {
+  checkedThrough: number | undefined;
+  lost: AbortSignal;
+}
 
 /**
  * How far GitHub's failed deliveries have been looked through, in one
  * ConfigMap of the app's namespace, and who looks now, in a Lease: of
  * several replicas starting at once one looks, and a replica that died
  * while looking leaves the look a Lease's duration later (client-go's
- * rules), not when a fixed claim it wrote runs out. The mark moves only
+ * rules), not when a fixed claim it wrote runs out. The look's Lease is
+ * held as every Lease of the app is (queue/held-lease.ts): renewed on a
+ * timer, and lost before another replica could take it. The mark moves only
  * once the redeliveries were asked for, only as far as it was looked, and
  * never back: a look that failed, or stopped early, is made again.
  */
@@ -18,11 +24,12 @@ export class KubernetesDeliveryWindow {
   private readonly records: AppConfigMaps;
   private readonly name: string;
   private readonly lease: string;
-  private readonly leases: LookLeases;
+  private readonly leases: LeaseClient;
+  private held: HeldLease | undefined;
 
   constructor(
     kubeConfig: KubeConfig,
-    options: { namespace: string; instance: string; leases: LookLeases },
+    options: { namespace: string; instance: string; leases: LeaseClient },
   ) {
     this.records = new AppConfigMaps(kubeConfig, options);
     this.name = `pr-preview-${options.instance}-deliveries`;
@@ -30,29 +37,23 @@ export class KubernetesDeliveryWindow {
     this.leases = options.leases;
   }
 
-  /** How often a waiting start tries the look again, and a looking one renews it. */
+  /** How often a waiting start tries the look again. */
   get retryPeriodMs(): number {
     return this.leases.timings.retryPeriodMs;
   }
 
-  /** Takes the look; where the mark is (undefined: never looked), or false while another replica looks. */
-  async begin(): Promise<{ checkedThrough: number | undefined } | false> {
-    if (!(await this.leases.tryAcquire(this.lease))) return false;
+  /** Takes the look (undefined mark: never looked), or false while another replica looks. */
+  async begin(logger: Logger): Promise<DeliveryLook | false> {
+    const held = await HeldLease.tryTake(this.leases, this.lease, logger);
+    if (!held) return false;
     try {
       const mark = Number((await this.records.read(this.name))?.data?.['checked-through'] ?? NaN);
-      return { checkedThrough: Number.isFinite(mark) ? mark : undefined };
+      this.held = held;
+      return { checkedThrough: Number.isFinite(mark) ? mark : undefined, lost: held.signal };
     } catch (error) {
-      await this.leases.release(this.lease).catch(() => undefined);
+      await held.release();
       throw error;
     }
-  }
-
-  /**
-   * Renews the look; false when it was lost (it ran out and another replica
-   * took it, or finished it): stop asking, that look asked for the rest.
-   */
-  async renew(): Promise<boolean> {
-    return this.leases.renewHeld(this.lease);
   }
 
   /** Ends the look, the mark moved to `through` (or left where a later look put it). */
@@ -65,11 +66,13 @@ export class KubernetesDeliveryWindow {
         data: { 'checked-through': String(through) },
       };
     });
-    await this.leases.release(this.lease);
+    await this.abandon();
   }
 
   /** Gives the look up without moving the mark: the next start looks again. */
   async abandon(): Promise<void> {
-    await this.leases.release(this.lease);
+    const held = this.held;
+    this.held = undefined;
+    await held?.release();
   }
 }

@@ -137,16 +137,6 @@ export class KubernetesLeases {
     return 'taken';
   }
 
-  /**
-   * Renews the Lease only while this replica still holds it: one that
-   * expired and was taken, or released, by another is not taken back.
-   */
-  async renewHeld(name: string): Promise<boolean> {
-    const lease = await this.read(name);
-    if (!lease || lease.spec?.holderIdentity !== this.identity) return false;
-    return this.tryAcquire(name);
-  }
-
   /** Whether a live holder (this process or another) has the Lease now, judged as `tryAcquire` judges. */
   async isHeld(name: string): Promise<boolean> {
     const lease = await this.read(name);

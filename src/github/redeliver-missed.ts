@@ -1,5 +1,8 @@
 import type { Probot } from 'probot';
-import type { KubernetesDeliveryWindow } from '../deploy/kubernetes-delivery-window.ts';
+import type {
+  DeliveryLook,
+  KubernetesDeliveryWindow,
+} from '../deploy/kubernetes-delivery-window.ts';
 import {
   deliveriesToRedeliver,
   maxRedeliveries,
@@ -32,10 +35,7 @@ interface ListedDelivery {
   event: string;
 }
 
-type LookWindow = Pick<
-  KubernetesDeliveryWindow,
-  'begin' | 'renew' | 'finish' | 'abandon' | 'retryPeriodMs'
->;
+type LookWindow = Pick<KubernetesDeliveryWindow, 'begin' | 'finish' | 'abandon' | 'retryPeriodMs'>;
 
 /**
  * Deliveries GitHub could not hand to the app while it was down (or that
@@ -55,17 +55,17 @@ export async function redeliverMissed(
   const sleep = options.sleep ?? unrefSleep;
   const clock = options.now ?? Date.now;
   const waitUntil = clock() + maxWaitMs;
-  let look = await window.begin();
+  let look = await window.begin(logger);
   while (!look) {
     if (clock() >= waitUntil) {
       logger.warn('another replica kept the look at GitHub deliveries: the next start looks');
       return;
     }
     await sleep(window.retryPeriodMs);
-    look = await window.begin();
+    look = await window.begin(logger);
   }
   try {
-    const through = await lookAndAsk(app, window, logger, look.checkedThrough, clock);
+    const through = await lookAndAsk(app, look, logger, clock);
     if (through === undefined) await window.abandon();
     else await window.finish(through);
   } catch (error) {
@@ -77,25 +77,14 @@ export async function redeliverMissed(
 /** The look itself; how far the mark may move, or undefined when the look was lost midway. */
 async function lookAndAsk(
   app: Probot,
-  window: LookWindow,
+  look: DeliveryLook,
   logger: Logger,
-  checkedThrough: number | undefined,
   clock: () => number,
 ): Promise<number | undefined> {
+  const { checkedThrough } = look;
   const now = clock();
-  let renewedAt = now;
-  /**
-   * Renews the Lease once a retry period has passed; false when another
-   * replica took it. Renewed here, between steps, not by a HeldLease's timer
-   * (queue/held-lease.ts): a look lost or failed midway costs nothing but a
-   * look again at the next start (the mark does not move), so a renewal's
-   * error ends the look at once instead of being tried until a renew deadline.
-   */
-  const stillMine = async () => {
-    if (clock() - renewedAt < window.retryPeriodMs) return true;
-    renewedAt = clock();
-    return window.renew();
-  };
+  // Asked before each step: a look whose Lease was lost leaves the rest to the replica that took it.
+  const stillMine = () => !look.lost.aborted;
   const since = redeliveryWindow({ checkedThrough, now, firstLookbackMs });
   const octokit = await app.auth();
   const attempts: DeliveryAttempt[] = [];
@@ -120,7 +109,7 @@ async function lookAndAsk(
       break;
     }
     if (++pages >= maxPages) break;
-    if (!(await stillMine())) return lostLook(logger);
+    if (!stillMine()) return lostLook(logger);
   }
   // Listed to the end: everything GitHub keeps was seen.
   if (!covered && pages < maxPages) covered = true;
@@ -139,7 +128,7 @@ async function lookAndAsk(
     );
   }
   for (const delivery of wanted) {
-    if (!(await stillMine())) return lostLook(logger);
+    if (!stillMine()) return lostLook(logger);
     await octokit
       .request('POST /app/hook/deliveries/{delivery_id}/attempts', { delivery_id: delivery.id })
       .catch((error: unknown) =>

@@ -15,15 +15,7 @@ import {
   type CommitUrl,
 } from './comment-render.ts';
 import type { InstallationOutbox } from './outbox.ts';
-
-/** GitHub's web address for its API's: github.com's, or a GitHub Enterprise server's. */
-export function webUrlOf(apiBaseUrl: string): string {
-  const url = new URL(apiBaseUrl);
-  if (url.hostname === 'api.github.com') return 'https://github.com';
-  // GitHub Enterprise Cloud with data residency: api.<name>.ghe.com serves <name>.ghe.com.
-  if (/^api\.[^.]+\.ghe\.com$/.test(url.hostname)) return `https://${url.hostname.slice(4)}`;
-  return `${url.origin}${url.pathname.replace(/\/api\/v3\/?$/, '').replace(/\/$/, '')}`;
-}
+import { webUrlOf } from './web-url.ts';
 
 /** Whether two states say the same, whenever each was written. */
 function sameSaying(a: CommentState, b: CommentState): boolean {

@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { githubWebUrl } from '../github/web-url.ts';
 import type { Logger } from '../ports.ts';
 import type { Settings } from '../settings/read-settings.ts';
 
@@ -85,11 +86,4 @@ export function logIdleMeasure(
     );
   }
   logger.info({ ignoredUserAgents }, 'requests of these User-Agents wake no preview');
-}
-
-/** GitHub's web address as Probot's GHE_HOST and GHE_PROTOCOL name it, else github.com. */
-export function githubWebUrl(env: NodeJS.ProcessEnv): string {
-  return env.GHE_HOST?.trim()
-    ? `${env.GHE_PROTOCOL?.trim() || 'https'}://${env.GHE_HOST.trim()}`
-    : 'https://github.com';
 }

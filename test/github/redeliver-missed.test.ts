@@ -9,6 +9,8 @@ const start = Date.parse('2026-12-01T12:00:00Z');
 /**
  * The look's Lease and mark as the API server keeps them: held by one
  * replica at a time, expiring `durationMs` after its holder last renewed.
+ * The look's `lost` aborts when another replica takes the Lease, as this
+ * replica's HeldLease would have found at its renew deadline, before then.
  */
 class Window {
   holder: string | undefined;
@@ -16,6 +18,7 @@ class Window {
   mark: number | undefined;
   readonly retryPeriodMs = 4_000;
   readonly durationMs = 30_000;
+  private look: AbortController | undefined;
 
   private readonly clock: { now: number };
   readonly replica = 'starting';
@@ -25,6 +28,7 @@ class Window {
   }
 
   holdFor(replica: string) {
+    if (replica !== this.replica) this.look?.abort();
     this.holder = replica;
     this.renewedAt = this.clock.now;
   }
@@ -33,14 +37,8 @@ class Window {
     const expired = this.clock.now >= this.renewedAt + this.durationMs;
     if (this.holder && this.holder !== this.replica && !expired) return false;
     this.holdFor(this.replica);
-    return { checkedThrough: this.mark };
-  }
-
-  /** Renews only while this replica holds the Lease: one taken or released since is not taken back. */
-  async renew() {
-    if (this.holder !== this.replica) return false;
-    this.holdFor(this.replica);
-    return true;
+    this.look = new AbortController();
+    return { checkedThrough: this.mark, lost: this.look.signal };
   }
 
   async finish(through: number) {
@@ -158,7 +156,7 @@ describe('redeliverMissed', () => {
       [failed(3, start - 1), failed(2, start - 2), failed(1, start - 3)],
       {
         onPost: () => {
-          // Each ask takes 40 s: the Lease, not renewed in time, is another replica's.
+          // Each ask takes 40 s: the Lease, lost at its renew deadline, is another replica's.
           clock.now += 40_000;
           window.holdFor('other-replica');
         },
@@ -194,6 +192,7 @@ describe('redeliverMissed', () => {
       onPost: () => {
         // Stalled 40 s: another replica took the look, asked for everything, and let it go.
         clock.now += 40_000;
+        window.holdFor('other-replica');
         window.mark = clock.now;
         window.holder = undefined;
       },

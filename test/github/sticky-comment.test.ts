@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppIdentity } from '../../src/github/app-identity.ts';
 import { parseCommentState, renderComment } from '../../src/github/comment-render.ts';
 import { InstallationOutbox } from '../../src/github/outbox.ts';
-import { StickyComment, webUrlOf } from '../../src/github/sticky-comment.ts';
+import { StickyComment } from '../../src/github/sticky-comment.ts';
+import { githubWebUrl, webUrlOf } from '../../src/github/web-url.ts';
 import type { WriteBudget } from '../../src/github/write-budget.ts';
 import type { CommentRow } from '../../src/ports.ts';
 import { FakeGitHub, octokitFor } from '../e2e/support/fake-github.ts';
@@ -49,6 +50,14 @@ describe('webUrlOf', () => {
     ['https://api.octocorp.ghe.com', 'https://octocorp.ghe.com'],
   ])('%s is shown at %s', (api, web) => {
     expect(webUrlOf(api)).toBe(web);
+  });
+
+  it.each([
+    [{}, 'https://github.com'],
+    [{ GHE_HOST: 'ghe.example.com' }, 'https://ghe.example.com'],
+    [{ GHE_HOST: ' ghe.example.com ', GHE_PROTOCOL: 'http' }, 'http://ghe.example.com'],
+  ])("Probot's environment %j is shown at %s", (env, web) => {
+    expect(githubWebUrl(env)).toBe(web);
   });
 });
 
