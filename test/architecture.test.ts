@@ -139,4 +139,16 @@ describe('the imports of src/', () => {
   it('from the ports reach only the ports and plan/: adapters implement them, not the other way', () => {
     expect(importsAbove(graph, 'ports')).toEqual([]);
   });
+
+  it("between the adapters, none: the cluster's and GitHub's meet only through the ports", () => {
+    const adapters = ['deploy/', 'github/'];
+    const across = [...graph].flatMap(([file, imports]) => {
+      const own = adapters.find((folder) => file.startsWith(folder));
+      if (!own) return [];
+      return imports
+        .filter((imported) => adapters.some((f) => f !== own && imported.startsWith(f)))
+        .map((imported) => `${file} → ${imported}`);
+    });
+    expect(across).toEqual([]);
+  });
 });

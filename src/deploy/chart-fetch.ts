@@ -8,7 +8,6 @@ import { archiveLimits } from './chart-archive.ts';
 import { withRetry } from './retry.ts';
 
 // Declared with the ChartSource port that returns it; importable here as before.
-export type { ArchiveLocation };
 
 export interface FetchRequest extends ArchiveLocation {
   archive: string;

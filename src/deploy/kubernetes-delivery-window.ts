@@ -1,13 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from '../ports.ts';
+import type { DeliveryLook, DeliveryWindow, Logger } from '../ports.ts';
 import { HeldLease, type LeaseClient } from '../queue/held-lease.ts';
 import { AppConfigMaps } from './kubernetes-config-maps.ts';
-
-/** A look under way: where the mark was, and a signal aborted once its Lease is lost. */
-export interface DeliveryLook {
-  checkedThrough: number | undefined;
-  lost: AbortSignal;
-}
 
 /**
  * How far GitHub's failed deliveries have been looked through, in one
@@ -20,7 +14,7 @@ export interface DeliveryLook {
  * once the redeliveries were asked for, only as far as it was looked, and
  * never back: a look that failed, or stopped early, is made again.
  */
-export class KubernetesDeliveryWindow {
+export class KubernetesDeliveryWindow implements DeliveryWindow {
   private readonly records: AppConfigMaps;
   private readonly name: string;
   private readonly lease: string;

@@ -1,6 +1,5 @@
 import type { Octokit } from './octokit.ts';
-import type { ArchiveLocation } from '../deploy/chart-fetch.ts';
-import type { ChartSource } from '../ports.ts';
+import type { ArchiveLocation, ChartSource } from '../ports.ts';
 
 /**
  * Charts come from the pull request's head commit through the base

@@ -1,15 +1,11 @@
 import type { Probot } from 'probot';
-import type {
-  DeliveryLook,
-  KubernetesDeliveryWindow,
-} from '../deploy/kubernetes-delivery-window.ts';
 import {
   deliveriesToRedeliver,
   maxRedeliveries,
   redeliveryWindow,
   type DeliveryAttempt,
 } from '../plan/redeliveries.ts';
-import type { Logger } from '../ports.ts';
+import type { DeliveryLook, DeliveryWindow, Logger } from '../ports.ts';
 
 /** The events the app subscribes to and acts on. */
 export const handledEvents = [
@@ -35,8 +31,6 @@ interface ListedDelivery {
   event: string;
 }
 
-type LookWindow = Pick<KubernetesDeliveryWindow, 'begin' | 'finish' | 'abandon' | 'retryPeriodMs'>;
-
 /**
  * Deliveries GitHub could not hand to the app while it was down (or that
  * failed) are asked for again, once, at start, through the GitHub App's
@@ -48,7 +42,7 @@ type LookWindow = Pick<KubernetesDeliveryWindow, 'begin' | 'finish' | 'abandon' 
  */
 export async function redeliverMissed(
   app: Probot,
-  window: LookWindow,
+  window: DeliveryWindow,
   logger: Logger,
   options: { sleep?: (ms: number) => Promise<void>; now?: () => number } = {},
 ): Promise<void> {
