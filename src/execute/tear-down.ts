@@ -22,7 +22,8 @@ export interface TearDownDeps {
  * each namespace's `pre-delete` hooks run first, from the record its last
  * deploy left in the app's own namespace, each within that deploy's
  * `rolloutTimeout`. A failed hook is reported (returned by namespace) and
- * the namespace goes all the same: a destroy always completes. A sleeping
+ * the namespace goes all the same: a failed hook never keeps a preview. A
+ * namespace that cannot be deleted is the caller's error to report. A sleeping
  * preview with such hooks gets its replicas back first: the hooks run
  * against the release as it was deployed. The records go with the namespace.
  */

@@ -36,8 +36,9 @@ const defaultPauseSeconds = 60;
  * never waits for GitHub. A write queued under the key of one still waiting
  * replaces it: only the newest sticky comment or deployment state is sent.
  * Writes leave one at a time, most urgent first, as the budget allows; a
- * secondary rate limit pauses the queue for as long as GitHub asks and loses
- * nothing.
+ * secondary rate limit pauses the queue for as long as GitHub asks, its
+ * writes kept in it (in this process: what must outlive a restart, the
+ * comment's state and a command's answer, is kept in the cluster too).
  */
 export class InstallationOutbox {
   private readonly waiting = new Map<string, QueuedWrite>();

@@ -18,7 +18,7 @@ export interface OverviewRow {
   state: OverviewState;
   /** Why it failed or what it waits for, as the pull request's comment says. */
   reason?: string;
-  /** The commit running (the last complete deploy), or the one waited for. */
+  /** The commit last applied whole (up or not: `state` says), or the one waited for. */
   commit?: string;
   /** The commit being deployed now, when it differs. */
   deploying?: string;

@@ -35,7 +35,11 @@ export interface ObservedPreview {
   pullRequest: number;
   installationId: number;
   tenant: string | null;
-  /** The commit the last complete deploy applied. */
+  /**
+   * The commit whose objects were last applied whole: recorded once they are,
+   * whether or not they then came up (its rollout, hooks and smoke check are
+   * the comment's to judge).
+   */
   sha?: string;
   /** Set while a deploy runs; left behind by a crash. */
   deployingSha?: string;

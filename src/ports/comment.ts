@@ -63,8 +63,8 @@ export interface StoredComment {
 }
 
 /**
- * Every sticky comment's state, kept where every replica reads the same and
- * a restart loses nothing: GitHub only ever shows it.
+ * Every sticky comment's state, kept in the cluster where every replica reads
+ * the same and a restart finds it: GitHub only ever shows it.
  */
 export interface CommentStore {
   read(key: CommentKey): Promise<StoredComment | undefined>;
