@@ -1,12 +1,11 @@
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { FailureRecord } from '../plan/failure-memory.ts';
 import { managerName } from '../plan/labels.ts';
 import type { PullRequestRef } from '../plan/types.ts';
 import type { FailureMemory } from '../ports.ts';
 import { applyObjects, ObjectApi } from './kubernetes-objects.ts';
 import { instanceLabel } from './admission-policies.ts';
-import { withRetry } from './retry.ts';
-import { isNotFound } from './api-status.ts';
+import { AppConfigMaps } from './kubernetes-config-maps.ts';
 
 type PullRequestKey = Pick<PullRequestRef, 'repositoryId' | 'number'>;
 
@@ -17,42 +16,27 @@ const memoryLabel = 'pr-preview.dev/failure-memory';
  * request: the cluster is the state, and every replica sees the same.
  */
 export class KubernetesFailureMemory implements FailureMemory {
-  private readonly core: CoreV1Api;
+  private readonly records: AppConfigMaps;
   private readonly objects: ObjectApi;
   private readonly namespace: string;
   /** Two installations of the app may share a namespace and a repository: names carry the instance. */
   private readonly instance: string;
 
   constructor(kubeConfig: KubeConfig, namespace: string, instance: string) {
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.records = new AppConfigMaps(kubeConfig, { namespace, instance });
     this.instance = instance;
     this.objects = kubeConfig.makeApiClient(ObjectApi);
     this.namespace = namespace;
   }
 
   async list(): Promise<FailureRecord[]> {
-    const list = await withRetry(() =>
-      this.core.listNamespacedConfigMap({
-        namespace: this.namespace,
-        labelSelector: `${memoryLabel}=true,${instanceLabel}=${this.instance}`,
-      }),
-    );
-    return list.items.flatMap((item) => parse(item.data?.record));
+    const items = await this.records.list(`${memoryLabel}=true`);
+    return items.flatMap((item) => parse(item.data?.record));
   }
 
   async get(pr: PullRequestKey): Promise<FailureRecord | undefined> {
-    try {
-      const item = await withRetry(() =>
-        this.core.readNamespacedConfigMap({
-          name: nameOf(this.instance, pr),
-          namespace: this.namespace,
-        }),
-      );
-      return parse(item.data?.record)[0];
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
+    const item = await this.records.read(nameOf(this.instance, pr));
+    return item ? parse(item.data?.record)[0] : undefined;
   }
 
   async put(record: FailureRecord): Promise<void> {
@@ -77,17 +61,7 @@ export class KubernetesFailureMemory implements FailureMemory {
   }
 
   async clear(pr: PullRequestKey): Promise<void> {
-    try {
-      await withRetry(() =>
-        this.core.deleteNamespacedConfigMap({
-          name: nameOf(this.instance, pr),
-          namespace: this.namespace,
-        }),
-      );
-    } catch (error) {
-      if (isNotFound(error)) return;
-      throw error;
-    }
+    await this.records.delete(nameOf(this.instance, pr));
   }
 }
 

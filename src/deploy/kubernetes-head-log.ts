@@ -8,7 +8,8 @@ import { managerName } from '../plan/labels.ts';
 import type { PullRequestRef } from '../plan/types.ts';
 import type { HeadLog } from '../ports.ts';
 import { withRetry } from './retry.ts';
-import { isNotFound, isConflict } from './api-status.ts';
+import { isConflict } from './api-status.ts';
+import { AppConfigMaps } from './kubernetes-config-maps.ts';
 
 type PullRequestKey = Pick<PullRequestRef, 'repositoryId' | 'number'>;
 
@@ -20,12 +21,14 @@ type PullRequestKey = Pick<PullRequestRef, 'repositoryId' | 'number'>;
  */
 export class KubernetesHeadLog implements HeadLog {
   private readonly core: CoreV1Api;
+  private readonly records: AppConfigMaps;
   private readonly namespace: string;
   /** Two installations of the app may share a namespace and a repository: names carry the instance. */
   private readonly instance: string;
 
   constructor(kubeConfig: KubeConfig, namespace: string, instance: string) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.records = new AppConfigMaps(kubeConfig, { namespace, instance });
     this.instance = instance;
     this.namespace = namespace;
   }
@@ -55,32 +58,12 @@ export class KubernetesHeadLog implements HeadLog {
   }
 
   async pushedAt(pr: PullRequestKey, sha: string): Promise<number | undefined> {
-    try {
-      const log = await withRetry(() =>
-        this.core.readNamespacedConfigMap({
-          name: nameOf(this.instance, pr),
-          namespace: this.namespace,
-        }),
-      );
-      const at = log.data?.[sha];
-      return at ? Date.parse(at) : undefined;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
+    const at = (await this.records.read(nameOf(this.instance, pr)))?.data?.[sha];
+    return at ? Date.parse(at) : undefined;
   }
 
   async forget(pr: PullRequestKey): Promise<void> {
-    try {
-      await withRetry(() =>
-        this.core.deleteNamespacedConfigMap({
-          name: nameOf(this.instance, pr),
-          namespace: this.namespace,
-        }),
-      );
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+    await this.records.delete(nameOf(this.instance, pr));
   }
 }
 
