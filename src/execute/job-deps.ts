@@ -3,6 +3,7 @@ import type { Settings } from '../settings/read-settings.ts';
 import type { DeployDeps } from './deploy/deploy-previews.ts';
 import type { DestroyDeps } from './destroy-previews.ts';
 import type { SleepDeps } from './sleep-previews.ts';
+import type { TearDownDeps } from './tear-down.ts';
 import { guardedBy } from './lease-guard.ts';
 import type { PullRequestScope } from '../pull-request-scope.ts';
 
@@ -53,14 +54,29 @@ export function sleepDeps(services: SleepServices, scope: PullRequestScope): Sle
   };
 }
 
-/** What a destroy needs: the same, and the GitHub Deployments it marks inactive. */
-export function destroyDeps(services: DestroyServices, scope: PullRequestScope): DestroyDeps {
+/**
+ * What deleting namespaces needs, and nothing of GitHub: a preview whose
+ * repository the app no longer sees is torn down with just this.
+ */
+export function tearDownDeps(
+  services: DestroyServices,
+  scope: Pick<PullRequestScope, 'stop' | 'logger'>,
+): TearDownDeps {
   return {
-    ...sleepDeps(services, scope),
-    deployments: scope.deployments,
+    cluster: guardedBy(services.cluster, scope.stop),
     records: guardedBy(services.records, scope.stop),
     claims: guardedBy(services.claims, scope.stop),
     guardrails: services.settings.guardrails,
+    logger: scope.logger,
+  };
+}
+
+/** What a destroy needs: a tear-down's, the comment, and the GitHub Deployments it marks inactive. */
+export function destroyDeps(services: DestroyServices, scope: PullRequestScope): DestroyDeps {
+  return {
+    ...sleepDeps(services, scope),
+    ...tearDownDeps(services, scope),
+    deployments: scope.deployments,
   };
 }
 

@@ -82,6 +82,8 @@ export interface ReconcileInput {
    * platform's metrics; absent when they could not be read (or there are none).
    */
   requests?: ReadonlyMap<string, number>;
+  /** Sleep is switched off (the app has no wake backend): what sleeps stays asleep until woken, nothing new sleeps. */
+  sleepOff?: boolean;
 }
 
 /**
@@ -163,7 +165,7 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
         sleepDue(p, input.now, input.requests) ||
         (p.sleepingSince && input.running?.has(p.namespace)),
     );
-    if (sleepy.length > 0) {
+    if (sleepy.length > 0 && !input.sleepOff) {
       actions.push({
         kind: 'sleep',
         repository,

@@ -2,8 +2,8 @@ import type { Probot } from 'probot';
 import { backgroundScope } from '../pull-request-scope.ts';
 import { destroyPreviews } from '../execute/destroy-previews.ts';
 import { enqueueForPullRequest, type QueueScope } from '../execute/enqueue.ts';
-import { guardedBy, JobSignal } from '../execute/lease-guard.ts';
-import { destroyDeps, sleepDeps } from '../execute/job-deps.ts';
+import { JobSignal } from '../execute/lease-guard.ts';
+import { destroyDeps, sleepDeps, tearDownDeps } from '../execute/job-deps.ts';
 import { queueKeyOf } from '../pull-request-scope.ts';
 import { runPullRequestJob } from '../execute/run-pull-request-job.ts';
 import { sleepPreviews } from '../execute/sleep-previews.ts';
@@ -11,15 +11,13 @@ import { tearDown } from '../execute/tear-down.ts';
 import { warnOfExpiry } from '../execute/warn-of-expiry.ts';
 import { sightingOf } from '../github/confirm-gone.ts';
 import { destroyConfirmed, needsConfirmation } from '../plan/confirm-destroy.ts';
-import { isExpired } from '../plan/expiry.ts';
 import type { ReconcileAction } from '../plan/plan-reconcile.ts';
+import { planReconcileDestroy } from '../plan/reconcile-destroy.ts';
 import { previewSelector } from '../plan/targets.ts';
 import type { Logger } from '../ports.ts';
 import type { Services } from '../services.ts';
 
 type DestroyAction = Extract<ReconcileAction, { kind: 'destroy' }>;
-
-const expiredNote = 'no push or command within the ttl; `/preview deploy` brings it back';
 
 /**
  * Queues one repair of a reconcile pass, as work of its pull request: in its
@@ -40,9 +38,6 @@ export async function queueRepair(
     queueOrphanDestroy(app, services, action);
     return;
   }
-  // Sleep was switched off since: what sleeps stays asleep until woken, but nothing new sleeps.
-  const { wake } = services.settings.sleep;
-  if (action.kind === 'sleep' && !wake) return;
   const repository = action.repository as NonNullable<typeof action.repository>;
   const scope = await backgroundScope(app, services, repository, number, 'reconciler');
   if (action.kind === 'sync') {
@@ -62,10 +57,13 @@ export async function queueRepair(
     return;
   }
   if (action.kind === 'sleep') {
+    // planReconcile plans no sleep without a wake backend (`sleepOff`).
+    const { wake } = services.settings.sleep;
+    if (!wake) return;
     void enqueueForPullRequest(services, scope, 'sleep', async () => {
       const observed = await services.cluster.listPreviews(previewSelector(scope.pr));
       await sleepPreviews(
-        { ...sleepDeps(services, scope), wake: wake as NonNullable<typeof wake> },
+        { ...sleepDeps(services, scope), wake },
         {
           previews: observed.filter((p) => action.namespaces.includes(p.namespace)),
           now: Date.now(),
@@ -85,21 +83,20 @@ export async function queueRepair(
   }
   void enqueueForPullRequest(services, scope, 'reconcile destroy', async () => {
     if (!(await confirmed(app, action, scope.logger))) return;
-    const expiry = action.reason === 'expired';
     const listed = await services.cluster.listPreviews(previewSelector(scope.pr));
-    // An expiry is looked at again: a push or `/preview keep` since the pass may have moved it.
-    const doomed = listed.filter(
-      (p) => action.namespaces.includes(p.namespace) && (!expiry || isExpired(p, Date.now())),
-    );
-    if (expiry && doomed.length === 0) return;
+    const step = planReconcileDestroy(action, listed, Date.now());
+    if (step.kind === 'skip') {
+      scope.logger.info({ why: step.why }, 'reconcile destroy no longer due');
+      return;
+    }
     await destroyPreviews(destroyDeps(services, scope), {
       pr: number,
-      selection: { all: false, tenants: expiry ? doomed.map((p) => p.tenant) : action.tenants },
-      observed: doomed,
-      reason: expiry ? expiredNote : action.reason,
-      ...(expiry ? { status: 'expired' as const } : {}),
+      selection: step.selection,
+      observed: step.doomed,
+      reason: step.reason,
+      ...(step.status ? { status: step.status } : {}),
     });
-    if (action.reason === 'pull request closed') await scope.comment.close();
+    if (step.closeComment) await scope.comment.close();
   });
 }
 
@@ -125,14 +122,7 @@ function queueOrphanDestroy(app: Probot, services: Services, action: DestroyActi
     if (!(await confirmed(app, action, logger))) return;
     const observed = await services.cluster.listPreviews(previewSelector(pr));
     const doomed = observed.filter((p) => action.namespaces.includes(p.namespace));
-    const deps = {
-      cluster: guardedBy(services.cluster, scope.stop),
-      records: guardedBy(services.records, scope.stop),
-      claims: guardedBy(services.claims, scope.stop),
-      guardrails: services.settings.guardrails,
-      logger,
-    };
-    await tearDown(deps, doomed);
+    await tearDown(tearDownDeps(services, scope), doomed);
     services.metrics.destroyFinished('success', doomed.length);
     logger.info({ namespaces: doomed.map((p) => p.namespace) }, 'orphaned previews destroyed');
   });

@@ -143,6 +143,7 @@ export class Reconciler {
       settings: this.services.settingsFingerprint,
       running,
       ...(requests ? { requests } : {}),
+      sleepOff: !this.services.settings.sleep.wake,
     };
     const actions = planReconcile(input);
     for (const stale of staleFailures(input)) {

@@ -376,6 +376,21 @@ describe('planReconcile and sleep', () => {
     ]);
   });
 
+  it('puts nothing to sleep while sleep is switched off, asleep or not', () => {
+    const asleep = preview({ ...idle, sleepingSince: new Date(now - 60_000).toISOString() });
+    const off = (previews: ObservedPreview[]) =>
+      planReconcile({
+        now,
+        installationIds: [100],
+        repositories: [repo([labelled])],
+        previews,
+        running: new Set(['foo-pr-1-fr']),
+        sleepOff: true,
+      });
+    expect(off([preview({ ...idle })])).toEqual([]);
+    expect(off([asleep])).toEqual([]);
+  });
+
   it('puts a sleeping preview to sleep again when its workloads run, and never wakes one', () => {
     const asleep = preview({ ...idle, sleepingSince: new Date(now - 60_000).toISOString() });
     expect(plan([asleep], ['foo-pr-1-fr'])).toEqual([
