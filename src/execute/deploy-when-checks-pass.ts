@@ -1,7 +1,7 @@
 import { decideGate } from '../plan/check-gate.ts';
 import type { TenantOutcome } from '../plan/types.ts';
 import type { CommitChecks } from '../ports.ts';
-import { row, upsertRows, withKeptBy } from './comment-rows.ts';
+import { row, upsertRows, withKeptBy } from '../plan/comment-rows.ts';
 import { tearDown } from './tear-down.ts';
 import { deployPreviews, type DeployDeps, type DeployParams } from './deploy/deploy-previews.ts';
 

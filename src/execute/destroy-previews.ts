@@ -8,7 +8,7 @@ import type {
   PreviewComment,
   RowStatus,
 } from '../ports.ts';
-import { markDestroyed } from './comment-rows.ts';
+import { markDestroyed } from '../plan/comment-rows.ts';
 import { failureReason } from './deploy/failure-text.ts';
 import { tearDown, type TearDownDeps } from './tear-down.ts';
 

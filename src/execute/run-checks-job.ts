@@ -4,7 +4,7 @@ import type { PreviewOrigin } from '../plan/labels.ts';
 import type { CommentRow } from '../ports.ts';
 import type { Services } from '../services.ts';
 import type { Settings } from '../settings/read-settings.ts';
-import { withProblems } from './comment-rows.ts';
+import { withProblems } from '../plan/comment-rows.ts';
 import { deployWhenChecksPass, type GatedDeployDeps } from './deploy-when-checks-pass.ts';
 import { enqueueForPullRequest, type QueueServices } from './enqueue.ts';
 import { deployDeps, type DeployServices } from './job-deps.ts';

@@ -10,7 +10,7 @@ import { planCommand } from '../plan/plan-command.ts';
 import { previewSelector } from '../plan/targets.ts';
 import type { PullRequestScope } from '../pull-request-scope.ts';
 import type { Services } from '../services.ts';
-import { withKeptBy } from './comment-rows.ts';
+import { withKeptBy } from '../plan/comment-rows.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
 import { destroyDeps, sleepDeps } from './job-deps.ts';
 import { gatedDeployDeps, type ChecksJobServices } from './run-checks-job.ts';

@@ -8,7 +8,7 @@ import type { ObservedPreview } from '../ports.ts';
 import type { PullRequestScope } from '../pull-request-scope.ts';
 import type { Services } from '../services.ts';
 import type { ChecksJobServices } from './run-checks-job.ts';
-import { withProblems } from './comment-rows.ts';
+import { withProblems } from '../plan/comment-rows.ts';
 import { deployWhenChecksPass } from './deploy-when-checks-pass.ts';
 import { destroyDeps } from './job-deps.ts';
 import { gatedDeployDeps } from './run-checks-job.ts';

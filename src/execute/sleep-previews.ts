@@ -1,15 +1,13 @@
-import { planSleep, type WakeBackend } from '../plan/sleep.ts';
+import { planSleep, planWake, type WakeBackend } from '../plan/sleep.ts';
 import type {
   Cluster,
-  CommentRow,
-  CommentState,
   Logger,
   Metrics,
   ObservedPreview,
   PreviewComment,
   WakeTrigger,
 } from '../ports.ts';
-import { upsertRows } from './comment-rows.ts';
+import { withSleepStatus, withWokenRows } from '../plan/comment-rows.ts';
 import { failureReason } from './deploy/failure-text.ts';
 
 export interface SleepDeps {
@@ -37,7 +35,7 @@ export async function sleepPreviews(
   }
   const fresh = steps.filter((step) => !step.again).map((step) => step.preview);
   if (fresh.length > 0) {
-    await deps.comment.update((state) => withStatus(state, fresh, 'sleeping'));
+    await deps.comment.update((state) => withSleepStatus(state, fresh, 'sleeping'));
   }
   return steps.map((step) => step.preview);
 }
@@ -52,25 +50,19 @@ export async function wakePreviews(
   deps: SleepDeps,
   params: { previews: ObservedPreview[]; trigger: Exclude<WakeTrigger, 'push'> },
 ): Promise<void> {
-  const outcomes = await Promise.all(
-    params.previews
-      .filter((p) => !p.terminating)
-      .map(async (preview) => ({ preview, problem: await wakeOne(deps, preview, params.trigger) })),
+  const steps = planWake(params.previews);
+  const woken = await Promise.all(
+    steps.map(async ({ preview, asleep }) => {
+      if (!asleep) {
+        // Awake already: it counts as used, so its idle time starts again.
+        await deps.cluster.restoreRoutesAndMarkAwake(preview.namespace, new Date().toISOString());
+        return [];
+      }
+      return [{ preview, problem: await wakeOne(deps, preview, params.trigger) }];
+    }),
   );
-  const woken = outcomes.filter((o) => o.preview.sleepingSince);
-  if (woken.length === 0) return;
-  await deps.comment.update((state) => {
-    let next = withStatus(
-      state,
-      woken.filter((o) => !o.problem).map((o) => o.preview),
-      'ready',
-    );
-    for (const { preview, problem } of woken) {
-      if (!problem) continue;
-      next = withStatus(next, [preview], 'failed', `woke, but ${problem}`);
-    }
-    return next;
-  });
+  if (woken.flat().length === 0) return;
+  await deps.comment.update((state) => withWokenRows(state, woken.flat()));
 }
 
 /** Returns what went wrong, for the comment; throws only when the cluster could not be changed. */
@@ -80,12 +72,6 @@ async function wakeOne(
   trigger: WakeTrigger,
 ): Promise<string | undefined> {
   const logger = deps.logger.child({ namespace: preview.namespace, tenant: preview.tenant });
-  const now = () => new Date().toISOString();
-  if (!preview.sleepingSince) {
-    // Awake already: it counts as used, so its idle time starts again.
-    await deps.cluster.restoreRoutesAndMarkAwake(preview.namespace, now());
-    return undefined;
-  }
   const started = Date.now();
   const workloads = await deps.cluster.restoreReplicas(preview.namespace);
   let problem: string | undefined;
@@ -100,35 +86,8 @@ async function wakeOne(
     problem = `not ready: ${failureReason(error)}`;
   }
   // Routes come back even when the rollout failed: visitors then see the preview's own error.
-  await deps.cluster.restoreRoutesAndMarkAwake(preview.namespace, now());
+  await deps.cluster.restoreRoutesAndMarkAwake(preview.namespace, new Date().toISOString());
   deps.metrics.woke(trigger);
   logger.info({ trigger, seconds: (Date.now() - started) / 1000, problem }, 'woke');
   return problem;
-}
-
-/**
- * The rows of these previews with a new status; a row the comment lacks is
- * added. A failed row stays failed through sleep and wake: the preview's
- * last deploy did not succeed, and the row says why, until a deploy does.
- */
-function withStatus(
-  state: CommentState,
-  previews: ObservedPreview[],
-  status: CommentRow['status'],
-  reason?: string,
-): CommentState {
-  const rows = previews.map((preview): CommentRow => {
-    const current = state.rows.find((r) => r.tenant === preview.tenant);
-    if (current?.status === 'failed' && (status === 'sleeping' || status === 'ready')) {
-      return current;
-    }
-    return {
-      tenant: preview.tenant,
-      url: current?.url ?? `https://${preview.host ?? ''}`,
-      sha: preview.sha ?? current?.sha ?? '',
-      status,
-      ...(reason ? { reason } : {}),
-    };
-  });
-  return upsertRows(state, rows);
 }

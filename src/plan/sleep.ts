@@ -84,6 +84,23 @@ export function planSleep(previews: readonly ObservedPreview[], now: number): Sl
     }));
 }
 
+/** One preview a wake job works on: `asleep` wakes it; an awake one only counts as used. */
+export interface WakeStep {
+  preview: ObservedPreview;
+  asleep: boolean;
+}
+
+/**
+ * What a wake job does with each preview asked for: one that sleeps gets its
+ * workloads and routes back; one awake already counts as used, so its idle
+ * time starts again; one being destroyed is left alone.
+ */
+export function planWake(previews: readonly ObservedPreview[]): WakeStep[] {
+  return previews
+    .filter((p) => !p.terminating)
+    .map((preview) => ({ preview, asleep: preview.sleepingSince !== undefined }));
+}
+
 /** A workload or Ingress as sleep sees it. */
 export interface SleepingParts {
   /** `Kind/name` of each Deployment and StatefulSet, with its replicas now (absent: 1). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   lastActive,
   planSleep,
+  planWake,
   routesToRestore,
   sleepRecordFor,
   sleepAfterMs,
@@ -184,5 +185,15 @@ describe('planSleep', () => {
       ['idle', '2026-11-30T12:00:00.000Z', false],
       ['asleep', '2026-11-30T10:00:00.000Z', true],
     ]);
+  });
+});
+
+describe('planWake', () => {
+  it.each([
+    ['a sleeping preview wakes', { sleepingSince: '2026-12-02T10:00:00Z' }, [true]],
+    ['an awake one only counts as used', {}, [false]],
+    ['one being destroyed is left alone', { sleepingSince: 'x', terminating: true }, []],
+  ] as const)('%s', (_name, overrides: Partial<ObservedPreview>, asleep) => {
+    expect(planWake([observedPreview(overrides)]).map((step) => step.asleep)).toEqual(asleep);
   });
 });

@@ -27,7 +27,7 @@ import type {
   PreviewComment,
   SecretCopy,
 } from '../../ports.ts';
-import { row, upsertRows } from '../comment-rows.ts';
+import { row, upsertRows } from '../../plan/comment-rows.ts';
 import { deployTenant, releaseClaim, type TenantDeps } from './deploy-tenant.ts';
 import { failureReason, secretValues } from './failure-text.ts';
 import { recordDeployments } from './record-deployments.ts';

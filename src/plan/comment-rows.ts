@@ -1,5 +1,5 @@
-import type { PreviewTarget } from '../plan/types.ts';
-import type { CommentRow, CommentState } from '../ports.ts';
+import type { PreviewTarget } from './types.ts';
+import type { CommentRow, CommentState, ObservedPreview } from '../ports.ts';
 
 /** A tenant's row at a commit. */
 export function row(target: PreviewTarget, sha: string, status: CommentRow['status']): CommentRow {
@@ -73,4 +73,47 @@ export function withKeptBy(
 
 export function withProblems(state: CommentState, problems: string[]): CommentState {
   return { ...state, problems };
+}
+
+/**
+ * The rows of these previews with a new status; a row the comment lacks is
+ * added. A failed row stays failed through sleep and wake: the preview's
+ * last deploy did not succeed, and the row says why, until a deploy does.
+ */
+export function withSleepStatus(
+  state: CommentState,
+  previews: readonly ObservedPreview[],
+  status: CommentRow['status'],
+  reason?: string,
+): CommentState {
+  const rows = previews.map((preview): CommentRow => {
+    const current = state.rows.find((r) => r.tenant === preview.tenant);
+    if (current?.status === 'failed' && (status === 'sleeping' || status === 'ready')) {
+      return current;
+    }
+    return {
+      tenant: preview.tenant,
+      url: current?.url ?? `https://${preview.host ?? ''}`,
+      sha: preview.sha ?? current?.sha ?? '',
+      status,
+      ...(reason ? { reason } : {}),
+    };
+  });
+  return upsertRows(state, rows);
+}
+
+/** The rows of woken previews: ready, or failed with what went wrong on the way up. */
+export function withWokenRows(
+  state: CommentState,
+  woken: readonly { preview: ObservedPreview; problem: string | undefined }[],
+): CommentState {
+  let next = withSleepStatus(
+    state,
+    woken.filter((w) => !w.problem).map((w) => w.preview),
+    'ready',
+  );
+  for (const { preview, problem } of woken) {
+    if (problem) next = withSleepStatus(next, [preview], 'failed', `woke, but ${problem}`);
+  }
+  return next;
 }
