@@ -1,4 +1,5 @@
 import type { Probot } from 'probot';
+import { githubStatusOf } from './octokit.ts';
 import type { ReconcileAction } from '../plan/plan-reconcile.ts';
 import type { Sighting } from '../plan/confirm-destroy.ts';
 
@@ -39,10 +40,8 @@ export async function sightingOf(app: Probot, action: DestroyAction): Promise<Si
     }
     return 'unknown';
   } catch (error) {
-    const { status, response } = error as {
-      status?: number;
-      response?: { headers?: Record<string, string | undefined> };
-    };
+    const status = githubStatusOf(error);
+    const { response } = error as { response?: { headers?: Record<string, string | undefined> } };
     // A rate limit (403 with retry-after, or none left) says nothing of what is asked about.
     const limited =
       response?.headers?.['retry-after'] !== undefined ||

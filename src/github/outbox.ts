@@ -1,3 +1,4 @@
+import { githubStatusOf } from './octokit.ts';
 import type { Logger } from '../ports.ts';
 import type { WriteBudget } from './write-budget.ts';
 
@@ -208,7 +209,7 @@ export const maxWriteFailures = 4;
  * `maxWriteFailures`.
  */
 export function retryAfterFailure(error: unknown, failures: number): number | undefined {
-  const status = (error as { status?: number }).status;
+  const status = githubStatusOf(error);
   const passing = status === undefined || status >= 500 || status === 429;
   if (!passing || failures >= maxWriteFailures) return undefined;
   return 1000 * 2 ** (failures - 1);

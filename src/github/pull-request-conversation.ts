@@ -1,4 +1,4 @@
-import type { Octokit } from './octokit.ts';
+import { isGitHubNotFound, type Octokit } from './octokit.ts';
 import type { Reaction } from '../plan/types.ts';
 import type { InstallationOutbox } from './outbox.ts';
 import type { CollaboratorPermission } from '../plan/permissions.ts';
@@ -62,7 +62,7 @@ export class GitHubConversation implements PullRequestConversation {
       return { permission: data.permission, role_name: data.role_name };
     } catch (error) {
       // Someone who is not a collaborator at all answers 404.
-      if ((error as { status?: number }).status === 404) return { permission: 'none' };
+      if (isGitHubNotFound(error)) return { permission: 'none' };
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Octokit } from './octokit.ts';
+import { isGitHubNotFound, type Octokit } from './octokit.ts';
 import type {
   CommentKey,
   CommentState,
@@ -207,7 +207,7 @@ export class StickyComment implements PreviewComment {
         return commentId;
       } catch (error) {
         // Deleted by someone: the comment is made again.
-        if ((error as { status?: number }).status !== 404) throw error;
+        if (!isGitHubNotFound(error)) throw error;
       }
     }
     const created = await this.octokit.rest.issues.createComment({
