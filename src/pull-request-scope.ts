@@ -2,10 +2,7 @@ import type { Context, Probot } from 'probot';
 import type { Octokit } from './github/octokit.ts';
 import { configFileName } from './config/load-config.ts';
 import { readRepositoryConfig } from './github/repository-config.ts';
-import {
-  GitHubConversation,
-  type PullRequestConversation,
-} from './github/pull-request-conversation.ts';
+import { GitHubConversation } from './github/pull-request-conversation.ts';
 import type { RepositoryRef } from './plan/accepted-work.ts';
 import type { Services } from './services.ts';
 import type { AppIdentity } from './github/app-identity.ts';
@@ -25,6 +22,7 @@ import type {
   Logger,
   Metrics,
   PreviewComment,
+  PullRequestConversation,
 } from './ports.ts';
 import { guardedBy, JobSignal } from './execute/lease-guard.ts';
 

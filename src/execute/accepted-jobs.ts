@@ -1,5 +1,5 @@
 import type { Probot } from 'probot';
-import type { PullRequestConversation } from '../github/pull-request-conversation.ts';
+import type { PullRequestConversation } from '../ports.ts';
 import type { AcceptedJob } from '../plan/accepted-work.ts';
 import { LeaseLost } from '../queue/held-lease.ts';
 import type { Services } from '../services.ts';

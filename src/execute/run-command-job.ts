@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load-config.ts';
 import { helpText, keptText, quoteCommand, statusText } from '../github/command-replies.ts';
 import { needsWriteAccess } from '../plan/permissions.ts';
-import type { PullRequestConversation } from '../github/pull-request-conversation.ts';
+import type { PullRequestConversation } from '../ports.ts';
 import type { ParsedCommand } from '../plan/parse-commands.ts';
 import type { CommandAnswer, PullRequestView } from '../plan/accepted-work.ts';
 import { keepMarks } from '../plan/expiry.ts';

@@ -1,5 +1,5 @@
 import { expiryWarningText } from '../github/command-replies.ts';
-import type { PullRequestConversation } from '../github/pull-request-conversation.ts';
+import type { PullRequestConversation } from '../ports.ts';
 import { expiryWarningDue, warnedMarks } from '../plan/expiry.ts';
 import { previewSelector } from '../plan/targets.ts';
 import type { PullRequestRef } from '../plan/types.ts';

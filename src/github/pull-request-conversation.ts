@@ -1,20 +1,8 @@
 import { isGitHubNotFound, type Octokit } from './octokit.ts';
 import type { Reaction } from '../plan/types.ts';
-import type { InstallationOutbox } from './outbox.ts';
 import type { CollaboratorPermission } from '../plan/permissions.ts';
-
-// Declared in plan/types.ts, as a command's answer keeps it; importable here as before.
-export type { Reaction };
-
-/** The pull request's conversation: its head, who may do what, replies and reactions. */
-export interface PullRequestConversation {
-  pullRequest(): Promise<{ headSha: string; state: 'open' | 'closed'; fromFork: boolean }>;
-  permissionOf(user: string): Promise<CollaboratorPermission>;
-  /** Queued first in the outbox; resolves true once sent, false when given up. */
-  reply(body: string): Promise<boolean>;
-  /** Queued first in the outbox; resolves true once sent, false when given up. */
-  react(commentId: number, reaction: Reaction): Promise<boolean>;
-}
+import type { PullRequestConversation } from '../ports.ts';
+import type { InstallationOutbox } from './outbox.ts';
 
 let writeCount = 0;
 

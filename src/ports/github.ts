@@ -1,9 +1,22 @@
-// What GitHub holds besides the comment: a commit's checks, and Deployments;
-// and how far the app has looked through GitHub's failed deliveries.
-// Adapters: github/github-commit-checks.ts, github/github-deployments.ts,
+// What GitHub holds besides the comment (the pull request's conversation, a
+// commit's checks, Deployments), and how far the app has looked through
+// GitHub's failed deliveries. Adapters: github/pull-request-conversation.ts,
+// github/github-commit-checks.ts, github/github-deployments.ts,
 // deploy/kubernetes-delivery-window.ts.
 
+import type { CollaboratorPermission } from '../plan/permissions.ts';
+import type { Reaction } from '../plan/types.ts';
 import type { Logger } from './observability.ts';
+
+/** The pull request's conversation: its head, who may do what, replies and reactions. */
+export interface PullRequestConversation {
+  pullRequest(): Promise<{ headSha: string; state: 'open' | 'closed'; fromFork: boolean }>;
+  permissionOf(user: string): Promise<CollaboratorPermission>;
+  /** Queued first in the outbox; resolves true once sent, false when given up. */
+  reply(body: string): Promise<boolean>;
+  /** Queued first in the outbox; resolves true once sent, false when given up. */
+  react(commentId: number, reaction: Reaction): Promise<boolean>;
+}
 
 import type { GateResult } from '../plan/check-gate.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCommandJob } from '../../src/execute/run-command-job.ts';
-import type { PullRequestConversation } from '../../src/github/pull-request-conversation.ts';
+import type { PullRequestConversation } from '../../src/ports.ts';
 import { parseCommands } from '../../src/plan/parse-commands.ts';
 import { deployedPreview, fakeScope, fakeServices } from '../support/fake-ports.ts';
 

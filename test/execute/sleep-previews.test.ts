@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sleepDeps } from '../../src/execute/job-deps.ts';
 import { runCommandJob } from '../../src/execute/run-command-job.ts';
 import { sleepPreviews, wakePreviews } from '../../src/execute/sleep-previews.ts';
-import type { PullRequestConversation } from '../../src/github/pull-request-conversation.ts';
+import type { PullRequestConversation } from '../../src/ports.ts';
 import { parseCommands } from '../../src/plan/parse-commands.ts';
 import type { WakeTrigger } from '../../src/ports.ts';
 import { deployedPreview, fakeScope, fakeServices, noMetrics } from '../support/fake-ports.ts';
