@@ -1,7 +1,7 @@
 import { decideGate } from '../plan/check-gate.ts';
 import type { TenantOutcome } from '../plan/types.ts';
 import type { CommitChecks } from '../ports.ts';
-import { row, upsertRows, withKeptBy } from '../plan/comment-rows.ts';
+import { row, rowsWaitingOn, upsertRows, withKeptBy } from '../plan/comment-rows.ts';
 import { tearDown } from './tear-down.ts';
 import { deployPreviews, type DeployDeps, type DeployParams } from './deploy/deploy-previews.ts';
 
@@ -34,9 +34,9 @@ export async function deployWhenChecksPass(
   const gate = await deps.checks.gate(sha, config.waitFor);
   const waitingSince =
     gate.state === 'pending'
-      ? (await deps.comment.read()).rows
-          .filter((r) => r.status === 'waiting' && r.sha === sha && r.since !== undefined)
-          .map((r) => r.since as number)
+      ? rowsWaitingOn(await deps.comment.read(), sha).flatMap((r) =>
+          r.since === undefined ? [] : [r.since],
+        )
       : [];
   const decision = decideGate({
     gate,

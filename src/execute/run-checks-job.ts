@@ -4,7 +4,7 @@ import type { PreviewOrigin } from '../plan/labels.ts';
 import type { CommentRow } from '../ports.ts';
 import type { Services } from '../services.ts';
 import type { Settings } from '../settings/read-settings.ts';
-import { withProblems } from '../plan/comment-rows.ts';
+import { rowsWaitingOn, withProblems } from '../plan/comment-rows.ts';
 import { deployWhenChecksPass, type GatedDeployDeps } from './deploy-when-checks-pass.ts';
 import { enqueueForPullRequest, type QueueServices } from './enqueue.ts';
 import { deployDeps, type DeployServices } from './job-deps.ts';
@@ -45,9 +45,7 @@ export async function runChecksJob(
   services: ChecksJobServices,
   job: PullRequestScope & { sha: string },
 ): Promise<void> {
-  const waiting = (await job.comment.read()).rows.filter(
-    (r) => r.status === 'waiting' && r.sha === job.sha,
-  );
+  const waiting = rowsWaitingOn(await job.comment.read(), job.sha);
   if (waiting.length === 0) return;
   const config = await loadConfig(job.readConfig, job.pr.repo);
   if (!config.ok) {

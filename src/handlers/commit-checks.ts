@@ -1,5 +1,6 @@
 import type { Context, Probot } from 'probot';
 import { acceptJob } from '../execute/accepted-jobs.ts';
+import { rowsWaitingOn } from '../plan/comment-rows.ts';
 import { repositoryOf } from './pull-request.ts';
 import type { Services } from '../services.ts';
 import { pullRequestScope } from '../pull-request-scope.ts';
@@ -34,9 +35,7 @@ export function handleCommitCheck(app: Probot, services: Services) {
           ...repositoryKey(context.payload),
           number,
         });
-        return stored?.state.rows.some((r) => r.status === 'waiting' && r.sha === found.sha)
-          ? [number]
-          : [];
+        return stored && rowsWaitingOn(stored.state, found.sha).length > 0 ? [number] : [];
       }),
     );
     if (waiting.flat().length === 0) {

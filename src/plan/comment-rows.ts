@@ -117,3 +117,8 @@ export function withWokenRows(
   }
   return next;
 }
+
+/** The rows that wait for the checks of `sha`: a check settled on it resumes them. */
+export function rowsWaitingOn(state: CommentState, sha: string): CommentRow[] {
+  return state.rows.filter((r) => r.status === 'waiting' && r.sha === sha);
+}
