@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectRef, RolloutResult } from '../ports.ts';
 import { diagnoseRollout } from './diagnose-rollout.ts';
 import { withRetry } from './retry.ts';
+import { growingPauses } from './poll-until.ts';
 import { isNotFound } from './api-status.ts';
 
 export interface WaitClients {
@@ -20,7 +21,12 @@ export interface WaitClients {
   batch: BatchV1Api;
 }
 
-const pollMs = 500;
+/**
+ * How often a rollout or a hook is looked at: soon after it starts (on a
+ * small cluster a Deployment is ready within a second; `helm --wait` looks
+ * every 2 s), then every half second.
+ */
+const nextPause = () => growingPauses(100, 500, 2);
 
 /**
  * Waits until the named Deployments, StatefulSets and Jobs are ready, as
@@ -47,6 +53,7 @@ export async function waitForRollout(
     items.filter((item) => names.has(item.metadata?.name ?? ''));
   const started = Date.now();
   const deadline = started + timeoutMs;
+  const pause = nextPause();
   // Only the kinds the release has are asked for: in a burst, every list counts.
   const none = { items: [] };
   for (;;) {
@@ -76,7 +83,7 @@ export async function waitForRollout(
         failedJob ?? `${waiting.join(', ')} not ready after ${Math.round(timeoutMs / 1000)} s`;
       return { ready: false, reasons: [headline, ...(await diagnose(clients, namespace))] };
     }
-    await sleep(pollMs);
+    await sleep(pause());
   }
 }
 
@@ -91,6 +98,7 @@ export async function waitForCompletion(
   const { namespace, ref, timeoutMs } = params;
   const started = Date.now();
   const deadline = started + timeoutMs;
+  const pause = nextPause();
   const isJob = ref.kind === 'Job';
   for (;;) {
     let state: CompletionState;
@@ -122,7 +130,7 @@ export async function waitForCompletion(
       });
       return { ready: false, reasons: [headline, ...details] };
     }
-    await sleep(pollMs);
+    await sleep(pause());
   }
 }
 
