@@ -191,8 +191,7 @@ async function runCommands(
       }
       case 'deploy': {
         if (!config.ok) break;
-        if (pull.fromFork) {
-          // A maintainer's command approves this commit of the fork, and only this one.
+        if (plan.approvesForkCommit) {
           await job.comment.update((state) => ({ ...state, approvedSha: plan.sha }));
         }
         // A redeploy deletes nothing until the checks have passed.
@@ -222,17 +221,10 @@ async function forkApprovalOf(
   job: CommandJob,
 ): Promise<ForkApproval> {
   const seen = job.pullAtComment;
-  if (!seen) {
-    return {
-      approved: false,
-      reason:
-        'The pull request could not be read when this comment arrived, so the app cannot tell which commit it approves; comment `/preview deploy` again.',
-    };
-  }
   return forkApproval({
-    sha: seen.headSha,
+    sha: seen?.headSha,
     commentedAt: job.commentedAt,
-    ...optionalPushedAt(await services.headLog.pushedAt(job.pr, seen.headSha)),
+    ...(seen ? optionalPushedAt(await services.headLog.pushedAt(job.pr, seen.headSha)) : {}),
   });
 }
 

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load-config.ts';
 import { planPullRequest, type PullRequestEvent } from '../plan/plan-pull-request.ts';
 import { targetsToDeploy } from '../plan/plan-reconcile.ts';
-import type { FailureRecord } from '../plan/failure-memory.ts';
+import { knownFailureAt, type FailureRecord } from '../plan/failure-memory.ts';
 import { previewSelector } from '../plan/targets.ts';
 import type { Retirement } from '../plan/types.ts';
 import type { ObservedPreview } from '../ports.ts';
@@ -137,8 +137,8 @@ async function knownFailure(
   job: PullRequestJob,
   sha: string,
 ): Promise<FailureRecord | undefined> {
-  const record = await services.failures.get(job.pr);
-  return record?.sha === sha && record.settings === services.settingsFingerprint
-    ? record
-    : undefined;
+  return knownFailureAt(await services.failures.get(job.pr), {
+    sha,
+    settings: services.settingsFingerprint,
+  });
 }

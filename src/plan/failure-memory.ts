@@ -39,13 +39,8 @@ export function recordFailure(params: {
   now: number;
   backoff: Backoff;
 }): FailureRecord {
-  const { previous } = params;
-  const again =
-    params.byReconciler &&
-    previous !== undefined &&
-    previous.sha === params.sha &&
-    previous.settings === params.settings;
-  const attempts = again ? previous.attempts + 1 : 1;
+  const again = params.byReconciler ? knownFailureAt(params.previous, params) : undefined;
+  const attempts = again ? again.attempts + 1 : 1;
   const wait = Math.min(params.backoff.firstMs * 2 ** (attempts - 1), params.backoff.maxMs);
   return {
     repositoryId: params.pr.repositoryId,
@@ -72,6 +67,14 @@ export function retryDue(
 }
 
 /** Whether a retry failed exactly as recorded: the same tenants, for the same reasons. */
+/** The failure recorded at this commit under these settings, if that is what the record says. */
+export function knownFailureAt(
+  record: FailureRecord | undefined,
+  at: { sha: string; settings: string },
+): FailureRecord | undefined {
+  return record?.sha === at.sha && record.settings === at.settings ? record : undefined;
+}
+
 export function sameFailure(record: FailureRecord, reasons: Record<string, string>): boolean {
   const before = Object.entries(record.reasons).sort(([a], [b]) => a.localeCompare(b));
   const now = Object.entries(reasons).sort(([a], [b]) => a.localeCompare(b));

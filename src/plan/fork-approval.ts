@@ -8,13 +8,20 @@ export type ForkApproval = { approved: true; sha: string } | { approved: false; 
  * Commit dates are no guide: whoever commits sets them.
  */
 export function forkApproval(params: {
-  /** The head read when the comment arrived. */
-  sha: string;
+  /** The head read when the comment arrived; undefined when it could not be read. */
+  sha: string | undefined;
   /** When GitHub says the comment was written (ms since the epoch). */
   commentedAt: number;
   /** When GitHub said that head was pushed, if the app heard of it. */
   pushedAt?: number;
 }): ForkApproval {
+  if (params.sha === undefined) {
+    return {
+      approved: false,
+      reason:
+        'The pull request could not be read when this comment arrived, so the app cannot tell which commit it approves; comment `/preview deploy` again.',
+    };
+  }
   if (params.pushedAt !== undefined && params.pushedAt > params.commentedAt) {
     return {
       approved: false,

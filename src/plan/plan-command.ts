@@ -25,7 +25,14 @@ export interface CommandContext {
 }
 
 export type CommandPlan =
-  | { action: 'deploy'; sha: string; targets: PreviewTarget[]; recreate: boolean }
+  | {
+      action: 'deploy';
+      sha: string;
+      targets: PreviewTarget[];
+      recreate: boolean;
+      /** A fork's commit the comment approves: remembered, so that pushes of that commit deploy. */
+      approvesForkCommit: boolean;
+    }
   | { action: 'destroy'; selection: TenantSelection; reason: string }
   /** Wake these tenants' previews, or keep them awake. */
   | { action: 'wake'; tenants: (string | null)[] }
@@ -143,6 +150,7 @@ export function planCommand(command: ParsedCommand, ctx: CommandContext): Comman
     sha: headSha,
     targets: targets.targets,
     recreate: command.kind === 'redeploy',
+    approvesForkCommit: ctx.approval?.approved === true,
   };
 }
 

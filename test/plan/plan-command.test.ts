@@ -62,7 +62,8 @@ describe('planCommand: who may ask', () => {
       headSha: 'pushed-since',
       approval: { approved: true, sha: 'seen' },
     });
-    expect(approved).toMatchObject({ action: 'deploy', sha: 'seen' });
+    expect(approved).toMatchObject({ action: 'deploy', sha: 'seen', approvesForkCommit: true });
+    expect(plan('/preview deploy fr')).toMatchObject({ approvesForkCommit: false });
     const shas = approved.action === 'deploy' ? approved.targets.map((t) => t.annotations) : [];
     expect(shas).toEqual([expect.objectContaining({ 'pr-preview.dev/sha': 'seen' })]);
     const refused = { approved: false as const, reason: 'pushed after this comment' };
