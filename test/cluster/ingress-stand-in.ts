@@ -187,25 +187,37 @@ async function run(settings: StandInSettings): Promise<void> {
       log(`sync failed: ${error instanceof Error ? error.message : error}`);
     }
   };
-  // Changes come in bursts (a rollout touches pods' slices one by one): one reload per burst,
-  // and reloads (a check and a new worker, about 0.1 s of CPU each) at most twice a second.
+  // Changes come in bursts (a rollout touches pods' slices one by one): one reload per burst.
+  // A reload (a check and a new worker) costs about 0.1 s of CPU, so reloads come at most twice
+  // a second; but a route change outside a burst (a woken preview's routes come back just after
+  // its pods' endpoints did) waits only a quarter of a second after the reload before.
   let lastSync = 0;
-  const schedule = () => {
-    if (!started || pending) return;
-    const wait = Math.max(100, lastSync + 500 - Date.now());
+  let recentSyncs: number[] = [];
+  let pendingAt = Infinity;
+  const schedule = (spacingMs: number) => {
+    if (!started) return;
+    const at = Math.max(Date.now() + 100, lastSync + spacingMs);
+    if (pending && pendingAt <= at) return;
+    clearTimeout(pending);
+    pendingAt = at;
     pending = setTimeout(() => {
       pending = undefined;
+      pendingAt = Infinity;
       lastSync = Date.now();
+      recentSyncs = [...recentSyncs.filter((at) => lastSync - at < 2_000), lastSync];
       syncing = syncing.then(sync);
-    }, wait);
+    }, at - Date.now());
   };
-  onChanges(ingresses, schedule);
-  onChanges(services, schedule);
-  onChanges(endpointSlices, schedule);
+  // Three syncs or more in the last two seconds: a burst, in which route changes wait like the rest.
+  const routeChanged = () =>
+    schedule(recentSyncs.filter((at) => Date.now() - at < 2_000).length >= 3 ? 500 : 250);
+  onChanges(ingresses, routeChanged);
+  onChanges(services, routeChanged);
+  onChanges(endpointSlices, () => schedule(500));
   await Promise.all([ingresses.start(), services.start(), endpointSlices.start()]);
   started = true;
-  watchFile(externalNamesPath(settings.dir), { interval: 250 }, schedule);
-  schedule();
+  watchFile(externalNamesPath(settings.dir), { interval: 250 }, routeChanged);
+  routeChanged();
 }
 
 function readFileSafe(path: string): string | undefined {
