@@ -12,10 +12,10 @@ import { KubernetesDiscovery } from '../deploy/kubernetes-discovery.ts';
 import { UserFacingError } from '../errors.ts';
 import { refusalError } from '../deploy/guardrails/guardrails.ts';
 import { podSecurityRefusal } from '../deploy/pod-security.ts';
-import { checkRelease, type Release } from '../deploy/check-release.ts';
+import type { Release } from '../deploy/check-release.ts';
 import { describe, refOf } from '../plan/object-identity.ts';
 import { podSecurityFindings } from '../plan/pod-security-standards.ts';
-import { renderChart } from '../deploy/render-chart.ts';
+import { renderRelease } from '../deploy/render-chart.ts';
 import { buildTargets } from '../plan/targets.ts';
 import type { ClusterFacts, PodSecurityLevel } from '../ports.ts';
 import type { Settings } from '../settings/read-settings.ts';
@@ -73,18 +73,11 @@ export async function renderPreview(options: RenderOptions, settings: RenderSett
   const workDir = await mkdtemp(join(tmpdir(), 'pr-preview-render-'));
   try {
     const chartDir = await copyChart(repoDir, config.chart, workDir);
-    const objects = await renderChart({
+    const release = await renderRelease({
       renderer: new HelmRenderer(settings.helmBin),
       chartDir,
       config,
       target,
-      facts,
-      action,
-    });
-    const release = checkRelease({
-      objects,
-      target,
-      config,
       facts,
       action,
       guardrails: settings.guardrails,

@@ -5,6 +5,38 @@ import { valuesFilesFor } from './values-files.ts';
 import type { ReleaseAction } from '../plan/helm-hooks.ts';
 import type { PreviewTarget } from '../plan/types.ts';
 import type { ChartRenderer, ClusterCredentials, ClusterFacts } from '../ports.ts';
+import { checkRelease, needsFreshFacts, type CheckParams, type Release } from './check-release.ts';
+
+type RenderParams = Parameters<typeof renderChart>[0];
+
+/**
+ * One preview's release, rendered and checked: the entry point of the app's
+ * deploys and of the render command alike. When the render names an API the
+ * facts do not know (a CRD installed since they were read), `refreshFacts`
+ * reads them again before the check.
+ */
+export async function renderRelease(
+  params: RenderParams &
+    Pick<CheckParams, 'guardrails' | 'namespacePolicy' | 'secrets'> & {
+      refreshFacts?: () => Promise<ClusterFacts>;
+    },
+): Promise<Release> {
+  const objects = await renderChart(params);
+  const facts =
+    params.refreshFacts && needsFreshFacts(objects, params.facts)
+      ? await params.refreshFacts()
+      : params.facts;
+  return checkRelease({
+    objects,
+    target: params.target,
+    config: params.config,
+    facts,
+    action: params.action,
+    guardrails: params.guardrails,
+    namespacePolicy: params.namespacePolicy,
+    secrets: params.secrets,
+  });
+}
 
 /**
  * The render phase: helm renders the chart for this cluster, as an install

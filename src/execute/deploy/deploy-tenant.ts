@@ -24,9 +24,9 @@ import type {
   SecretCopy,
   SmokeProbe,
 } from '../../ports.ts';
-import { checkRelease, needsFreshFacts, type Release } from '../../deploy/check-release.ts';
+import type { Release } from '../../deploy/check-release.ts';
 import { awaitRollout, smokeCheck } from './check-serving.ts';
-import { renderChart } from '../../deploy/render-chart.ts';
+import { renderRelease } from '../../deploy/render-chart.ts';
 import { runHooks } from './run-hooks.ts';
 
 export interface TenantDeps {
@@ -169,33 +169,26 @@ async function wakeForDeploy(params: TenantDeploy): Promise<void> {
 async function renderAndCheck(params: TenantDeploy): Promise<Release> {
   const { deps, target, previous } = params;
   const action = releaseAction(previous);
-  let facts = await deps.discovery.facts();
+  const facts = await deps.discovery.facts();
   const lookup =
     action === 'upgrade'
       ? await namespaceReader(deps.cluster, target, deps.namespacePolicy.readerRole)
       : undefined;
-  return deps.renderSlots(async () => {
-    const objects = await renderChart({
+  return deps.renderSlots(() =>
+    renderRelease({
       renderer: deps.renderer,
       chartDir: params.chartDir,
       config: params.config,
       target,
       facts,
+      refreshFacts: () => deps.discovery.facts({ refresh: true }),
       action,
       ...(lookup ? { lookup } : {}),
-    });
-    if (needsFreshFacts(objects, facts)) facts = await deps.discovery.facts({ refresh: true });
-    return checkRelease({
-      objects,
-      target,
-      config: params.config,
-      facts,
-      action,
       guardrails: deps.guardrails,
       namespacePolicy: deps.namespacePolicy,
       secrets: params.secrets,
-    });
-  });
+    }),
+  );
 }
 
 /**
