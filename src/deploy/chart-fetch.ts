@@ -7,8 +7,6 @@ import type { ArchiveLocation } from '../ports.ts';
 import { archiveLimits } from './chart-archive.ts';
 import { withRetry } from './retry.ts';
 
-// Declared with the ChartSource port that returns it; importable here as before.
-
 export interface FetchRequest extends ArchiveLocation {
   archive: string;
   maxBytes: number;

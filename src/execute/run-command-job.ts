@@ -17,7 +17,7 @@ import { gatedDeployDeps, type ChecksJobServices } from './run-checks-job.ts';
 import { destroyPreviews } from './destroy-previews.ts';
 import { wakePreviews } from './sleep-previews.ts';
 
-/** Commands deploy, destroy, sleep and wake; answers keep to the conversation budget. */
+/** Commands deploy, destroy, wake, keep and unkeep; answers keep to the conversation budget. */
 export type CommandJobServices = ChecksJobServices & Pick<Services, 'conversations' | 'headLog'>;
 
 export interface CommandJob extends PullRequestScope {

@@ -77,7 +77,8 @@ async function lookAndAsk(
 ): Promise<number | undefined> {
   const { checkedThrough } = look;
   const now = clock();
-  // Asked before each step: a look whose Lease was lost leaves the rest to the replica that took it.
+  // Asked before each step: a look whose Lease was lost (taken by another replica, or not
+  // renewed in time) stops, the mark where it was: a later look asks for the rest.
   const stillMine = () => !look.lost.aborted;
   const since = redeliveryWindow({ checkedThrough, now, firstLookbackMs });
   const octokit = await app.auth();
@@ -134,7 +135,9 @@ async function lookAndAsk(
 }
 
 function lostLook(logger: Logger): undefined {
-  logger.warn('another replica took the look at GitHub deliveries: it asks for the rest');
+  logger.warn(
+    'lost the Lease of the look at GitHub deliveries (another replica took it, or it could not be renewed): a later look asks for the rest',
+  );
   return undefined;
 }
 

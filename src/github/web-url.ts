@@ -17,5 +17,10 @@ export function webUrlOf(apiBaseUrl: string): string {
 
 /** GitHub's web address for the API the app's Probot works with. */
 export function githubWebUrl(env: NodeJS.ProcessEnv): string {
-  return webUrlOf(githubApiUrl(env));
+  try {
+    return webUrlOf(githubApiUrl(env));
+  } catch {
+    // Not an address at all: shown as it was given, and Probot's own client says what is wrong.
+    return `${env.GHE_PROTOCOL?.trim() || 'https'}://${env.GHE_HOST?.trim() ?? ''}`;
+  }
 }

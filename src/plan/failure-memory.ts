@@ -58,15 +58,10 @@ export function retryDue(
   record: FailureRecord | undefined,
   current: { sha: string; settings: string; now: number },
 ): boolean {
-  if (!record) return true;
-  return (
-    record.sha !== current.sha ||
-    record.settings !== current.settings ||
-    record.retryAt <= current.now
-  );
+  const known = knownFailureAt(record, current);
+  return !known || known.retryAt <= current.now;
 }
 
-/** Whether a retry failed exactly as recorded: the same tenants, for the same reasons. */
 /** The failure recorded at this commit under these settings, if that is what the record says. */
 export function knownFailureAt(
   record: FailureRecord | undefined,
@@ -75,6 +70,7 @@ export function knownFailureAt(
   return record?.sha === at.sha && record.settings === at.settings ? record : undefined;
 }
 
+/** Whether a retry failed exactly as recorded: the same tenants, for the same reasons. */
 export function sameFailure(record: FailureRecord, reasons: Record<string, string>): boolean {
   const before = Object.entries(record.reasons).sort(([a], [b]) => a.localeCompare(b));
   const now = Object.entries(reasons).sort(([a], [b]) => a.localeCompare(b));

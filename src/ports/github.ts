@@ -4,6 +4,7 @@
 // github/github-commit-checks.ts, github/github-deployments.ts,
 // deploy/kubernetes-delivery-window.ts.
 
+import type { GateResult } from '../plan/check-gate.ts';
 import type { CollaboratorPermission } from '../plan/permissions.ts';
 import type { Reaction } from '../plan/types.ts';
 import type { Logger } from './observability.ts';
@@ -17,8 +18,6 @@ export interface PullRequestConversation {
   /** Queued first in the outbox; resolves true once sent, false when given up. */
   react(commentId: number, reaction: Reaction): Promise<boolean>;
 }
-
-import type { GateResult } from '../plan/check-gate.ts';
 
 /** The checks and statuses GitHub holds for a commit. */
 export interface CommitChecks {

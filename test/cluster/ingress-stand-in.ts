@@ -190,7 +190,7 @@ async function run(settings: StandInSettings): Promise<void> {
   // Changes come in bursts (a rollout touches pods' slices one by one): one reload per burst.
   // A reload (a check and a new worker) costs about 0.1 s of CPU, so reloads come at most twice
   // a second; but a route change outside a burst (a woken preview's routes come back just after
-  // its pods' endpoints did) waits only a quarter of a second after the reload before.
+  // its pods' endpoints did) waits only a quarter of a second after the sync before began.
   let lastSync = 0;
   let recentSyncs: number[] = [];
   let pendingAt = Infinity;

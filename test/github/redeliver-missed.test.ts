@@ -168,7 +168,7 @@ describe('redeliverMissed', () => {
     expect(window.mark).toBe(start - 30 * minute);
     expect(window.holder).toBe('other-replica');
     expect(warnings).toContain(
-      'another replica took the look at GitHub deliveries: it asks for the rest',
+      'lost the Lease of the look at GitHub deliveries (another replica took it, or it could not be renewed): a later look asks for the rest',
     );
   });
 

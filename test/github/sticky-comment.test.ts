@@ -56,6 +56,8 @@ describe('webUrlOf', () => {
     [{}, 'https://github.com'],
     [{ GHE_HOST: 'ghe.example.com' }, 'https://ghe.example.com'],
     [{ GHE_HOST: ' ghe.example.com ', GHE_PROTOCOL: 'http' }, 'http://ghe.example.com'],
+    [{ GHE_HOST: 'api.octocorp.ghe.com' }, 'https://octocorp.ghe.com'],
+    [{ GHE_HOST: 'not a host' }, 'https://not a host'],
   ])("Probot's environment %j is shown at %s", (env, web) => {
     expect(githubWebUrl(env)).toBe(web);
   });
