@@ -51,7 +51,7 @@ export async function wakePreviews(
   params: { previews: ObservedPreview[]; trigger: Exclude<WakeTrigger, 'push'> },
 ): Promise<void> {
   const steps = planWake(params.previews);
-  const woken = await Promise.all(
+  const outcomes = await Promise.all(
     steps.map(async ({ preview, asleep }) => {
       if (!asleep) {
         // Awake already: it counts as used, so its idle time starts again.
@@ -61,8 +61,9 @@ export async function wakePreviews(
       return [{ preview, problem: await wakeOne(deps, preview, params.trigger) }];
     }),
   );
-  if (woken.flat().length === 0) return;
-  await deps.comment.update((state) => withWokenRows(state, woken.flat()));
+  const woken = outcomes.flat();
+  if (woken.length === 0) return;
+  await deps.comment.update((state) => withWokenRows(state, woken));
 }
 
 /** Returns what went wrong, for the comment; throws only when the cluster could not be changed. */

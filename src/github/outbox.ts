@@ -222,8 +222,8 @@ function sleep(ms: number): Promise<void> {
 
 /** Seconds GitHub asks to wait when the error is a secondary rate limit, else undefined. */
 export function secondaryLimitSeconds(error: unknown): number | undefined {
-  const { status, message, response } = error as {
-    status?: number;
+  const status = githubStatusOf(error);
+  const { message, response } = error as {
     message?: string;
     response?: { headers?: Record<string, string | undefined> };
   };

@@ -1,9 +1,13 @@
 /** GitHub's API address as Probot derives it: from GHE_HOST and GHE_PROTOCOL, else api.github.com. */
 export function githubApiUrl(env: NodeJS.ProcessEnv): string {
+  const host = gheHostOf(env);
+  return host ? `${host}/api/v3` : 'https://api.github.com';
+}
+
+/** Probot's GitHub Enterprise server, as `protocol://host`; undefined for github.com. */
+function gheHostOf(env: NodeJS.ProcessEnv): string | undefined {
   const host = env.GHE_HOST?.trim();
-  return host
-    ? `${env.GHE_PROTOCOL?.trim() || 'https'}://${host}/api/v3`
-    : 'https://api.github.com';
+  return host ? `${env.GHE_PROTOCOL?.trim() || 'https'}://${host}` : undefined;
 }
 
 /** GitHub's web address for its API's: github.com's, or a GitHub Enterprise server's. */
@@ -21,6 +25,6 @@ export function githubWebUrl(env: NodeJS.ProcessEnv): string {
     return webUrlOf(githubApiUrl(env));
   } catch {
     // Not an address at all: shown as it was given, and Probot's own client says what is wrong.
-    return `${env.GHE_PROTOCOL?.trim() || 'https'}://${env.GHE_HOST?.trim() ?? ''}`;
+    return gheHostOf(env) ?? 'https://github.com';
   }
 }
