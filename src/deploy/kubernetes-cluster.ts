@@ -4,6 +4,7 @@ import {
   CoreV1Api,
   KubeConfig,
   VersionApi,
+  Watch,
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
@@ -87,6 +88,7 @@ export class KubernetesCluster implements Cluster {
       core: this.core,
       apps: kubeConfig.makeApiClient(AppsV1Api),
       batch: kubeConfig.makeApiClient(BatchV1Api),
+      watch: new Watch(kubeConfig),
     };
     this.version = kubeConfig.makeApiClient(VersionApi);
   }

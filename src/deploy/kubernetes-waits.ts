@@ -2,31 +2,46 @@ import {
   type AppsV1Api,
   type BatchV1Api,
   type CoreV1Api,
-  type CoreV1Event,
-  type V1Deployment,
-  type V1Job,
-  type V1Pod,
-  type V1StatefulSet,
+  type Watch,
 } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectRef, RolloutResult } from '../ports.ts';
 import { diagnoseRollout } from './diagnose-rollout.ts';
 import { withRetry } from './retry.ts';
 import { growingPauses } from './poll-until.ts';
+import { ChangeWatch } from './kubernetes-changes.ts';
 import { isNotFound } from './api-status.ts';
+import {
+  deploymentReady,
+  eventTime,
+  jobComplete,
+  jobFailure,
+  jobState,
+  podState,
+  statefulSetReady,
+  type CompletionState,
+} from './workload-readiness.ts';
 
 export interface WaitClients {
   core: CoreV1Api;
   apps: AppsV1Api;
   batch: BatchV1Api;
+  /** Says when to look again; without it, waits only look at their pauses. */
+  watch?: Watch;
 }
 
 /**
- * How often a rollout or a hook is looked at: soon after it starts (on a
- * small cluster a Deployment is ready within a second; `helm --wait` looks
- * every 2 s), then every half second.
+ * How often a rollout or a hook is looked at while nothing says it changed:
+ * soon after it starts (on a small cluster a Deployment is ready within a
+ * second; `helm --wait` looks every 2 s), then every half second; while its
+ * changes are watched, only for what no watch shows (pods refused, the
+ * deadline), so less often.
  */
-const nextPause = () => growingPauses(100, 500, 2);
+const pauses = (changes: ChangeWatch | undefined) => {
+  const unwatched = growingPauses(100, 500, 2);
+  const watched = growingPauses(500, 2_000, 2);
+  return () => (changes?.watching ? watched() : unwatched());
+};
 
 /**
  * Waits until the named Deployments, StatefulSets and Jobs are ready, as
@@ -53,37 +68,67 @@ export async function waitForRollout(
     items.filter((item) => names.has(item.metadata?.name ?? ''));
   const started = Date.now();
   const deadline = started + timeoutMs;
-  const pause = nextPause();
+  const changes = clients.watch ? new ChangeWatch(clients.watch) : undefined;
+  const pause = pauses(changes);
+  const collections = {
+    deployments: `/apis/apps/v1/namespaces/${namespace}/deployments`,
+    statefulSets: `/apis/apps/v1/namespaces/${namespace}/statefulsets`,
+    jobs: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+  };
   // Only the kinds the release has are asked for: in a burst, every list counts.
-  const none = { items: [] };
-  for (;;) {
-    const [deployments, statefulSets, jobs] = await withRetry(() =>
-      Promise.all([
-        wanted.deployments.size > 0 ? clients.apps.listNamespacedDeployment({ namespace }) : none,
-        wanted.statefulSets.size > 0 ? clients.apps.listNamespacedStatefulSet({ namespace }) : none,
-        wanted.jobs.size > 0 ? clients.batch.listNamespacedJob({ namespace }) : none,
-      ]),
-    );
-    const ourJobs = ours(jobs.items, wanted.jobs);
-    const waiting = [
-      ...ours(deployments.items, wanted.deployments)
-        .filter((d) => !deploymentReady(d))
-        .map((d) => `Deployment ${d.metadata?.name}`),
-      ...ours(statefulSets.items, wanted.statefulSets)
-        .filter((s) => !statefulSetReady(s))
-        .map((s) => `StatefulSet ${s.metadata?.name}`),
-      ...ourJobs.filter((j) => !jobComplete(j)).map((j) => `Job ${j.metadata?.name}`),
-    ];
-    if (waiting.length === 0) return { ready: true };
-    // Still waiting: pods that Pod Security refused will never come.
-    const refusedPods = await podsRefused(clients, { namespace, since: started });
-    const failedJob = refusedPods[0] ?? ourJobs.map(jobFailure).find(Boolean);
-    if (failedJob || Date.now() >= deadline) {
-      const headline =
-        failedJob ?? `${waiting.join(', ')} not ready after ${Math.round(timeoutMs / 1000)} s`;
-      return { ready: false, reasons: [headline, ...(await diagnose(clients, namespace))] };
+  const none = { items: [], metadata: undefined };
+  let changed = false;
+  let refusedLookedAt = 0;
+  try {
+    for (;;) {
+      const lists = await withRetry(() =>
+        Promise.all([
+          wanted.deployments.size > 0 ? clients.apps.listNamespacedDeployment({ namespace }) : none,
+          wanted.statefulSets.size > 0
+            ? clients.apps.listNamespacedStatefulSet({ namespace })
+            : none,
+          wanted.jobs.size > 0 ? clients.batch.listNamespacedJob({ namespace }) : none,
+        ]),
+      );
+      const [deployments, statefulSets, jobs] = lists;
+      const ourJobs = ours(jobs.items, wanted.jobs);
+      const waiting = [
+        ...ours(deployments.items, wanted.deployments)
+          .filter((d) => !deploymentReady(d))
+          .map((d) => `Deployment ${d.metadata?.name}`),
+        ...ours(statefulSets.items, wanted.statefulSets)
+          .filter((s) => !statefulSetReady(s))
+          .map((s) => `StatefulSet ${s.metadata?.name}`),
+        ...ourJobs.filter((j) => !jobComplete(j)).map((j) => `Job ${j.metadata?.name}`),
+      ];
+      if (waiting.length === 0) return { ready: true };
+      // Still waiting: pods that Pod Security refused will never come. Their
+      // events change no watched object: looked for at the pauses, and at
+      // least every second while changes keep coming.
+      const lookForRefused = !changed || Date.now() - refusedLookedAt >= 1_000;
+      if (lookForRefused) refusedLookedAt = Date.now();
+      const refusedPods = lookForRefused
+        ? await podsRefused(clients, { namespace, since: started })
+        : [];
+      const failedJob = refusedPods[0] ?? ourJobs.map(jobFailure).find(Boolean);
+      if (failedJob || Date.now() >= deadline) {
+        const headline =
+          failedJob ?? `${waiting.join(', ')} not ready after ${Math.round(timeoutMs / 1000)} s`;
+        return { ready: false, reasons: [headline, ...(await diagnose(clients, namespace))] };
+      }
+      await changes?.follow(
+        (['deployments', 'statefulSets', 'jobs'] as const)
+          .map((kind, i) => ({ kind, list: lists[i] }))
+          .filter(({ kind }) => wanted[kind].size > 0)
+          .map(({ kind, list }) => ({
+            path: collections[kind],
+            resourceVersion: list?.metadata?.resourceVersion,
+          })),
+      );
+      changed = changes ? await changes.next(pause()) : (await sleep(pause()), false);
     }
-    await sleep(pause());
+  } finally {
+    await changes?.stop();
   }
 }
 
@@ -98,68 +143,61 @@ export async function waitForCompletion(
   const { namespace, ref, timeoutMs } = params;
   const started = Date.now();
   const deadline = started + timeoutMs;
-  const pause = nextPause();
+  const changes = clients.watch ? new ChangeWatch(clients.watch) : undefined;
+  const pause = pauses(changes);
   const isJob = ref.kind === 'Job';
-  for (;;) {
-    let state: CompletionState;
-    const [refused] = isJob
-      ? await podsRefused(clients, { namespace, since: started, owner: ref.name })
-      : [];
-    if (refused) {
-      state = { done: false, failure: refused };
-    } else if (isJob) {
-      const job = await readOrMissing(() =>
-        clients.batch.readNamespacedJob({ name: ref.name, namespace }),
-      );
-      // A Job with ttlSecondsAfterFinished: 0 may be gone before a poll saw it complete.
-      state =
-        job || !(await completedSince(clients, { namespace, name: ref.name, since: started }))
-          ? jobState(job)
-          : { done: true };
-    } else {
-      state = podState(
-        await readOrMissing(() => clients.core.readNamespacedPod({ name: ref.name, namespace })),
-      );
+  const watched = {
+    path: isJob
+      ? `/apis/batch/v1/namespaces/${namespace}/jobs`
+      : `/api/v1/namespaces/${namespace}/pods`,
+    fieldSelector: `metadata.name=${ref.name}`,
+  };
+  let changed = false;
+  let refusedLookedAt = 0;
+  try {
+    for (;;) {
+      let state: CompletionState;
+      let resourceVersion: string | undefined;
+      // As for a rollout: refusals are looked for at the pauses, and at least every second.
+      const lookForRefused = isJob && (!changed || Date.now() - refusedLookedAt >= 1_000);
+      if (lookForRefused) refusedLookedAt = Date.now();
+      const [refused] = lookForRefused
+        ? await podsRefused(clients, { namespace, since: started, owner: ref.name })
+        : [];
+      if (refused) {
+        state = { done: false, failure: refused };
+      } else if (isJob) {
+        const job = await readOrMissing(() =>
+          clients.batch.readNamespacedJob({ name: ref.name, namespace }),
+        );
+        resourceVersion = job?.metadata?.resourceVersion;
+        // A Job with ttlSecondsAfterFinished: 0 may be gone before a poll saw it complete.
+        state =
+          job || !(await completedSince(clients, { namespace, name: ref.name, since: started }))
+            ? jobState(job)
+            : { done: true };
+      } else {
+        const pod = await readOrMissing(() =>
+          clients.core.readNamespacedPod({ name: ref.name, namespace }),
+        );
+        resourceVersion = pod?.metadata?.resourceVersion;
+        state = podState(pod);
+      }
+      if (state.done) return { ready: true };
+      if (state.failure || Date.now() >= deadline) {
+        const headline = state.failure ?? `not complete after ${Math.round(timeoutMs / 1000)} s`;
+        const selector = isJob ? `job-name=${ref.name}` : undefined;
+        const details = await diagnose(clients, namespace, {
+          ...(selector ? { selector } : { pod: ref.name }),
+        });
+        return { ready: false, reasons: [headline, ...details] };
+      }
+      await changes?.follow([{ ...watched, resourceVersion }]);
+      changed = changes ? await changes.next(pause()) : (await sleep(pause()), false);
     }
-    if (state.done) return { ready: true };
-    if (state.failure || Date.now() >= deadline) {
-      const headline = state.failure ?? `not complete after ${Math.round(timeoutMs / 1000)} s`;
-      const selector = isJob ? `job-name=${ref.name}` : undefined;
-      const details = await diagnose(clients, namespace, {
-        ...(selector ? { selector } : { pod: ref.name }),
-      });
-      return { ready: false, reasons: [headline, ...details] };
-    }
-    await sleep(pause());
+  } finally {
+    await changes?.stop();
   }
-}
-
-interface CompletionState {
-  done: boolean;
-  failure?: string;
-}
-
-function jobState(job: V1Job | undefined): CompletionState {
-  if (!job) return { done: false, failure: 'it was deleted before it finished' };
-  if (jobComplete(job)) return { done: true };
-  const failed = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
-  return failed
-    ? {
-        done: false,
-        failure: `${failed.reason ?? 'Failed'}: ${failed.message ?? 'no reason given'}`,
-      }
-    : { done: false };
-}
-
-function podState(pod: V1Pod | undefined): CompletionState {
-  if (!pod) return { done: false, failure: 'it was deleted before it finished' };
-  if (pod.status?.phase === 'Succeeded') return { done: true };
-  return pod.status?.phase === 'Failed'
-    ? {
-        done: false,
-        failure: `the pod failed${pod.status.reason ? ` (${pod.status.reason})` : ''}`,
-      }
-    : { done: false };
 }
 
 /**
@@ -241,42 +279,4 @@ async function diagnose(
         )
       : byTime;
   return diagnoseRollout(pods.items, relevant);
-}
-
-/** The same test as `kubectl rollout status`. */
-function deploymentReady(d: V1Deployment): boolean {
-  const replicas = d.spec?.replicas ?? 1;
-  const status = d.status ?? {};
-  return (
-    (status.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
-    (status.updatedReplicas ?? 0) >= replicas &&
-    (status.replicas ?? 0) <= (status.updatedReplicas ?? 0) &&
-    (status.availableReplicas ?? 0) >= (status.updatedReplicas ?? 0)
-  );
-}
-
-function statefulSetReady(s: V1StatefulSet): boolean {
-  const replicas = s.spec?.replicas ?? 1;
-  const status = s.status ?? { replicas: 0 };
-  return (
-    (status.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0) &&
-    (status.readyReplicas ?? 0) >= replicas &&
-    (status.updatedReplicas ?? 0) >= replicas
-  );
-}
-
-function jobComplete(j: V1Job): boolean {
-  return Boolean(j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'));
-}
-
-function jobFailure(j: V1Job): string | undefined {
-  const failed = j.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
-  return failed
-    ? `Job ${j.metadata?.name} failed: ${failed.message ?? failed.reason ?? 'no reason given'}`
-    : undefined;
-}
-
-function eventTime(event: CoreV1Event): number {
-  const time = event.lastTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp;
-  return time ? new Date(time).getTime() : 0;
 }
