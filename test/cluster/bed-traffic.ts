@@ -7,6 +7,7 @@ import {
   configPath,
   externalNamesPath,
   installConfig,
+  renderFor,
   masterSocket,
   servedPath,
   type StandInSettings,
@@ -59,7 +60,7 @@ export function startFirst(traffic: Traffic): Commands {
     ...(traffic.network ? { podSource: traffic.network.hostAddress } : {}),
   };
   writeFileSync(join(dir, 'stand-in.json'), JSON.stringify(settings, null, 2));
-  installConfig(settings, { ingresses: [], services: [], endpointSlices: [] });
+  installConfig(settings, renderFor(settings, { ingresses: [], services: [], endpointSlices: [] }));
   return {
     // Master-worker mode: the master reloads on the master socket's `reload`, with no
     // connection refused meanwhile.

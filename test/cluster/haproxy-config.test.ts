@@ -10,7 +10,7 @@ import {
 import { ingress, options, routed, service, slice } from './haproxy-test-objects.ts';
 
 describe('renderHaproxy backends', () => {
-  it('has a backend per Service port with a server per ready endpoint on its target port', () => {
+  it('has a backend per Service port with a server slot per ready endpoint on its target port, and spare slots', () => {
     const cluster: ClusterRoutes = {
       ingresses: [
         ingress({
@@ -54,11 +54,15 @@ describe('renderHaproxy backends', () => {
         '  balance roundrobin',
         '  server SRV_1 10.0.0.9:9090 source 169.254.1.1',
         '  server SRV_2 10.0.0.10:9090 source 169.254.1.1',
+        '  server SRV_3 127.0.0.1:1 source 169.254.1.1 disabled',
+        '  server SRV_4 127.0.0.1:1 source 169.254.1.1 disabled',
         '',
         'backend shop_web_http',
         '  balance roundrobin',
         '  server SRV_1 10.0.0.9:8080 source 169.254.1.1',
         '  server SRV_2 10.0.0.10:8080 source 169.254.1.1',
+        '  server SRV_3 127.0.0.1:1 source 169.254.1.1 disabled',
+        '  server SRV_4 127.0.0.1:1 source 169.254.1.1 disabled',
         '',
       ].join('\n'),
     );

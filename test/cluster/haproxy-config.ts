@@ -11,9 +11,9 @@ import type {
  * EndpointSlices, laid out as the haproxytech ingress controller documents
  * its own: one HTTP frontend that looks the request's host and path up in
  * map files, a backend per Service port named `<namespace>_<service>_<port>`
- * with a `SRV_<n>` server per ready endpoint, and a 404 for whatever no
- * Ingress claims. A stand-in for tests, not a controller: no annotations, TLS,
- * default backends, wildcard hosts or resource backends.
+ * with `SRV_<n>` server slots, one per ready endpoint and some spare, and a
+ * 404 for whatever no Ingress claims. A stand-in for tests, not a controller:
+ * no annotations, TLS, default backends, wildcard hosts or resource backends.
  */
 export interface ClusterRoutes {
   ingresses: readonly V1Ingress[];
@@ -54,6 +54,10 @@ export const exactMap = 'path-exact.map';
 export const prefixMap = 'path-prefix.map';
 export const notFoundBackend = 'bed_default_404';
 const legacyClassAnnotation = 'kubernetes.io/ingress.class';
+/** Server slots of a pod backend come in groups of this many (the haproxytech controller's are 42). */
+export const serverSlots = 4;
+/** Where a spare slot points until a pod takes it. */
+const spareAddress = '127.0.0.1:1';
 
 interface Backend {
   name: string;
@@ -258,10 +262,23 @@ function configText(backends: Backend[], skipped: string[], options: HaproxyOpti
       lines.push('  # no pod network in this bed: pods cannot be reached');
       continue;
     }
-    const source = backend.pods ? ` source ${options.podSource}` : '';
-    backend.servers.forEach((server, i) => {
-      lines.push(`  server SRV_${i + 1} ${server.address}:${server.port}${source}`);
-    });
+    if (!backend.pods) {
+      backend.servers.forEach((server, i) => {
+        lines.push(`  server SRV_${i + 1} ${server.address}:${server.port}`);
+      });
+      continue;
+    }
+    // Pods get server slots, the spare ones disabled: a pod that comes or goes changes a
+    // slot through the runtime API (haproxy-runtime.ts) rather than the configuration.
+    const slots = Math.max(1, Math.ceil(backend.servers.length / serverSlots)) * serverSlots;
+    for (let i = 0; i < slots; i++) {
+      const server = backend.servers[i];
+      lines.push(
+        server
+          ? `  server SRV_${i + 1} ${server.address}:${server.port} source ${options.podSource}`
+          : `  server SRV_${i + 1} ${spareAddress} source ${options.podSource} disabled`,
+      );
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -24,13 +24,26 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { log, onChanges } from './informers.ts';
-import { externalNameTarget, renderHaproxy, type ClusterRoutes } from './haproxy-config.ts';
+import {
+  externalNameTarget,
+  renderHaproxy,
+  type ClusterRoutes,
+  type HaproxyFiles,
+} from './haproxy-config.ts';
+import {
+  runtimeCommands,
+  runtimeRefused,
+  serverUpdates,
+  type ServerUpdate,
+} from './haproxy-runtime.ts';
 
 /**
  * A stand-in for the HAProxy ingress controller, which cannot be built here:
  * it watches Ingresses, Services and EndpointSlices, writes HAProxy's
  * configuration from them (haproxy-config.ts) and reloads HAProxy through its
- * master socket. Tests reach previews through HAProxy as a client would.
+ * master socket, or, when only pods came or went, sets the servers through
+ * the runtime API (haproxy-runtime.ts). Tests reach previews through HAProxy
+ * as a client would.
  */
 export interface StandInSettings {
   kubeconfig: string;
@@ -64,46 +77,56 @@ function readOverrides(dir: string): Record<string, string> {
 /** Stands for the generation's folder in the text compared with the last generation's. */
 const mapDirToken = '@MAP_DIR@';
 
-/**
- * Writes the configuration for the cluster given as a new generation, checks
- * it with `haproxy -c` and points `haproxy.cfg` at it. Returns the generation
- * HAProxy should serve, and whether it is new.
- */
-export function installConfig(
-  settings: StandInSettings,
-  cluster: ClusterRoutes,
-): { generation: number; changed: boolean } {
-  const generations = readdirSync(settings.dir)
-    .map((entry) => /^gen-(\d+)$/.exec(entry)?.[1])
-    .filter((n): n is string => n !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
-  const last = generations.at(-1);
+/** The configuration for the cluster, with the generation's folder still a token. */
+export function renderFor(settings: StandInSettings, cluster: ClusterRoutes): HaproxyFiles {
   const overrides = readOverrides(settings.dir);
-  const files = renderHaproxy(cluster, {
+  return renderHaproxy(cluster, {
     ...settings,
     mapDir: mapDirToken,
     resolveExternalName: (name, port) => externalNameTarget(name, port, overrides),
   });
-  const text = JSON.stringify(files);
-  if (
-    last !== undefined &&
-    readFileSafe(join(settings.dir, `gen-${last}`, 'rendered.json')) === text
-  ) {
-    return { generation: last, changed: false };
-  }
-  const generation = (last ?? 0) + 1;
+}
+
+/** The newest generation written, and what it was rendered from. */
+function lastGeneration(dir: string): { generation: number; files: HaproxyFiles } | undefined {
+  const generation = generationsIn(dir).at(-1);
+  const text = generation && readFileSafe(join(dir, `gen-${generation}`, 'rendered.json'));
+  return generation && text ? { generation, files: JSON.parse(text) as HaproxyFiles } : undefined;
+}
+
+function generationsIn(dir: string): number[] {
+  return readdirSync(dir)
+    .map((entry) => /^gen-(\d+)$/.exec(entry)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * Writes the configuration as a new generation, checks it with `haproxy -c`
+ * (unless only servers' addresses moved, which the runtime API sets) and
+ * points `haproxy.cfg` at it. Returns the generation.
+ */
+export function installConfig(
+  settings: StandInSettings,
+  files: HaproxyFiles,
+  params: { check: boolean } = { check: true },
+): number {
+  const generations = generationsIn(settings.dir);
+  const generation = (generations.at(-1) ?? 0) + 1;
   const mapDir = join(settings.dir, `gen-${generation}`);
   mkdirSync(mapDir);
   for (const [file, map] of Object.entries(files.maps)) writeFileSync(join(mapDir, file), map);
   const config = join(mapDir, 'haproxy.cfg');
   writeFileSync(config, files.config.replaceAll(mapDirToken, mapDir));
-  const check = spawnSync(settings.haproxy, ['-c', '-q', '-f', config], { encoding: 'utf8' });
-  if (check.status !== 0) {
+  const check = params.check
+    ? spawnSync(settings.haproxy, ['-c', '-q', '-f', config], { encoding: 'utf8' })
+    : undefined;
+  if (check && check.status !== 0) {
     rmSync(mapDir, { recursive: true });
     throw new Error(`haproxy refuses generation ${generation}: ${check.stdout}${check.stderr}`);
   }
-  writeFileSync(join(mapDir, 'rendered.json'), text);
+  writeFileSync(join(mapDir, 'rendered.json'), JSON.stringify(files));
   const link = `${configPath(settings.dir)}.next`;
   rmSync(link, { force: true });
   symlinkSync(config, link);
@@ -112,7 +135,7 @@ export function installConfig(
   for (const old of generations.slice(0, -(kept - 1))) {
     rmSync(join(settings.dir, `gen-${old}`), { recursive: true, force: true });
   }
-  return { generation, changed: true };
+  return generation;
 }
 
 /** Sends one command to HAProxy's master CLI and returns what it answered. */
@@ -146,7 +169,7 @@ async function reload(dir: string): Promise<void> {
 }
 
 /** The master's line of `show proc`: `<pid> master <reloads> [failed: <n>] ...`. */
-function reloadsOf(proc: string): { reloads: number; failed: number } | undefined {
+export function reloadsOf(proc: string): { reloads: number; failed: number } | undefined {
   const match = /^\d+\s+master\s+(\d+)\s+\[failed: (\d+)\]/m.exec(proc);
   return match ? { reloads: Number(match[1]), failed: Number(match[2]) } : undefined;
 }
@@ -171,53 +194,71 @@ async function run(settings: StandInSettings): Promise<void> {
   let started = false;
   let pending: NodeJS.Timeout | undefined;
   let syncing: Promise<void> = Promise.resolve();
+  const reloads: number[] = [];
+  const schedule = (delayMs: number) => {
+    if (!started || pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      syncing = syncing.then(sync);
+    }, delayMs);
+  };
   const sync = async () => {
     try {
-      const { generation, changed } = installConfig(settings, {
+      const files = renderFor(settings, {
         ingresses: ingresses.list(),
         services: services.list(),
         endpointSlices: endpointSlices.list(),
       });
-      if (changed) await reload(settings.dir);
-      if (changed || !existsSync(servedPath(settings.dir))) {
-        writeFileSync(servedPath(settings.dir), String(generation));
-        log(`serving generation ${generation}`);
+      const last = lastGeneration(settings.dir);
+      if (last && JSON.stringify(last.files) === JSON.stringify(files)) {
+        if (!existsSync(servedPath(settings.dir))) served(last.generation, 'as started');
+        return;
       }
+      const updates = last ? serverUpdates(last.files, files) : undefined;
+      if (!updates) {
+        // A reload (a check and a new worker) costs about 0.1 s of CPU: after more than four
+        // in two seconds (a burst of new previews), at most two a second.
+        const recent = reloads.filter((at) => Date.now() - at < 2_000);
+        const wait = recent.length > 4 ? (recent.at(-1) as number) + 500 - Date.now() : 0;
+        if (wait > 0) return schedule(wait);
+      }
+      const generation = installConfig(settings, files, { check: !updates });
+      const set = updates !== undefined && (await setServers(settings.dir, updates));
+      if (!set) {
+        await reload(settings.dir);
+        reloads.push(Date.now());
+        if (reloads.length > 10) reloads.shift();
+      }
+      served(generation, set ? `${updates.length} servers set` : 'reloaded');
     } catch (error) {
       log(`sync failed: ${error instanceof Error ? error.message : error}`);
     }
   };
-  // Changes come in bursts (a rollout touches pods' slices one by one): one reload per burst.
-  // A reload (a check and a new worker) costs about 0.1 s of CPU, so reloads come at most twice
-  // a second; but a route change outside a burst (a woken preview's routes come back just after
-  // its pods' endpoints did) waits only a quarter of a second after the sync before began.
-  let lastSync = 0;
-  let recentSyncs: number[] = [];
-  let pendingAt = Infinity;
-  const schedule = (spacingMs: number) => {
-    if (!started) return;
-    const at = Math.max(Date.now() + 100, lastSync + spacingMs);
-    if (pending && pendingAt <= at) return;
-    clearTimeout(pending);
-    pendingAt = at;
-    pending = setTimeout(() => {
-      pending = undefined;
-      pendingAt = Infinity;
-      lastSync = Date.now();
-      recentSyncs = [...recentSyncs.filter((at) => lastSync - at < 2_000), lastSync];
-      syncing = syncing.then(sync);
-    }, at - Date.now());
+  const served = (generation: number, how: string) => {
+    writeFileSync(servedPath(settings.dir), String(generation));
+    log(`serving generation ${generation} (${how})`);
   };
-  // Three syncs or more in the last two seconds: a burst, in which route changes wait like the rest.
-  const routeChanged = () =>
-    schedule(recentSyncs.filter((at) => Date.now() - at < 2_000).length >= 3 ? 500 : 250);
-  onChanges(ingresses, routeChanged);
-  onChanges(services, routeChanged);
-  onChanges(endpointSlices, () => schedule(500));
+  // Changes come in flurries (an apply touches a preview's objects one by one): one sync each.
+  const changed = () => schedule(50);
+  onChanges(ingresses, changed);
+  onChanges(services, changed);
+  onChanges(endpointSlices, changed);
   await Promise.all([ingresses.start(), services.start(), endpointSlices.start()]);
   started = true;
-  watchFile(externalNamesPath(settings.dir), { interval: 250 }, routeChanged);
-  routeChanged();
+  watchFile(externalNamesPath(settings.dir), { interval: 250 }, changed);
+  changed();
+}
+
+/** Sets servers' addresses and states in the running worker; false if HAProxy refused any. */
+async function setServers(dir: string, updates: ServerUpdate[]): Promise<boolean> {
+  for (const line of runtimeCommands(updates)) {
+    const answer = await masterCommand(dir, line);
+    if (runtimeRefused(answer)) {
+      log(`runtime API refused an update, reloading instead: ${answer.trim()}`);
+      return false;
+    }
+  }
+  return true;
 }
 
 function readFileSafe(path: string): string | undefined {

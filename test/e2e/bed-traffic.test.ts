@@ -2,7 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ingressDir } from '../cluster/bed-traffic.ts';
 import { setExternalNameTargets, stateDir } from '../cluster/bed.ts';
+import { serverSlots } from '../cluster/haproxy-config.ts';
+import { masterCommand, reloadsOf } from '../cluster/ingress-stand-in.ts';
 import { podNetworkFor } from '../cluster/pod-network.ts';
 import { bedObjects } from './support/bed-objects.ts';
 import { get, replies, requirePodNetwork, viaIngress } from './support/ingress.ts';
@@ -142,13 +145,55 @@ describe("the bed's HAProxy, configured by the ingress stand-in", () => {
     expect(Date.now() - changedAt).toBeLessThan(3_000);
   });
 
+  it('serves pods that come and go without a reload while they fit its slots, and reloads when they do not', async () => {
+    const reloads = async () =>
+      reloadsOf(await masterCommand(ingressDir(stateDir), 'show proc'))?.reloads;
+    const answeredBy = (count: number) =>
+      eventually(`${count} web pods answering`, async () => {
+        const pods = await runningPods('web');
+        const answering = new Set(
+          (await replies('slots.bed.test', 4 * count)).map((a) => a.pod?.pod),
+        );
+        return pods.length === count && pods.every((p) => answering.has(p.metadata?.name))
+          ? true
+          : undefined;
+      });
+    await apply(ingress('slots', 'slots.bed.test', [['/', 'Prefix', 'web']]));
+    await answeredBy(2);
+    const before = await reloads();
+    await apply(web('web', serverSlots, 'v2'));
+    await answeredBy(serverSlots);
+    await apply(web('web', 1, 'v2'));
+    await answeredBy(1);
+    expect(await reloads()).toBe(before);
+
+    await apply(web('web', serverSlots + 1, 'v2'));
+    await answeredBy(serverSlots + 1);
+    expect(await reloads()).toBeGreaterThan(before as number);
+    await apply(web('web', 2, 'v2'));
+    await answeredBy(2);
+  });
+
   it("counts every backend's answers in HAProxy's Prometheus exporter", async () => {
-    const metrics = await fetch(inject('metricsUrl')).then((res) => res.text());
-    const served = new RegExp(
-      `^haproxy_backend_http_responses_total\\{proxy="${namespace}_exact_http",code="2xx"\\} (\\d+)$`,
-      'm',
-    ).exec(metrics);
-    expect(Number(served?.[1])).toBeGreaterThan(0);
+    const answered = () =>
+      fetch(inject('metricsUrl'))
+        .then((res) => res.text())
+        .then((metrics) =>
+          Number(
+            new RegExp(
+              `^haproxy_backend_http_responses_total\\{proxy="${namespace}_exact_http",code="2xx"\\} (\\d+)$`,
+              'm',
+            ).exec(metrics)?.[1] ?? 0,
+          ),
+        );
+    // A worker counts from its start: a reload between the two reads (the test before changed
+    // web's slots) starts again from zero, so the count is read again.
+    await eventually('three answers counted', async () => {
+      const before = await answered();
+      const replies = await Promise.all([1, 2, 3].map(() => viaIngress('web.bed.test', '/x')));
+      expect(replies.map((reply) => reply.status)).toEqual([200, 200, 200]);
+      return (await answered()) === before + 3 ? true : undefined;
+    });
   });
 });
 
