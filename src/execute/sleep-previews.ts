@@ -9,6 +9,7 @@ import type {
 } from '../ports.ts';
 import { withSleepStatus, withWokenRows } from '../plan/comment-rows.ts';
 import { failureReason } from './deploy/failure-text.ts';
+import { awayFromSlot } from '../queue/keyed-queue.ts';
 
 export interface SleepDeps {
   cluster: Cluster;
@@ -77,10 +78,12 @@ async function wakeOne(
   const workloads = await deps.cluster.restoreReplicas(preview.namespace);
   let problem: string | undefined;
   try {
-    const rollout = await deps.cluster.waitForRollout(
-      preview.namespace,
-      workloads,
-      preview.rolloutTimeoutMs ?? defaultRolloutTimeoutMs,
+    const rollout = await awayFromSlot(() =>
+      deps.cluster.waitForRollout(
+        preview.namespace,
+        workloads,
+        preview.rolloutTimeoutMs ?? defaultRolloutTimeoutMs,
+      ),
     );
     if (!rollout.ready) problem = `not ready: ${rollout.reasons.join('; ')}`;
   } catch (error) {

@@ -7,6 +7,7 @@ import type { Hook } from '../plan/helm-hooks.ts';
 import type { Cluster, Logger, ObservedPreview, PreviewClaims, PreviewRecords } from '../ports.ts';
 import { failureReason } from './deploy/failure-text.ts';
 import { runHooks } from './deploy/run-hooks.ts';
+import { awayFromSlot } from '../queue/keyed-queue.ts';
 
 export interface TearDownDeps {
   cluster: Cluster;
@@ -44,7 +45,9 @@ export async function tearDown(
         if (sleepingSince) {
           const workloads = await deps.cluster.restoreReplicas(namespace);
           // Not ready in time: the hooks run all the same, and say why they fail.
-          await deps.cluster.waitForRollout(namespace, workloads, record.timeoutMs);
+          await awayFromSlot(() =>
+            deps.cluster.waitForRollout(namespace, workloads, record.timeoutMs),
+          );
         }
         await runHooks({
           cluster: deps.cluster,

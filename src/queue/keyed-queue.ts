@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /** Something a job holds while it runs (a Lease), given back when it ends. */
 export interface Held {
   release(): Promise<void>;
@@ -13,13 +15,77 @@ export interface Gate<H extends Held> {
   wait(): Promise<void>;
 }
 
+/** The slot of the job running in this async context, if any. */
+const currentSlot = new AsyncLocalStorage<JobSlot>();
+
+/**
+ * Runs `wait` (a wait on the cluster: a rollout, a hook) with the current
+ * job's slot given to the next job meanwhile; the job has it back, before
+ * jobs that have not started, once none of its parts waits any more. Outside
+ * a job it only runs `wait`.
+ */
+export function awayFromSlot<T>(wait: () => Promise<T>): Promise<T> {
+  const slot = currentSlot.getStore();
+  return slot ? slot.away(wait) : wait();
+}
+
+/**
+ * One job's place among the jobs at work. While any of its parts waits on
+ * the cluster, the place is lent to the next job: waiting costs the app
+ * nothing but a watch, so a burst's jobs apply their previews while earlier
+ * ones wait for theirs, rather than one bound's worth at a time. Its other
+ * parts (another tenant still applying) go on meanwhile.
+ */
+class JobSlot {
+  private waits = 0;
+  private held = true;
+  private ended = false;
+  private readonly queue: SlotPool;
+
+  constructor(queue: SlotPool) {
+    this.queue = queue;
+  }
+
+  async away<T>(wait: () => Promise<T>): Promise<T> {
+    if (this.waits++ === 0 && this.held) {
+      this.held = false;
+      this.queue.release();
+    }
+    try {
+      return await wait();
+    } finally {
+      if (--this.waits === 0 && !this.ended && !this.held) {
+        await this.queue.acquire({ first: true });
+        // The job may have ended while this part waited for its place back.
+        if (this.ended) this.queue.release();
+        else this.held = true;
+      }
+    }
+  }
+
+  /** The job ended: its place is given back, unless it is lent out. */
+  end(): void {
+    this.ended = true;
+    if (this.held) {
+      this.held = false;
+      this.queue.release();
+    }
+  }
+}
+
+interface SlotPool {
+  acquire(options?: { first: boolean }): Promise<void>;
+  release(): void;
+}
+
 /**
  * Runs jobs of one key (one pull request) strictly in order, and jobs of
  * different keys in parallel up to a bound. A job behind a gate holds it
  * only while it runs: waiting for another replica to let a pull request go
- * takes no slot from other pull requests, and holds nothing meanwhile.
+ * takes no slot from other pull requests, and holds nothing meanwhile; nor
+ * does a job that waits on the cluster (`awayFromSlot`).
  */
-export class KeyedQueue {
+export class KeyedQueue implements SlotPool {
   private readonly tails = new Map<string, Promise<void>>();
   private readonly waiting: (() => void)[] = [];
   private running = 0;
@@ -106,15 +172,30 @@ export class KeyedQueue {
   }
 
   private async withSlot<T>(job: () => Promise<T>): Promise<T> {
-    if (this.running >= this.concurrency) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-    this.running += 1;
+    await this.acquire();
+    const slot = new JobSlot(this);
     try {
-      return await job();
+      return await currentSlot.run(slot, job);
     } finally {
-      this.running -= 1;
-      this.waiting.shift()?.();
+      slot.end();
     }
+  }
+
+  /** Waits for a place among the running jobs; `first`: before the jobs not started yet. */
+  async acquire(options: { first: boolean } = { first: false }): Promise<void> {
+    if (this.running >= this.concurrency) {
+      await new Promise<void>((resolve) =>
+        options.first ? this.waiting.unshift(resolve) : this.waiting.push(resolve),
+      );
+    } else {
+      this.running += 1;
+    }
+  }
+
+  /** Gives a place back: to the first waiting, or free. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running -= 1;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedQueue } from '../../src/queue/keyed-queue.ts';
+import { awayFromSlot, KeyedQueue } from '../../src/queue/keyed-queue.ts';
 import { DeliveryLog } from '../../src/queue/delivery-log.ts';
 
 function deferred() {
@@ -58,6 +58,68 @@ describe('KeyedQueue', () => {
     await queue.idle();
     expect(peak).toBe(2);
     expect(queue.depth).toBe(0);
+  });
+
+  it('lends the place of a job that waits on the cluster, and gives it back before jobs not started', async () => {
+    const queue = new KeyedQueue(1);
+    const events: string[] = [];
+    const rollout = deferred();
+    const secondGoesOn = deferred();
+    const first = queue.enqueue('a', async () => {
+      events.push('a:applied');
+      await awayFromSlot(async () => {
+        // Two tenants wait at once: one place is lent, once.
+        await Promise.all([rollout.promise, awayFromSlot(() => rollout.promise)]);
+      });
+      events.push('a:ready');
+    });
+    const second = queue.enqueue('b', async () => {
+      events.push('b:applied');
+      await secondGoesOn.promise;
+      events.push('b:done');
+    });
+    const third = queue.enqueue('c', async () => {
+      events.push('c');
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(events).toEqual(['a:applied', 'b:applied']);
+    // a's rollout is done: a has its place back after b, before c.
+    rollout.resolve();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(events).toEqual(['a:applied', 'b:applied']);
+    secondGoesOn.resolve();
+    await Promise.all([first, second, third]);
+    expect(events).toEqual(['a:applied', 'b:applied', 'b:done', 'a:ready', 'c']);
+  });
+
+  it('loses no place when a job ends while one of its parts still waits', async () => {
+    const queue = new KeyedQueue(1);
+    const stray = deferred();
+    let strayDone: Promise<void> | undefined;
+    await queue.enqueue('a', async () => {
+      strayDone = awayFromSlot(() => stray.promise);
+    });
+    // The job ended with its place lent out; the next job has it.
+    await expect(queue.enqueue('b', async () => 'b ran')).resolves.toBe('b ran');
+    stray.resolve();
+    await strayDone;
+    const running: string[] = [];
+    const gate = deferred();
+    const jobs = ['c', 'd'].map((key) =>
+      queue.enqueue(key, async () => {
+        running.push(key);
+        await gate.promise;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    // Still one place: the stray part took none back.
+    expect(running).toEqual(['c']);
+    gate.resolve();
+    await Promise.all(jobs);
+  });
+
+  it('only runs the wait outside any job', async () => {
+    await expect(awayFromSlot(async () => 'waited')).resolves.toBe('waited');
   });
 
   it("gives its slot back while the job's gate is taken, and holds the gate only while it runs", async () => {

@@ -4,6 +4,7 @@ import { UserFacingError, messageOf } from '../../errors.ts';
 import { hasDeletePolicy, runsToCompletion, type Hook } from '../../plan/helm-hooks.ts';
 import type { Cluster, Logger } from '../../ports.ts';
 import type { HookStep } from '../../deploy/check-release.ts';
+import { awayFromSlot } from '../../queue/keyed-queue.ts';
 
 export class HookFailedError extends UserFacingError {
   override name = 'HookFailedError';
@@ -73,10 +74,8 @@ async function runOne(params: {
     return `it could not be created: ${messageOf(error)}`;
   }
   if (!runsToCompletion(hook.object)) return undefined;
-  const result = await cluster.waitForCompletion(
-    params.namespace,
-    refOf(hook.object),
-    params.timeoutMs,
+  const result = await awayFromSlot(() =>
+    cluster.waitForCompletion(params.namespace, refOf(hook.object), params.timeoutMs),
   );
   return result.ready ? undefined : result.reasons.join('\n');
 }
