@@ -13,11 +13,12 @@ describe('prometheusConfig', () => {
     });
   });
 
-  it("has one job, HAProxy's exporter at the address given, and nothing else", () => {
+  it("has one job, HAProxy's exporter's backends at the address given, and nothing else", () => {
     expect(config.scrape_configs).toEqual([
       {
         job_name: 'haproxy',
         metrics_path: '/metrics',
+        params: { scope: ['backend'] },
         static_configs: [{ targets: ['127.0.0.1:4242'] }],
       },
     ]);
