@@ -198,29 +198,36 @@ function watchProgress(
           resolve({ appliedAt: appliedAt ?? readyAt, readyAt });
         }
       };
-    const ended = (error: unknown) => {
-      if (error && ready.size < expected) reject(error as Error);
+    // A watch the API server keeps quiet for 30 s (every Ingress in, the rest
+    // still rolling out) ends with the client's TimeoutError, and one the API
+    // server closes ends without an error: either is opened again, and its
+    // first events tell the whole state once more.
+    const follow = (path: string, labelSelector: string, handler: ReturnType<typeof onEvent>) => {
+      const ended = (error: unknown) => {
+        if (ready.size >= expected) return;
+        const quiet = !error || (error as { name?: unknown }).name === 'TimeoutError';
+        if (quiet) follow(path, labelSelector, handler);
+        else reject(error as Error);
+      };
+      watch
+        .watch(path, { labelSelector }, handler, ended)
+        .then((request) => requests.push(request), reject);
     };
-    void Promise.all([
-      watch.watch(
-        '/apis/networking.k8s.io/v1/ingresses',
-        { labelSelector: 'pr-preview.dev/pull-request' },
-        onEvent(applied, () => true),
-        ended,
-      ),
-      watch.watch(
-        '/api/v1/namespaces',
-        { labelSelector: 'app.kubernetes.io/managed-by=pr-preview' },
-        onEvent(ready, (n) => {
-          const annotations = n.metadata?.annotations ?? {};
-          return (
-            annotations['pr-preview.dev/sha'] === sha &&
-            !annotations['pr-preview.dev/deploying-sha']
-          );
-        }),
-        ended,
-      ),
-    ]).then((started) => requests.push(...started), reject);
+    follow(
+      '/apis/networking.k8s.io/v1/ingresses',
+      'pr-preview.dev/pull-request',
+      onEvent(applied, () => true),
+    );
+    follow(
+      '/api/v1/namespaces',
+      'app.kubernetes.io/managed-by=pr-preview',
+      onEvent(ready, (n) => {
+        const annotations = n.metadata?.annotations ?? {};
+        return (
+          annotations['pr-preview.dev/sha'] === sha && !annotations['pr-preview.dev/deploying-sha']
+        );
+      }),
+    );
   });
   return done;
 }
