@@ -1,29 +1,34 @@
-import type { Watch } from '@kubernetes/client-node';
+import type { KubernetesObject, Watch } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** A collection a wait looks at: its API path, and the resourceVersion its last list or read returned. */
+/** A collection a wait looks at: its API path, and what its list returned (items and resourceVersion). */
 export interface WatchedCollection {
   path: string;
   resourceVersion?: string;
   fieldSelector?: string;
+  items: KubernetesObject[];
 }
 
 /** Watches that ended with an error before a wait gives up watching and only looks at its pauses. */
 const maxFailures = 3;
 
 /**
- * Wakes a wait when what it waits for changes, so that it looks again at once
- * rather than at its next pause: a rollout is seen ready within milliseconds
- * of the API server recording it, not up to half a second later. The wait's
- * own lists stay the truth; the watches only say when to look. A watch that
+ * What a wait looks at, kept as client-go's informers keep it: listed once,
+ * then brought up to date by a watch from the list's resourceVersion, so
+ * nothing that changed since is missed and looking again costs the API server
+ * nothing. (`kubectl rollout status` and `helm --wait` watch alike.) A change
+ * wakes the wait at once rather than at its next pause: a rollout is seen
+ * ready within milliseconds of the API server recording it. A watch that
  * cannot be had or ends (no right to watch, a resourceVersion too old, the
- * API server closing it) leaves the wait to its pauses until the next list
- * opens it again, at most a few times per wait.
+ * API server closing it) drops its collection's view: the wait lists it
+ * again, which opens the watch again, at most a few times per wait.
  */
 export class ChangeWatch {
   private readonly watch: Watch;
-  /** By path: the open watches' controllers. */
+  /** By collection: the open watches' controllers. */
   private readonly open = new Map<string, Promise<AbortController>>();
+  /** By collection: its objects as the list and the watch since tell them, by namespace and name. */
+  private readonly views = new Map<string, Map<string, KubernetesObject>>();
   private changed = false;
   private wake: (() => void) | undefined;
   private failures = 0;
@@ -42,9 +47,17 @@ export class ChangeWatch {
     if (this.stopped || this.failures >= maxFailures) return;
     await Promise.all(
       collections
-        .filter((collection) => !this.open.has(collection.path))
+        .filter((collection) => !this.open.has(keyOf(collection)))
         .map((collection) => this.start(collection)),
     );
+  }
+
+  /** The collection's objects now, while its watch is open; otherwise undefined: list it. */
+  items(
+    collection: Omit<WatchedCollection, 'items' | 'resourceVersion'>,
+  ): KubernetesObject[] | undefined {
+    const view = this.views.get(keyOf(collection));
+    return view ? [...view.values()] : undefined;
   }
 
   /** Whether changes are being watched: a wait then needs to look less often. */
@@ -70,15 +83,19 @@ export class ChangeWatch {
     this.stopped = true;
     const controllers = await Promise.all(this.open.values());
     this.open.clear();
+    this.views.clear();
     for (const controller of controllers) controller.abort();
   }
 
   private async start(collection: WatchedCollection): Promise<void> {
+    const key = keyOf(collection);
+    const view = new Map(collection.items.map((object) => [nameOf(object), object]));
     let ended = false;
     const end = (failed: boolean) => {
       if (ended || this.stopped) return;
       ended = true;
-      this.open.delete(collection.path);
+      this.open.delete(key);
+      this.views.delete(key);
       if (failed) this.failures += 1;
       // Looked at again now: that list opens the watch again from where it stands.
       this.signal();
@@ -91,11 +108,13 @@ export class ChangeWatch {
           fieldSelector: collection.fieldSelector,
           allowWatchBookmarks: true,
         },
-        (type: string) => {
-          if (type === 'BOOKMARK') return;
+        (type: string, object: KubernetesObject) => {
+          if (type === 'BOOKMARK' || ended) return;
           // An ERROR event (410 Gone: the resourceVersion is too old) ends the watch's use.
-          if (type === 'ERROR') end(true);
-          else this.signal();
+          if (type === 'ERROR') return end(true);
+          if (type === 'DELETED') view.delete(nameOf(object));
+          else view.set(nameOf(object), object);
+          this.signal();
         },
         (error: unknown) => end(Boolean(error) && !isInactivityTimeout(error)),
       )
@@ -103,9 +122,11 @@ export class ChangeWatch {
         end(true);
         return new AbortController();
       });
-    this.open.set(collection.path, controller);
-    // One that ended while it was being opened (`end` ran before `set`) is not open.
-    if (ended) this.open.delete(collection.path);
+    // One that ended while it was being opened (`end` ran first) is not open.
+    if (!ended) {
+      this.open.set(key, controller);
+      this.views.set(key, view);
+    }
     await controller;
   }
 
@@ -113,6 +134,14 @@ export class ChangeWatch {
     this.changed = true;
     this.wake?.();
   }
+}
+
+function keyOf(collection: Pick<WatchedCollection, 'path' | 'fieldSelector'>): string {
+  return `${collection.path}?${collection.fieldSelector ?? ''}`;
+}
+
+function nameOf(object: KubernetesObject): string {
+  return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 }
 
 /** The client ends a watch that has said nothing for 30 s: not a failure, it is opened again. */

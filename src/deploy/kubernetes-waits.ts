@@ -2,6 +2,7 @@ import {
   type AppsV1Api,
   type BatchV1Api,
   type CoreV1Api,
+  type KubernetesObject,
   type Watch,
 } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,7 +11,6 @@ import { diagnoseRollout } from './diagnose-rollout.ts';
 import { withRetry } from './retry.ts';
 import { growingPauses } from './poll-until.ts';
 import { ChangeWatch } from './kubernetes-changes.ts';
-import { isNotFound } from './api-status.ts';
 import {
   deploymentReady,
   eventTime,
@@ -33,15 +33,38 @@ export interface WaitClients {
 /**
  * How often a rollout or a hook is looked at while nothing says it changed:
  * soon after it starts (on a small cluster a Deployment is ready within a
- * second; `helm --wait` looks every 2 s), then every half second; while its
- * changes are watched, only for what no watch shows (pods refused, the
- * deadline), so less often.
+ * second; `helm --wait` looks every 2 s), then every half second. While its
+ * collections are watched, a look reads their views and asks the API server
+ * nothing: the pauses only bring the deadline round.
  */
 const pauses = (changes: ChangeWatch | undefined) => {
   const unwatched = growingPauses(100, 500, 2);
   const watched = growingPauses(500, 2_000, 2);
   return () => (changes?.watching ? watched() : unwatched());
 };
+
+interface Listed<T> {
+  items: T[];
+  metadata?: { resourceVersion?: string };
+}
+
+/**
+ * A collection's objects: its watched view, or a list, from which its watch
+ * is then opened. The kinds a wait reads are all kept this way.
+ */
+async function observe<T extends KubernetesObject>(
+  changes: ChangeWatch | undefined,
+  collection: { path: string; fieldSelector?: string },
+  list: () => Promise<Listed<T>>,
+): Promise<T[]> {
+  const viewed = changes?.items(collection);
+  if (viewed) return viewed as T[];
+  const listed = await withRetry(list);
+  await changes?.follow([
+    { ...collection, resourceVersion: listed.metadata?.resourceVersion, items: listed.items },
+  ]);
+  return listed.items;
+}
 
 /**
  * Waits until the named Deployments, StatefulSets and Jobs are ready, as
@@ -70,62 +93,47 @@ export async function waitForRollout(
   const deadline = started + timeoutMs;
   const changes = clients.watch ? new ChangeWatch(clients.watch) : undefined;
   const pause = pauses(changes);
-  const collections = {
-    deployments: `/apis/apps/v1/namespaces/${namespace}/deployments`,
-    statefulSets: `/apis/apps/v1/namespaces/${namespace}/statefulsets`,
-    jobs: `/apis/batch/v1/namespaces/${namespace}/jobs`,
-  };
   // Only the kinds the release has are asked for: in a burst, every list counts.
-  const none = { items: [], metadata: undefined };
-  let changed = false;
-  let refusedLookedAt = 0;
+  const read = <T extends KubernetesObject>(
+    names: Set<string>,
+    path: string,
+    list: () => Promise<Listed<T>>,
+  ): Promise<T[]> =>
+    names.size > 0
+      ? observe(changes, { path }, list).then((items) => ours(items, names))
+      : Promise.resolve([]);
   try {
     for (;;) {
-      const lists = await withRetry(() =>
-        Promise.all([
-          wanted.deployments.size > 0 ? clients.apps.listNamespacedDeployment({ namespace }) : none,
-          wanted.statefulSets.size > 0
-            ? clients.apps.listNamespacedStatefulSet({ namespace })
-            : none,
-          wanted.jobs.size > 0 ? clients.batch.listNamespacedJob({ namespace }) : none,
-        ]),
-      );
-      const [deployments, statefulSets, jobs] = lists;
-      const ourJobs = ours(jobs.items, wanted.jobs);
+      const [deployments, statefulSets, jobs] = await Promise.all([
+        read(wanted.deployments, `/apis/apps/v1/namespaces/${namespace}/deployments`, () =>
+          clients.apps.listNamespacedDeployment({ namespace }),
+        ),
+        read(wanted.statefulSets, `/apis/apps/v1/namespaces/${namespace}/statefulsets`, () =>
+          clients.apps.listNamespacedStatefulSet({ namespace }),
+        ),
+        read(wanted.jobs, `/apis/batch/v1/namespaces/${namespace}/jobs`, () =>
+          clients.batch.listNamespacedJob({ namespace }),
+        ),
+      ]);
       const waiting = [
-        ...ours(deployments.items, wanted.deployments)
+        ...deployments
           .filter((d) => !deploymentReady(d))
           .map((d) => `Deployment ${d.metadata?.name}`),
-        ...ours(statefulSets.items, wanted.statefulSets)
+        ...statefulSets
           .filter((s) => !statefulSetReady(s))
           .map((s) => `StatefulSet ${s.metadata?.name}`),
-        ...ourJobs.filter((j) => !jobComplete(j)).map((j) => `Job ${j.metadata?.name}`),
+        ...jobs.filter((j) => !jobComplete(j)).map((j) => `Job ${j.metadata?.name}`),
       ];
       if (waiting.length === 0) return { ready: true };
-      // Still waiting: pods that Pod Security refused will never come. Their
-      // events change no watched object: looked for at the pauses, and at
-      // least every second while changes keep coming.
-      const lookForRefused = !changed || Date.now() - refusedLookedAt >= 1_000;
-      if (lookForRefused) refusedLookedAt = Date.now();
-      const refusedPods = lookForRefused
-        ? await podsRefused(clients, { namespace, since: started })
-        : [];
-      const failedJob = refusedPods[0] ?? ourJobs.map(jobFailure).find(Boolean);
-      if (failedJob || Date.now() >= deadline) {
+      // Still waiting: pods that Pod Security refused will never come.
+      const [refused] = await podsRefused(clients, changes, { namespace, since: started });
+      const failed = refused ?? jobs.map(jobFailure).find(Boolean);
+      if (failed || Date.now() >= deadline) {
         const headline =
-          failedJob ?? `${waiting.join(', ')} not ready after ${Math.round(timeoutMs / 1000)} s`;
+          failed ?? `${waiting.join(', ')} not ready after ${Math.round(timeoutMs / 1000)} s`;
         return { ready: false, reasons: [headline, ...(await diagnose(clients, namespace))] };
       }
-      await changes?.follow(
-        (['deployments', 'statefulSets', 'jobs'] as const)
-          .map((kind, i) => ({ kind, list: lists[i] }))
-          .filter(({ kind }) => wanted[kind].size > 0)
-          .map(({ kind, list }) => ({
-            path: collections[kind],
-            resourceVersion: list?.metadata?.resourceVersion,
-          })),
-      );
-      changed = changes ? await changes.next(pause()) : (await sleep(pause()), false);
+      await (changes ? changes.next(pause()) : sleep(pause()));
     }
   } finally {
     await changes?.stop();
@@ -146,41 +154,32 @@ export async function waitForCompletion(
   const changes = clients.watch ? new ChangeWatch(clients.watch) : undefined;
   const pause = pauses(changes);
   const isJob = ref.kind === 'Job';
-  const watched = {
-    path: isJob
-      ? `/apis/batch/v1/namespaces/${namespace}/jobs`
-      : `/api/v1/namespaces/${namespace}/pods`,
-    fieldSelector: `metadata.name=${ref.name}`,
-  };
-  let changed = false;
-  let refusedLookedAt = 0;
+  const fieldSelector = `metadata.name=${ref.name}`;
   try {
     for (;;) {
       let state: CompletionState;
-      let resourceVersion: string | undefined;
-      // As for a rollout: refusals are looked for at the pauses, and at least every second.
-      const lookForRefused = isJob && (!changed || Date.now() - refusedLookedAt >= 1_000);
-      if (lookForRefused) refusedLookedAt = Date.now();
-      const [refused] = lookForRefused
-        ? await podsRefused(clients, { namespace, since: started, owner: ref.name })
+      const [refused] = isJob
+        ? await podsRefused(clients, changes, { namespace, since: started, owner: ref.name })
         : [];
       if (refused) {
         state = { done: false, failure: refused };
       } else if (isJob) {
-        const job = await readOrMissing(() =>
-          clients.batch.readNamespacedJob({ name: ref.name, namespace }),
+        const [job] = await observe(
+          changes,
+          { path: `/apis/batch/v1/namespaces/${namespace}/jobs`, fieldSelector },
+          () => clients.batch.listNamespacedJob({ namespace, fieldSelector }),
         );
-        resourceVersion = job?.metadata?.resourceVersion;
         // A Job with ttlSecondsAfterFinished: 0 may be gone before a poll saw it complete.
         state =
           job || !(await completedSince(clients, { namespace, name: ref.name, since: started }))
             ? jobState(job)
             : { done: true };
       } else {
-        const pod = await readOrMissing(() =>
-          clients.core.readNamespacedPod({ name: ref.name, namespace }),
+        const [pod] = await observe(
+          changes,
+          { path: `/api/v1/namespaces/${namespace}/pods`, fieldSelector },
+          () => clients.core.listNamespacedPod({ namespace, fieldSelector }),
         );
-        resourceVersion = pod?.metadata?.resourceVersion;
         state = podState(pod);
       }
       if (state.done) return { ready: true };
@@ -192,8 +191,7 @@ export async function waitForCompletion(
         });
         return { ready: false, reasons: [headline, ...details] };
       }
-      await changes?.follow([{ ...watched, resourceVersion }]);
-      changed = changes ? await changes.next(pause()) : (await sleep(pause()), false);
+      await (changes ? changes.next(pause()) : sleep(pause()));
     }
   } finally {
     await changes?.stop();
@@ -204,22 +202,23 @@ export async function waitForCompletion(
  * Pods that a controller could not create because the namespace's Pod
  * Security level refuses them: they never will be, so the wait ends at once.
  * Other refusals (a ServiceAccount not there yet, a quota) may pass and are
- * waited out.
+ * waited out. The controllers' FailedCreate events are watched like the rest.
  */
 async function podsRefused(
   clients: WaitClients,
+  changes: ChangeWatch | undefined,
   params: { namespace: string; since: number; owner?: string },
 ): Promise<string[]> {
-  const events = await withRetry(() =>
-    clients.core.listNamespacedEvent({
-      namespace: params.namespace,
-      fieldSelector: [
-        'reason=FailedCreate',
-        ...(params.owner ? [`involvedObject.name=${params.owner}`] : []),
-      ].join(','),
-    }),
+  const fieldSelector = [
+    'reason=FailedCreate',
+    ...(params.owner ? [`involvedObject.name=${params.owner}`] : []),
+  ].join(',');
+  const events = await observe(
+    changes,
+    { path: `/api/v1/namespaces/${params.namespace}/events`, fieldSelector },
+    () => clients.core.listNamespacedEvent({ namespace: params.namespace, fieldSelector }),
   );
-  return events.items
+  return events
     .filter(
       (event) =>
         eventTime(event) >= params.since - 1_000 &&
@@ -246,15 +245,6 @@ async function completedSince(
   return events.items.some(
     (event) => event.reason === 'Completed' && eventTime(event) >= params.since - 1_000,
   );
-}
-
-async function readOrMissing<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await withRetry(read);
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
 }
 
 /** Why pods are not ready: all of the namespace's, those a selector picks, or one by name. */

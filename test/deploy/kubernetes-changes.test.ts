@@ -1,4 +1,4 @@
-import type { Watch } from '@kubernetes/client-node';
+import type { KubernetesObject, Watch } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { ChangeWatch } from '../../src/deploy/kubernetes-changes.ts';
 
@@ -7,7 +7,7 @@ class FakeWatch {
   readonly opened: {
     path: string;
     query: Record<string, unknown>;
-    event: (type: string) => void;
+    event: (type: string, object?: KubernetesObject) => void;
     end: (error: unknown) => void;
     controller: AbortController;
   }[] = [];
@@ -25,7 +25,13 @@ class FakeWatch {
       done(Object.assign(new Error('Forbidden'), { statusCode: 403 }));
       return Promise.resolve(controller);
     }
-    this.opened.push({ path, query, event: (type) => callback(type, {}), end: done, controller });
+    this.opened.push({
+      path,
+      query,
+      event: (type, object = {} as KubernetesObject) => callback(type, object),
+      end: done,
+      controller,
+    });
     return Promise.resolve(controller);
   }
 
@@ -34,7 +40,22 @@ class FakeWatch {
   }
 }
 
-const collections = [{ path: '/apis/apps/v1/namespaces/a/deployments', resourceVersion: '42' }];
+const deployment = (name: string, readyReplicas: number): KubernetesObject =>
+  ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'a' },
+    status: { readyReplicas },
+  }) as KubernetesObject;
+
+const path = '/apis/apps/v1/namespaces/a/deployments';
+const collections = [{ path, resourceVersion: '42', items: [deployment('web', 0)] }];
+
+const readiness = (items: KubernetesObject[] | undefined) =>
+  items?.map(
+    (d) =>
+      `${d.metadata?.name}:${(d as { status: { readyReplicas: number } }).status.readyReplicas}`,
+  );
 
 describe('ChangeWatch', () => {
   it('watches from the list it follows, and wakes its wait at the first change', async () => {
@@ -108,6 +129,25 @@ describe('ChangeWatch', () => {
     }
     expect(gone.opened).toHaveLength(3);
     await again.stop();
+  });
+
+  it('keeps each collection as its list and the watch since tell it, until the watch ends', async () => {
+    const fake = new FakeWatch();
+    const changes = new ChangeWatch(fake.asWatch);
+    expect(changes.items({ path })).toBeUndefined();
+    await changes.follow(collections);
+    expect(readiness(changes.items({ path }))).toEqual(['web:0']);
+    fake.opened[0]?.event('MODIFIED', deployment('web', 1));
+    fake.opened[0]?.event('ADDED', deployment('worker', 0));
+    expect(readiness(changes.items({ path }))).toEqual(['web:1', 'worker:0']);
+    fake.opened[0]?.event('DELETED', deployment('worker', 0));
+    expect(readiness(changes.items({ path }))).toEqual(['web:1']);
+    // Another selection of the same path is a collection of its own.
+    expect(changes.items({ path, fieldSelector: 'metadata.name=web' })).toBeUndefined();
+    // Once its watch ends, a view could miss changes: the wait lists again.
+    fake.opened[0]?.end(null);
+    expect(changes.items({ path })).toBeUndefined();
+    await changes.stop();
   });
 
   it('opens nothing once stopped', async () => {
