@@ -6,11 +6,13 @@ import {
   type KubernetesObject,
   type RequestContext,
 } from '@kubernetes/client-node';
+import pLimit from 'p-limit';
 import { ObjectRejectedError } from '../errors.ts';
 import { managerName } from '../plan/labels.ts';
 import type { ApplyResult, ObjectRef } from '../ports.ts';
 import { describe, refOf } from '../plan/object-identity.ts';
 import { replaceDecision } from '../plan/replace.ts';
+import { kindBatches } from '../plan/kind-order.ts';
 import { parseWarnings } from './pod-security.ts';
 import { pollUntil } from './poll-until.ts';
 import { withRetry } from './retry.ts';
@@ -95,11 +97,16 @@ export class ObjectApi extends KubernetesObjectApi {
   }
 }
 
+/** Writes of one batch sent to the API server at once, per apply. */
+const concurrentWrites = 8;
+
 /**
- * Applies objects in order. The API server refuses some updates outright: a
- * Job's template, a Service's clusterIP, a workload's selector. A preview is
- * disposable, so such an object is deleted and created again, as
- * `kubectl replace --force` would; a dry run only reports it.
+ * Applies objects in helm's way: each run of one kind at once, the runs in
+ * order. A refusal stops the apply once the rest of its run has settled. The
+ * API server refuses some updates outright: a Job's template, a Service's
+ * clusterIP, a workload's selector. A preview is disposable, so such an
+ * object is deleted and created again, as `kubectl replace --force` would; a
+ * dry run only reports it.
  */
 export async function applyObjects(
   api: ObjectApi,
@@ -107,35 +114,48 @@ export async function applyObjects(
   options: { dryRun: boolean; asNew?: boolean },
 ): Promise<ApplyResult> {
   const result: ApplyResult = { replaced: [], warnings: [] };
-  const noteWarnings = (object: KubernetesObject, answer: WriteAnswer) => {
-    if (answer.warnings.length > 0) {
-      result.warnings.push({ ref: refOf(object), messages: answer.warnings });
-    }
-  };
-  for (const object of objects) {
-    if (options.asNew) {
-      noteWarnings(object, await withRetry(() => api.createAsNew(object)).catch(rethrow(object)));
-      continue;
-    }
-    try {
-      noteWarnings(object, await applyOne(api, object, options.dryRun));
-    } catch (error) {
-      const reason = error instanceof ApiException ? immutableFieldReason(error) : undefined;
-      if (reason === undefined) throw rejection(object, error);
-      const decision = replaceDecision({
-        object,
-        immutable: reason,
-        ...(await liveIfNeeded(api, object)),
-      });
-      if (!decision.replace) throw new ObjectRejectedError(decision.reason);
-      result.replaced.push({ ref: refOf(object), reason });
-      if (options.dryRun) continue;
-      await deleteObject(api, object, 'Foreground');
-      await waitGone(api, object, replaceTimeoutMs);
-      noteWarnings(object, await applyOne(api, object, false).catch(rethrow(object)));
+  const limit = pLimit(concurrentWrites);
+  for (const batch of kindBatches(objects)) {
+    const outcomes = await Promise.allSettled(
+      batch.map((object) => limit(() => applyWithReplace(api, object, options))),
+    );
+    for (const [index, outcome] of outcomes.entries()) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      const ref = refOf(batch[index] as KubernetesObject);
+      const { warnings, replaced } = outcome.value;
+      if (warnings.length > 0) result.warnings.push({ ref, messages: warnings });
+      if (replaced !== undefined) result.replaced.push({ ref, reason: replaced });
     }
   }
   return result;
+}
+
+/** One object's write: its warnings, and why it was (or would be) replaced, if it was. */
+async function applyWithReplace(
+  api: ObjectApi,
+  object: KubernetesObject,
+  options: { dryRun: boolean; asNew?: boolean },
+): Promise<{ warnings: string[]; replaced?: string }> {
+  if (options.asNew) {
+    return withRetry(() => api.createAsNew(object)).catch(rethrow(object));
+  }
+  try {
+    return await applyOne(api, object, options.dryRun);
+  } catch (error) {
+    const reason = error instanceof ApiException ? immutableFieldReason(error) : undefined;
+    if (reason === undefined) throw rejection(object, error);
+    const decision = replaceDecision({
+      object,
+      immutable: reason,
+      ...(await liveIfNeeded(api, object)),
+    });
+    if (!decision.replace) throw new ObjectRejectedError(decision.reason);
+    if (options.dryRun) return { warnings: [], replaced: reason };
+    await deleteObject(api, object, 'Foreground');
+    await waitGone(api, object, replaceTimeoutMs);
+    const answer = await applyOne(api, object, false).catch(rethrow(object));
+    return { warnings: answer.warnings, replaced: reason };
+  }
 }
 
 /** A StatefulSet's retention of its claims decides whether it may be replaced. */

@@ -52,3 +52,18 @@ export function compareKinds(a: string, b: string): number {
   if (rankB !== undefined) return 1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * The objects cut into runs of one kind, in their order: helm creates each
+ * run's objects at once and waits for the run before the next (its
+ * `batchPerform`), so whatever a kind needs of an earlier kind is there.
+ */
+export function kindBatches<T extends { kind?: string }>(objects: T[]): T[][] {
+  const batches: T[][] = [];
+  for (const object of objects) {
+    const last = batches.at(-1);
+    if (last && last[0]?.kind === object.kind) last.push(object);
+    else batches.push([object]);
+  }
+  return batches;
+}

@@ -1,6 +1,11 @@
-import { ApiException } from '@kubernetes/client-node';
-import { describe, expect, it } from 'vitest';
-import { immutableFieldReason } from '../../src/deploy/kubernetes-objects.ts';
+import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  applyObjects,
+  immutableFieldReason,
+  type ObjectApi,
+  type WriteAnswer,
+} from '../../src/deploy/kubernetes-objects.ts';
 
 const refusal = (code: number, message: string) =>
   new ApiException(code, 'refused', JSON.stringify({ kind: 'Status', message }), {});
@@ -23,5 +28,79 @@ describe('immutableFieldReason', () => {
       ),
     ).toBeUndefined();
     expect(immutableFieldReason(refusal(409, 'field is immutable'))).toBeUndefined();
+  });
+});
+
+/** An API server stand-in that answers each write when the test says, recording the order. */
+function heldWrites() {
+  const log: string[] = [];
+  const pending = new Map<string, { resolve: () => void; reject: (e: unknown) => void }>();
+  const api = {
+    applyAsWritten: (object: KubernetesObject) => {
+      const name = `${object.kind}/${object.metadata?.name}`;
+      log.push(`sent ${name}`);
+      return new Promise<WriteAnswer>((resolve, reject) => {
+        pending.set(name, {
+          resolve: () => resolve({ object, warnings: [`${name} warned`] }),
+          reject,
+        });
+      });
+    },
+  } as unknown as ObjectApi;
+  const settle = async (name: string, error?: unknown) => {
+    await vi.waitFor(() => expect(pending.has(name)).toBe(true));
+    const write = pending.get(name);
+    pending.delete(name);
+    if (error) write?.reject(error);
+    else write?.resolve();
+  };
+  return { api, log, settle };
+}
+
+const object = (kind: string, name: string): KubernetesObject => ({
+  apiVersion: 'v1',
+  kind,
+  metadata: { name, namespace: 'app-1-pr-2-fr' },
+});
+
+describe('applyObjects', () => {
+  it('sends each run of one kind at once, and the next run only once it is in', async () => {
+    const { api, log, settle } = heldWrites();
+    const applied = applyObjects(
+      api,
+      [object('ConfigMap', 'a'), object('ConfigMap', 'b'), object('Service', 'web')],
+      { dryRun: false },
+    );
+    await settle('ConfigMap/b');
+    await vi.waitFor(() => expect(log).toEqual(['sent ConfigMap/a', 'sent ConfigMap/b']));
+    await settle('ConfigMap/a');
+    await settle('Service/web');
+    const result = await applied;
+    expect(log).toEqual(['sent ConfigMap/a', 'sent ConfigMap/b', 'sent Service/web']);
+    // In the objects' order, however the answers came.
+    expect(result.warnings.map((w) => w.messages[0])).toEqual([
+      'ConfigMap/a warned',
+      'ConfigMap/b warned',
+      'Service/web warned',
+    ]);
+  });
+
+  it('stops at a refused object once the rest of its run has settled', async () => {
+    const { api, log, settle } = heldWrites();
+    const applied = applyObjects(
+      api,
+      [object('ConfigMap', 'a'), object('ConfigMap', 'b'), object('Service', 'web')],
+      { dryRun: false },
+    );
+    const outcome = applied.then(
+      () => 'applied',
+      (error: unknown) => (error as Error).message,
+    );
+    await settle('ConfigMap/a', refusal(422, 'ConfigMap "a" is invalid: data: Too long'));
+    await settle('ConfigMap/b');
+    expect(await outcome).toBe(
+      'the API server rejected ConfigMap `a`: ConfigMap "a" is invalid: data: Too long',
+    );
+    expect(log).toEqual(['sent ConfigMap/a', 'sent ConfigMap/b']);
   });
 });
