@@ -13,10 +13,10 @@ import type { ApplyResult, ObjectRef } from '../ports.ts';
 import { describe, refOf } from '../plan/object-identity.ts';
 import { replaceDecision } from '../plan/replace.ts';
 import { kindBatches } from '../plan/kind-order.ts';
+import { apiMessage, awaitsDefaultServiceAccount, isNotFound } from './api-status.ts';
 import { parseWarnings } from './pod-security.ts';
 import { pollUntil } from './poll-until.ts';
-import { withRetry } from './retry.ts';
-import { isNotFound } from './api-status.ts';
+import { isTransient, withRetry } from './retry.ts';
 
 /** How long a replaced object may take to go before it is created again. */
 const replaceTimeoutMs = 120_000;
@@ -224,16 +224,10 @@ export function immutableFieldReason(error: ApiException<unknown>): string | und
     : undefined;
 }
 
-/** The API's own words: the Status object's message when there is one. */
-export function apiMessage(error: ApiException<unknown>): string {
-  const body = error.body;
-  const parsed = typeof body === 'string' ? safeJson(body) : body;
-  const message = (parsed as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' ? message : `HTTP ${error.code}`;
-}
-
 function applyOne(api: ObjectApi, object: KubernetesObject, dryRun: boolean): Promise<WriteAnswer> {
-  return withRetry(() => api.applyAsWritten(object, dryRun));
+  return withRetry(() => api.applyAsWritten(object, dryRun), {
+    retriable: (error) => isTransient(error) || awaitsDefaultServiceAccount(error),
+  });
 }
 
 function rejection(object: KubernetesObject, error: unknown): unknown {
@@ -281,13 +275,5 @@ async function waitGone(api: ObjectApi, object: KubernetesObject, timeoutMs: num
   });
   if (!gone) {
     throw new Error(`${describe(object)} was still being deleted after ${timeoutMs / 1000} s`);
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { message: text.slice(0, 500) };
   }
 }
