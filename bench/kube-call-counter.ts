@@ -33,6 +33,8 @@ export class KubeCallCounter {
         },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
+          // As the API server does: a watch's headers go out before its first event.
+          res.flushHeaders();
           answer.pipe(res);
         },
       );

@@ -41,15 +41,16 @@ export class ChangeWatch {
   /**
    * Watches each collection not watched yet from the resourceVersion given
    * (the list's: nothing that changed since is missed), unless watches have
-   * failed too often.
+   * failed too often. The watches open in the background: until the API
+   * server answers, the list is the view (the watch, from the list's
+   * resourceVersion, then brings what changed since). A proxy that holds the
+   * answer's headers until the first event would otherwise hold the wait.
    */
-  async follow(collections: WatchedCollection[]): Promise<void> {
+  follow(collections: WatchedCollection[]): void {
     if (this.stopped || this.failures >= maxFailures) return;
-    await Promise.all(
-      collections
-        .filter((collection) => !this.open.has(keyOf(collection)))
-        .map((collection) => this.start(collection)),
-    );
+    for (const collection of collections) {
+      if (!this.open.has(keyOf(collection))) this.start(collection);
+    }
   }
 
   /** The collection's objects now, while its watch is open; otherwise undefined: list it. */
@@ -79,15 +80,18 @@ export class ChangeWatch {
     return changed;
   }
 
+  /** Closes the watches; one still being opened is closed once it is. */
   async stop(): Promise<void> {
     this.stopped = true;
-    const controllers = await Promise.all(this.open.values());
+    const opening = [...this.open.values()];
     this.open.clear();
     this.views.clear();
-    for (const controller of controllers) controller.abort();
+    for (const controller of opening) void controller.then((open) => open.abort());
+    // The watches already open are closed by now: their `then`s ran first.
+    await Promise.resolve();
   }
 
-  private async start(collection: WatchedCollection): Promise<void> {
+  private start(collection: WatchedCollection): void {
     const key = keyOf(collection);
     const view = new Map(collection.items.map((object) => [nameOf(object), object]));
     let ended = false;
@@ -122,12 +126,11 @@ export class ChangeWatch {
         end(true);
         return new AbortController();
       });
-    // One that ended while it was being opened (`end` ran first) is not open.
+    // One that ended while it was being called (`end` ran first) is not open.
     if (!ended) {
       this.open.set(key, controller);
       this.views.set(key, view);
     }
-    await controller;
   }
 
   private signal(): void {

@@ -60,7 +60,7 @@ async function observe<T extends KubernetesObject>(
   const viewed = changes?.items(collection);
   if (viewed) return viewed as T[];
   const listed = await withRetry(list);
-  await changes?.follow([
+  changes?.follow([
     { ...collection, resourceVersion: listed.metadata?.resourceVersion, items: listed.items },
   ]);
   return listed.items;

@@ -12,6 +12,13 @@ class FakeWatch {
     controller: AbortController;
   }[] = [];
   refuse = false;
+  /** Set: each watch is answered only when `answer` is called, as behind a proxy that holds headers. */
+  hold = false;
+  private readonly held: (() => void)[] = [];
+
+  answer(): void {
+    for (const resolve of this.held.splice(0)) resolve();
+  }
 
   watch(
     path: string,
@@ -32,7 +39,8 @@ class FakeWatch {
       end: done,
       controller,
     });
-    return Promise.resolve(controller);
+    if (!this.hold) return Promise.resolve(controller);
+    return new Promise((resolve) => this.held.push(() => resolve(controller)));
   }
 
   get asWatch(): Watch {
@@ -61,7 +69,7 @@ describe('ChangeWatch', () => {
   it('watches from the list it follows, and wakes its wait at the first change', async () => {
     const fake = new FakeWatch();
     const changes = new ChangeWatch(fake.asWatch);
-    await changes.follow(collections);
+    changes.follow(collections);
     expect(fake.opened.map(({ path, query }) => [path, query.resourceVersion])).toEqual([
       ['/apis/apps/v1/namespaces/a/deployments', '42'],
     ]);
@@ -78,7 +86,7 @@ describe('ChangeWatch', () => {
   it('keeps a change that came while the wait was looking for the next pause', async () => {
     const fake = new FakeWatch();
     const changes = new ChangeWatch(fake.asWatch);
-    await changes.follow(collections);
+    changes.follow(collections);
     fake.opened[0]?.event('ADDED');
     await expect(changes.next(60_000)).resolves.toBe(true);
     await changes.stop();
@@ -87,7 +95,7 @@ describe('ChangeWatch', () => {
   it('is not woken by bookmarks', async () => {
     const fake = new FakeWatch();
     const changes = new ChangeWatch(fake.asWatch);
-    await changes.follow(collections);
+    changes.follow(collections);
     fake.opened[0]?.event('BOOKMARK');
     await expect(changes.next(10)).resolves.toBe(false);
     await changes.stop();
@@ -96,15 +104,15 @@ describe('ChangeWatch', () => {
   it('opens a watch again after it ended, and does not open one that is open', async () => {
     const fake = new FakeWatch();
     const changes = new ChangeWatch(fake.asWatch);
-    await changes.follow(collections);
-    await changes.follow(collections);
+    changes.follow(collections);
+    changes.follow(collections);
     expect(fake.opened).toHaveLength(1);
     // The API server closed it, or the client's 30 s without a word: looked at again, then reopened.
     fake.opened[0]?.end(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
     await expect(changes.next(60_000)).resolves.toBe(true);
     expect(changes.watching).toBe(false);
     for (let i = 0; i < 5; i++) {
-      await changes.follow([{ ...collections[0]!, resourceVersion: `${50 + i}` }]);
+      changes.follow([{ ...collections[0]!, resourceVersion: `${50 + i}` }]);
       fake.opened.at(-1)?.end(null);
     }
     expect(fake.opened).toHaveLength(6);
@@ -115,16 +123,16 @@ describe('ChangeWatch', () => {
     const fake = new FakeWatch();
     fake.refuse = true;
     const changes = new ChangeWatch(fake.asWatch);
-    for (let i = 0; i < 3; i++) await changes.follow(collections);
+    for (let i = 0; i < 3; i++) changes.follow(collections);
     expect(changes.watching).toBe(false);
     fake.refuse = false;
-    await changes.follow(collections);
+    changes.follow(collections);
     expect(fake.opened).toHaveLength(0);
 
     const gone = new FakeWatch();
     const again = new ChangeWatch(gone.asWatch);
     for (let i = 0; i < 5; i++) {
-      await again.follow(collections);
+      again.follow(collections);
       gone.opened.at(-1)?.event('ERROR');
     }
     expect(gone.opened).toHaveLength(3);
@@ -135,7 +143,7 @@ describe('ChangeWatch', () => {
     const fake = new FakeWatch();
     const changes = new ChangeWatch(fake.asWatch);
     expect(changes.items({ path })).toBeUndefined();
-    await changes.follow(collections);
+    changes.follow(collections);
     expect(readiness(changes.items({ path }))).toEqual(['web:0']);
     fake.opened[0]?.event('MODIFIED', deployment('web', 1));
     fake.opened[0]?.event('ADDED', deployment('worker', 0));
@@ -154,7 +162,25 @@ describe('ChangeWatch', () => {
     const fake = new FakeWatch();
     const changes = new ChangeWatch(fake.asWatch);
     await changes.stop();
-    await changes.follow(collections);
+    changes.follow(collections);
     expect(fake.opened).toHaveLength(0);
+  });
+
+  it('holds no wait for a watch not answered yet: the list is the view meanwhile, and stop closes it once answered', async () => {
+    const fake = new FakeWatch();
+    fake.hold = true;
+    const changes = new ChangeWatch(fake.asWatch);
+    changes.follow(collections);
+    expect(fake.opened).toHaveLength(1);
+    expect(readiness(changes.items({ path }))).toEqual(['web:0']);
+    // A change since the list comes once the watch is answered.
+    fake.opened[0]?.event('MODIFIED', deployment('web', 1));
+    expect(readiness(changes.items({ path }))).toEqual(['web:1']);
+    await changes.stop();
+    expect(fake.opened[0]?.controller.signal.aborted).toBe(false);
+    fake.answer();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(fake.opened[0]?.controller.signal.aborted).toBe(true);
   });
 });
