@@ -36,6 +36,8 @@ export interface Release {
    * chart's own objects and the preview Ingress.
    */
   objects: KubernetesObject[];
+  /** The app's fences and copied Secrets among them: its own, none of which needs another. */
+  fences: KubernetesObject[];
   /** The chart's own objects among them (and the preview Ingress): what the app did not write itself. */
   chartObjects: KubernetesObject[];
   /** Before the objects are applied, after their rollout, and before the namespace goes. */
@@ -154,6 +156,7 @@ export function checkRelease(params: CheckParams): Release {
   return {
     action: params.action,
     objects: [...fences, ...main.objects],
+    fences,
     chartObjects: main.objects,
     hooks: {
       pre: { event: events.pre, hooks: hooksFor(hooks, events.pre) },

@@ -121,7 +121,7 @@ export class KubernetesCluster implements Cluster {
 
   apply(
     objects: KubernetesObject[],
-    options: { dryRun: boolean; asNew?: boolean },
+    options: { dryRun: boolean; asNew?: boolean; atOnce?: boolean },
   ): Promise<ApplyResult> {
     return applyObjects(this.objects, objects, options);
   }

@@ -102,7 +102,8 @@ const concurrentWrites = 8;
 
 /**
  * Applies objects in helm's way: each run of one kind at once, the runs in
- * order. A refusal stops the apply once the rest of its run has settled. The
+ * order (or, `atOnce`, all at once). A refusal stops the apply once the rest
+ * of its run has settled. The
  * API server refuses some updates outright: a Job's template, a Service's
  * clusterIP, a workload's selector. A preview is disposable, so such an
  * object is deleted and created again, as `kubectl replace --force` would; a
@@ -111,11 +112,11 @@ const concurrentWrites = 8;
 export async function applyObjects(
   api: ObjectApi,
   objects: KubernetesObject[],
-  options: { dryRun: boolean; asNew?: boolean },
+  options: { dryRun: boolean; asNew?: boolean; atOnce?: boolean },
 ): Promise<ApplyResult> {
   const result: ApplyResult = { replaced: [], warnings: [] };
   const limit = pLimit(concurrentWrites);
-  for (const batch of kindBatches(objects)) {
+  for (const batch of options.atOnce ? [objects] : kindBatches(objects)) {
     const outcomes = await Promise.allSettled(
       batch.map((object) => limit(() => applyWithReplace(api, object, options))),
     );

@@ -97,14 +97,16 @@ export interface Cluster {
    */
   ensureNamespace(target: PreviewTarget): Promise<{ created: boolean; origin: PreviewOrigin }>;
   /**
-   * Server-side apply of every object, in order; throws ObjectRejectedError naming the object.
+   * Server-side apply of every object, as helm creates them: each run of one kind at once, the
+   * runs in order; `atOnce`, all at once (objects none of which needs another). Throws
+   * ObjectRejectedError naming the object.
    * An object whose update the API server refuses because a field is immutable is deleted and
    * created again (a dry run only reports it). `asNew` (a dry run) checks each object as if
    * none of its name existed, as hooks are created afresh.
    */
   apply(
     objects: KubernetesObject[],
-    options: { dryRun: boolean; asNew?: boolean },
+    options: { dryRun: boolean; asNew?: boolean; atOnce?: boolean },
   ): Promise<ApplyResult>;
   /** Deletes the objects; 404 counts as done. With `waitMs`, waits until they are gone. */
   deleteObjects(namespace: string, refs: ObjectRef[], options?: { waitMs?: number }): Promise<void>;

@@ -103,4 +103,23 @@ describe('applyObjects', () => {
     );
     expect(log).toEqual(['sent ConfigMap/a', 'sent ConfigMap/b']);
   });
+
+  it('sends every object at once when none needs another (atOnce)', async () => {
+    const { api, log, settle } = heldWrites();
+    const applied = applyObjects(
+      api,
+      [object('ResourceQuota', 'quota'), object('LimitRange', 'limits'), object('Secret', 'pull')],
+      { dryRun: false, atOnce: true },
+    );
+    await vi.waitFor(() => expect(log).toHaveLength(3));
+    for (const name of ['Secret/pull', 'ResourceQuota/quota', 'LimitRange/limits']) {
+      await settle(name);
+    }
+    const result = await applied;
+    expect(result.warnings.map((w) => w.messages[0])).toEqual([
+      'ResourceQuota/quota warned',
+      'LimitRange/limits warned',
+      'Secret/pull warned',
+    ]);
+  });
 });

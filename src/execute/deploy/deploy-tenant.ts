@@ -105,7 +105,14 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
   }
 
   try {
-    logReplaced(logger, await deps.cluster.apply(release.objects, { dryRun: false }), false);
+    // The app's fences at once (none needs another; the chart's objects need
+    // them all), then the chart's objects as helm creates them.
+    logReplaced(
+      logger,
+      await deps.cluster.apply(release.fences, { dryRun: false, atOnce: true }),
+      false,
+    );
+    logReplaced(logger, await deps.cluster.apply(release.chartObjects, { dryRun: false }), false);
   } catch (error) {
     // Half-applied: a new namespace goes whole; an older one keeps its
     // deploying mark, so the reconciler tries again.
