@@ -1,3 +1,4 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { PreviewConfig } from '../../plan/preview-config.ts';
 import { refusalError } from '../../deploy/guardrails/guardrails.ts';
 import { podSecurityRefusals } from '../../deploy/pod-security.ts';
@@ -79,6 +80,13 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
   });
   params.chartSecrets.push(...release.secretValues);
 
+  // The Pod Security judgment asks a namespace of the app's own, not the
+  // preview's: it runs beside the namespace's write, and is read in the dry run.
+  const judged = deps.cluster.podSecurityWarnings(
+    [...release.objects, ...hookObjects(release)],
+    deps.namespacePolicy.podSecurity,
+  );
+  judged.catch(() => undefined);
   const { created, origin } = await deps.cluster.ensureNamespace(target);
   // Refused before anything of the release changed: a new namespace goes, an
   // older preview keeps its last good commit and stops showing a deploy under way.
@@ -95,7 +103,7 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
     }
   };
   try {
-    await dryRun(deps, logger, release, { created });
+    await dryRun(deps, logger, release, { created, judged });
     // A push wakes a sleeping preview first: its pre-hooks may need its database.
     if (previous?.sleepingSince) await wakeForDeploy(params);
     await runHooks({ ...hookParams(params), step: release.hooks.pre });
@@ -225,24 +233,24 @@ async function dryRun(
   deps: TenantDeps,
   logger: Logger,
   release: Release,
-  { created }: { created: boolean },
+  { created, judged }: { created: boolean; judged: Promise<ApplyResult['warnings']> },
 ): Promise<void> {
   const asked = created && release.hooks.pre.hooks.length === 0 ? [] : release.chartObjects;
   const main = await deps.cluster.apply(asked, { dryRun: true });
   logReplaced(logger, main, true);
-  const { pre, post, preDelete } = release.hooks;
-  const hooks = [...new Set([...pre.hooks, ...post.hooks, ...preDelete.hooks])].map(
-    (hook) => hook.object,
-  );
-  const fresh = await deps.cluster.apply(hooks, { dryRun: true, asNew: true });
-  const level = deps.namespacePolicy.podSecurity;
-  const judged = await deps.cluster.podSecurityWarnings([...release.objects, ...hooks], level);
-  const refusals = podSecurityRefusals(judged, level);
+  const fresh = await deps.cluster.apply(hookObjects(release), { dryRun: true, asNew: true });
+  const refusals = podSecurityRefusals(await judged, deps.namespacePolicy.podSecurity);
   if (refusals.length > 0) throw refusalError(refusals);
   // What the namespace warns about beyond its level (restricted), for the platform team.
   for (const { ref, messages } of [...main.warnings, ...fresh.warnings]) {
     logger.info({ object: `${ref.kind} ${ref.name}`, warnings: messages }, 'the API server warned');
   }
+}
+
+/** Every hook object of the release, each once, whichever events it runs at. */
+function hookObjects(release: Release): KubernetesObject[] {
+  const { pre, post, preDelete } = release.hooks;
+  return [...new Set([...pre.hooks, ...post.hooks, ...preDelete.hooks])].map((hook) => hook.object);
 }
 
 function hookParams(params: TenantDeploy) {
