@@ -40,6 +40,8 @@ class JobSlot {
   private waits = 0;
   private held = true;
   private ended = false;
+  /** The one request for the place back, while it is under way. */
+  private returning: Promise<void> | undefined;
   private readonly queue: SlotPool;
 
   constructor(queue: SlotPool) {
@@ -54,13 +56,24 @@ class JobSlot {
     try {
       return await wait();
     } finally {
-      if (--this.waits === 0 && !this.ended && !this.held) {
-        await this.queue.acquire({ first: true });
-        // The job may have ended while this part waited for its place back.
-        if (this.ended) this.queue.release();
-        else this.held = true;
-      }
+      if (--this.waits === 0) await this.comeBack();
     }
+  }
+
+  /**
+   * Takes the place back, once however many parts ended their waits: two
+   * requests would hold two places, and one of them would never be given
+   * back. If the job ended, or a part waits again, by the time the place
+   * comes, it is given back at once (that part takes it back in its turn).
+   */
+  private comeBack(): Promise<void> {
+    if (this.ended || this.held) return Promise.resolve();
+    this.returning ??= this.queue.acquire({ first: true }).then(() => {
+      this.returning = undefined;
+      if (this.ended || this.waits > 0) this.queue.release();
+      else this.held = true;
+    });
+    return this.returning;
   }
 
   /** The job ended: its place is given back, unless it is lent out. */

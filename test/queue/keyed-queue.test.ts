@@ -118,6 +118,46 @@ describe('KeyedQueue', () => {
     await Promise.all(jobs);
   });
 
+  it('takes its place back once when parts wait again while it is taking it back', async () => {
+    const queue = new KeyedQueue(1);
+    const other = deferred();
+    const firstWait = deferred();
+    const secondWait = deferred();
+    const a = queue.enqueue('a', async () => {
+      await Promise.all([
+        awayFromSlot(() => firstWait.promise),
+        (async () => {
+          // This tenant waits only once the other's wait has ended and its
+          // place is being taken back (b holds it).
+          await firstWait.promise;
+          await awayFromSlot(() => secondWait.promise);
+        })(),
+      ]);
+    });
+    const b = queue.enqueue('b', () => other.promise);
+    await new Promise((r) => setTimeout(r, 10));
+    firstWait.resolve();
+    await new Promise((r) => setTimeout(r, 10));
+    secondWait.resolve();
+    await new Promise((r) => setTimeout(r, 10));
+    other.resolve();
+    await Promise.all([a, b]);
+    // One place, still: two jobs more run one at a time, and both run.
+    const running: string[] = [];
+    const gate = deferred();
+    const jobs = ['c', 'd'].map((key) =>
+      queue.enqueue(key, async () => {
+        running.push(key);
+        await gate.promise;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    expect(running).toEqual(['c']);
+    gate.resolve();
+    await Promise.all(jobs);
+    expect(running).toEqual(['c', 'd']);
+  });
+
   it('only runs the wait outside any job', async () => {
     await expect(awayFromSlot(async () => 'waited')).resolves.toBe('waited');
   });
