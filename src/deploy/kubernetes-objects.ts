@@ -103,11 +103,10 @@ const concurrentWrites = 8;
 /**
  * Applies objects in helm's way: each run of one kind at once, the runs in
  * order (or, `atOnce`, all at once). A refusal stops the apply once the rest
- * of its run has settled. The
- * API server refuses some updates outright: a Job's template, a Service's
- * clusterIP, a workload's selector. A preview is disposable, so such an
- * object is deleted and created again, as `kubectl replace --force` would; a
- * dry run only reports it.
+ * of its run has settled. The API server refuses some updates outright: a
+ * Job's template, a Service's clusterIP, a workload's selector. A preview is
+ * disposable, so such an object is deleted and created again, as
+ * `kubectl replace --force` would; a dry run only reports it.
  */
 export async function applyObjects(
   api: ObjectApi,

@@ -8,6 +8,23 @@ function deferred() {
   return { promise, resolve };
 }
 
+/** Two jobs more run one at a time, and both run: the queue has one place, neither lost nor doubled. */
+async function expectOnePlace(queue: KeyedQueue): Promise<void> {
+  const running: string[] = [];
+  const gate = deferred();
+  const jobs = ['c', 'd'].map((key) =>
+    queue.enqueue(key, async () => {
+      running.push(key);
+      await gate.promise;
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 10));
+  expect(running).toEqual(['c']);
+  gate.resolve();
+  await Promise.all(jobs);
+  expect(running).toEqual(['c', 'd']);
+}
+
 describe('KeyedQueue', () => {
   it('runs jobs of one key in order, one at a time', async () => {
     const queue = new KeyedQueue(4);
@@ -103,19 +120,8 @@ describe('KeyedQueue', () => {
     await expect(queue.enqueue('b', async () => 'b ran')).resolves.toBe('b ran');
     stray.resolve();
     await strayDone;
-    const running: string[] = [];
-    const gate = deferred();
-    const jobs = ['c', 'd'].map((key) =>
-      queue.enqueue(key, async () => {
-        running.push(key);
-        await gate.promise;
-      }),
-    );
-    await new Promise((r) => setTimeout(r, 10));
     // Still one place: the stray part took none back.
-    expect(running).toEqual(['c']);
-    gate.resolve();
-    await Promise.all(jobs);
+    await expectOnePlace(queue);
   });
 
   it('takes its place back once when parts wait again while it is taking it back', async () => {
@@ -142,20 +148,8 @@ describe('KeyedQueue', () => {
     await new Promise((r) => setTimeout(r, 10));
     other.resolve();
     await Promise.all([a, b]);
-    // One place, still: two jobs more run one at a time, and both run.
-    const running: string[] = [];
-    const gate = deferred();
-    const jobs = ['c', 'd'].map((key) =>
-      queue.enqueue(key, async () => {
-        running.push(key);
-        await gate.promise;
-      }),
-    );
-    await new Promise((r) => setTimeout(r, 10));
-    expect(running).toEqual(['c']);
-    gate.resolve();
-    await Promise.all(jobs);
-    expect(running).toEqual(['c', 'd']);
+    // One place, still.
+    await expectOnePlace(queue);
   });
 
   it('only runs the wait outside any job', async () => {
