@@ -90,27 +90,14 @@ export async function deployPreviews(
         .catch((error: unknown) =>
           deps.logger.warn({ err: error }, 'could not show the deploy on the comment'),
         );
-  const refusedByPlatform = await platformRefusals(deps, params);
-  let secrets: SecretCopy[] = [];
   const workDir = await mkdtemp(join(tmpdir(), 'pr-preview-chart-'));
+  // Downloaded while the platform's fences and caps are read: a refusal only
+  // wastes the download, and the download no longer waits for the reading.
+  const chart = fetchChart(deps, params, workDir);
   let outcomes: TenantOutcome[];
   try {
-    let chartDir: string | undefined;
-    let chartError: Error | undefined;
-    try {
-      chartDir = await fetchChartInChild({
-        location: await deps.chartSource.archiveLocation(sha),
-        chartPath: params.config.chart,
-        workDir,
-        sha,
-        maxBytes: await archiveCapFor(workDir, deps.concurrentFetches),
-      });
-      if (deps.secrets) {
-        secrets = await deps.cluster.readSecrets(deps.secrets.namespace, deps.secrets.names);
-      }
-    } catch (error) {
-      chartError = error as Error;
-    }
+    const refusedByPlatform = await platformRefusals(deps, params);
+    const { chartDir, chartError, secrets } = await chart;
     outcomes = await Promise.all(
       targets.map(async (target): Promise<TenantOutcome> => {
         const logger = deps.logger.child({ tenant: target.tenant, namespace: target.namespace });
@@ -153,6 +140,7 @@ export async function deployPreviews(
       }),
     );
   } finally {
+    await chart;
     // The outcomes stand even if the scratch folder cannot go.
     await removeExtracted(workDir).catch((error: unknown) =>
       deps.logger.warn({ err: error, dir: workDir }, 'could not remove a chart folder'),
@@ -185,6 +173,29 @@ export async function deployPreviews(
     outcomes,
   });
   return outcomes;
+}
+
+/** The chart unpacked in `workDir` with the app's Secrets to copy, or why it could not be had. */
+async function fetchChart(
+  deps: DeployDeps,
+  params: DeployParams,
+  workDir: string,
+): Promise<{ chartDir?: string; chartError?: Error; secrets: SecretCopy[] }> {
+  try {
+    const chartDir = await fetchChartInChild({
+      location: await deps.chartSource.archiveLocation(params.sha),
+      chartPath: params.config.chart,
+      workDir,
+      sha: params.sha,
+      maxBytes: await archiveCapFor(workDir, deps.concurrentFetches),
+    });
+    const secrets = deps.secrets
+      ? await deps.cluster.readSecrets(deps.secrets.namespace, deps.secrets.names)
+      : [];
+    return { chartDir, secrets };
+  } catch (error) {
+    return { chartError: error as Error, secrets: [] };
+  }
 }
 
 /**
