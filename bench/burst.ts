@@ -2,7 +2,7 @@
  * Many pull requests at once: how fast the app acknowledges webhooks and
  * brings every preview up, and how many GitHub writes each preview costs.
  */
-import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { sign } from '@octokit/webhooks-methods';
 import { type AppProcess, webhookSecret } from '../test/e2e/support/app-process.ts';
 import { issueCommentPayload } from '../test/fixtures/webhook-payloads.ts';
@@ -21,7 +21,6 @@ import {
   rowsWith,
   send,
   settled,
-  sha,
   sleep,
   startApp,
   tenants,
@@ -29,6 +28,7 @@ import {
   waitJobs,
 } from './bench-world.ts';
 import { percentile } from './figures.ts';
+import { watchProgress } from './watched.ts';
 
 /**
  * Many pull requests labelled at once, plus as many plain comments:
@@ -161,75 +161,6 @@ export async function burst(app: AppProcess, kc: KubeConfig) {
   while (more.some((pr) => settled(pr) < tenants.length)) await sleep(250);
   // Not the outbox: its GitHub Deployments wait for the hour's budget.
   await waitJobs(app);
-}
-
-/**
- * When the cluster holds every preview of the given pull requests applied
- * (its Ingress exists) and ready (its namespace records the commit, with no
- * deploy under way). Watched, not polled: listing hundreds of namespaces
- * every half second would load the API server the burst measures.
- */
-function watchProgress(
-  kc: KubeConfig,
-  keys: Set<string>,
-): Promise<{ appliedAt: number; readyAt: number }> {
-  const expected = keys.size * tenants.length;
-  const mine = (labels: Record<string, string> | undefined) =>
-    keys.has(
-      `${labels?.['pr-preview.dev/repository-id']}#${labels?.['pr-preview.dev/pull-request']}`,
-    );
-  const applied = new Set<string>();
-  const ready = new Set<string>();
-  let appliedAt: number | undefined;
-  const watch = new Watch(kc);
-  const requests: { abort(): void }[] = [];
-  const done = new Promise<{ appliedAt: number; readyAt: number }>((resolve, reject) => {
-    const onEvent =
-      (set: Set<string>, isDone: (object: KubernetesObject) => boolean) =>
-      (type: string, object: KubernetesObject) => {
-        if (!mine(object.metadata?.labels)) return;
-        const name = `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
-        if (type !== 'DELETED' && isDone(object)) set.add(name);
-        else set.delete(name);
-        if (appliedAt === undefined && applied.size === expected) appliedAt = performance.now();
-        if (ready.size === expected) {
-          for (const request of requests) request.abort();
-          const readyAt = performance.now();
-          resolve({ appliedAt: appliedAt ?? readyAt, readyAt });
-        }
-      };
-    // A watch the API server keeps quiet for 30 s (every Ingress in, the rest
-    // still rolling out) ends with the client's TimeoutError, and one the API
-    // server closes ends without an error: either is opened again, and its
-    // first events tell the whole state once more.
-    const follow = (path: string, labelSelector: string, handler: ReturnType<typeof onEvent>) => {
-      const ended = (error: unknown) => {
-        if (ready.size >= expected) return;
-        const quiet = !error || (error as { name?: unknown }).name === 'TimeoutError';
-        if (quiet) follow(path, labelSelector, handler);
-        else reject(error as Error);
-      };
-      watch
-        .watch(path, { labelSelector }, handler, ended)
-        .then((request) => requests.push(request), reject);
-    };
-    follow(
-      '/apis/networking.k8s.io/v1/ingresses',
-      'pr-preview.dev/pull-request',
-      onEvent(applied, () => true),
-    );
-    follow(
-      '/api/v1/namespaces',
-      'app.kubernetes.io/managed-by=pr-preview',
-      onEvent(ready, (n) => {
-        const annotations = n.metadata?.annotations ?? {};
-        return (
-          annotations['pr-preview.dev/sha'] === sha && !annotations['pr-preview.dev/deploying-sha']
-        );
-      }),
-    );
-  });
-  return done;
 }
 
 /**

@@ -78,8 +78,8 @@ async function main(): Promise<void> {
       'MiB',
     );
 
-    await labelToReady(app, networking, ingress);
-    await wakeToReady(bed.helm, proxied, env, core, ingress);
+    await labelToReady(app, kc, ingress);
+    await wakeToReady(bed.helm, proxied, env, kc, ingress);
     await destroyCost(app);
     await archiveMemory(app);
     await helmReference(bed.helm, bed.kubeconfig, core, networking, ingress);
