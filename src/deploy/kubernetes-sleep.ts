@@ -93,25 +93,31 @@ export class KubernetesSleep {
 
   /** Gives every sleeping workload its recorded replicas back; returns those it scaled up. */
   async restoreReplicas(namespace: string): Promise<ObjectRef[]> {
-    const record = await this.records.sleep(namespace);
+    // Read side by side, written side by side: a visitor waits on every round trip.
+    const [record, workloads] = await Promise.all([
+      this.records.sleep(namespace),
+      this.workloads(namespace),
+    ]);
     if (!record) return [];
-    const restored: ObjectRef[] = [];
-    for (const workload of await this.workloads(namespace)) {
+    const restored = workloads.flatMap((workload) => {
       const replicas = record.replicas[keyOf(workload)];
-      if (replicas === undefined) continue;
-      await this.apply({
-        apiVersion: 'apps/v1',
-        kind: workload.kind as string,
-        metadata: { name: workload.metadata?.name, namespace },
-        spec: { replicas },
-      } as KubernetesObject);
-      restored.push({
-        apiVersion: 'apps/v1',
-        kind: workload.kind as string,
-        name: workload.metadata?.name as string,
-      });
-    }
-    return restored;
+      return replicas === undefined ? [] : [{ workload, replicas }];
+    });
+    await Promise.all(
+      restored.map(({ workload, replicas }) =>
+        this.apply({
+          apiVersion: 'apps/v1',
+          kind: workload.kind as string,
+          metadata: { name: workload.metadata?.name, namespace },
+          spec: { replicas },
+        } as KubernetesObject),
+      ),
+    );
+    return restored.map(({ workload }) => ({
+      apiVersion: 'apps/v1',
+      kind: workload.kind as string,
+      name: workload.metadata?.name as string,
+    }));
   }
 
   /**
@@ -120,26 +126,34 @@ export class KubernetesSleep {
    * marks the namespace awake, and forgets the record.
    */
   async restoreRoutesAndMarkAwake(namespace: string, wokenAt: string): Promise<void> {
-    const [record, host] = await Promise.all([
+    const [record, host, ingresses] = await Promise.all([
       this.records.sleep(namespace),
       this.hostOf(namespace),
+      this.ingresses(namespace),
     ]);
-    const present = new Set((await this.ingresses(namespace)).map((i) => i.metadata?.name));
-    for (const [name, recorded] of Object.entries(record?.routes ?? {})) {
-      if (!present.has(name)) continue;
-      const routes = routesToRestore(recorded, host);
-      if (!routes) {
-        throw new Error(
-          `Ingress ${name}: its recorded routes are not for the preview's host \`${host}\`; they were not given back`,
-        );
-      }
-      await this.apply({
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'Ingress',
-        metadata: { name, namespace },
-        spec: routes,
-      } as KubernetesObject);
-    }
+    const present = new Set(ingresses.map((i) => i.metadata?.name));
+    const restored = Object.entries(record?.routes ?? {})
+      .filter(([name]) => present.has(name))
+      .map(([name, recorded]) => {
+        const routes = routesToRestore(recorded, host);
+        if (!routes) {
+          throw new Error(
+            `Ingress ${name}: its recorded routes are not for the preview's host \`${host}\`; they were not given back`,
+          );
+        }
+        return { name, routes };
+      });
+    await Promise.all(
+      restored.map(({ name, routes }) =>
+        this.apply({
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'Ingress',
+          metadata: { name, namespace },
+          spec: routes,
+        } as KubernetesObject),
+      ),
+    );
+    // In this order, so that a wake cut short is marked sleeping still, and the next one finishes it.
     try {
       await withRetry(() =>
         this.core.deleteNamespacedService({ name: wakeServiceName, namespace }),
