@@ -68,6 +68,18 @@ export interface CheckParams {
 }
 
 /**
+ * The app's fences of a preview namespace (quota, limits, isolation, the
+ * lookup reader) and its copies of the app's Secrets: nothing of the chart.
+ */
+export function fencesFor(
+  target: PreviewTarget,
+  namespacePolicy: NamespacePolicy,
+  secrets: SecretCopy[],
+): KubernetesObject[] {
+  return [...namespacePolicies(target, namespacePolicy), ...copiedSecrets(target, secrets)];
+}
+
+/**
  * The check phase: splits the render as helm does (release, hooks, CRDs),
  * refuses what a preview may not have, naming every object, and prepares
  * the rest for the preview namespace. Pure: nothing reaches the cluster.
@@ -82,10 +94,7 @@ export function checkRelease(params: CheckParams): Release {
 
   const neverRun = hooksNeverRun(parts.hooks);
   const runnable = parts.hooks.filter((hook) => !neverRun.includes(hook));
-  const fences = [
-    ...namespacePolicies(target, params.namespacePolicy),
-    ...copiedSecrets(target, params.secrets),
-  ];
+  const fences = fencesFor(target, params.namespacePolicy, params.secrets);
   const refusals = refusedObjects({
     objects: [...parts.main, ...runnable.map((hook) => hook.object)],
     namespace: target.namespace,

@@ -24,6 +24,10 @@ const watched = [
   '/api/v1/configmaps',
   '/api/v1/serviceaccounts',
   '/api/v1/namespaces',
+  '/api/v1/resourcequotas',
+  '/api/v1/limitranges',
+  '/apis/networking.k8s.io/v1/networkpolicies',
+  '/apis/rbac.authorization.k8s.io/v1/rolebindings',
 ];
 let watch: WatchLog | undefined;
 
@@ -114,6 +118,13 @@ describe('helm hooks, as helm upgrade --install runs them', () => {
       at(log, 'the seed Job (weight 5)', added('Job', 'ledger-seed')),
     ];
     expect(order).toEqual([...order].sort((a, b) => a - b));
+    // A hook is the chart's code as much as the release: the app's fences
+    // (isolation, quota, limits, the reader) stand before the first one runs.
+    const firstHook = at(log, 'the first hook', added('ServiceAccount', 'ledger-migrator'));
+    for (const fence of previewFences) {
+      const [kind, name] = fence.split('/') as [string, string];
+      expect(at(log, fence, added(kind, name)), fence).toBeLessThan(firstHook);
+    }
 
     // hook-succeeded: gone once the hooks of their event all succeeded.
     expect(

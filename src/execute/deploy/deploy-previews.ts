@@ -28,7 +28,8 @@ import type {
   SecretCopy,
 } from '../../ports.ts';
 import { row, upsertRows } from '../../plan/comment-rows.ts';
-import { deployTenant, releaseClaim, type TenantDeps } from './deploy-tenant.ts';
+import { deployTenant, type TenantDeps } from './deploy-tenant.ts';
+import { releaseClaim } from './tenant-namespace.ts';
 import { failureReason, secretValues } from './failure-text.ts';
 import { recordDeployments } from './record-deployments.ts';
 

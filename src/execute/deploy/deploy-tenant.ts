@@ -29,6 +29,7 @@ import type { Release } from '../../deploy/check-release.ts';
 import { awaitRollout, smokeCheck } from './check-serving.ts';
 import { renderRelease } from '../../deploy/render-chart.ts';
 import { runHooks } from './run-hooks.ts';
+import { fenceNamespace, releaseClaim, removeNamespace } from './tenant-namespace.ts';
 
 export interface TenantDeps {
   cluster: Cluster;
@@ -67,27 +68,27 @@ export interface TenantDeploy {
 /**
  * One tenant's deploy, phase by phase, as `helm upgrade --install` runs it:
  * render, check, pre-hooks, apply, rollout, post-hooks, then the record. The
- * namespace carries a deploying mark from its first write until the record,
- * so a crash at any point leaves a mark that the reconciler finishes from.
- * Returns the notes the comment shows.
+ * namespace and the app's fences need nothing of the chart: they are written
+ * while it renders, so they stand before anything of the chart runs there,
+ * its pre-install hooks included. The namespace carries a deploying mark from
+ * its first write until the record, so a crash at any point leaves a mark
+ * that the reconciler finishes from. Returns the notes the comment shows.
  */
 export async function deployTenant(params: TenantDeploy): Promise<string[]> {
   const { deps, target, config, previous, logger } = params;
-  const release = await renderAndCheck(params).catch(async (error: unknown) => {
-    // Refused before its namespace was made: a new preview gives back the place it claimed.
+  const rendering = renderAndCheck(params);
+  // Awaited below, after the namespace's writes: handled now.
+  rendering.catch(() => undefined);
+  const { created, origin } = await fenceNamespace(params).catch(async (error: unknown) => {
+    // A chart that cannot be deployed says so first, as when nothing was written.
+    const refusal = await rendering.then(
+      () => undefined,
+      (renderError: unknown) => renderError,
+    );
+    if (refusal === undefined) throw error;
     if (!previous) await releaseClaim(deps, logger, target);
-    throw error;
+    throw refusal;
   });
-  params.chartSecrets.push(...release.secretValues);
-
-  // The Pod Security judgment asks a namespace of the app's own, not the
-  // preview's: it runs beside the namespace's write, and is read in the dry run.
-  const judged = deps.cluster.podSecurityWarnings(
-    [...release.objects, ...hookObjects(release)],
-    deps.namespacePolicy.podSecurity,
-  );
-  judged.catch(() => undefined);
-  const { created, origin } = await deps.cluster.ensureNamespace(target);
   // Refused before anything of the release changed: a new namespace goes, an
   // older preview keeps its last good commit and stops showing a deploy under way.
   const giveUp = async () => {
@@ -102,7 +103,16 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
       });
     }
   };
+  let release: Release;
   try {
+    release = await rendering;
+    params.chartSecrets.push(...release.secretValues);
+    // The Pod Security judgment asks a namespace of the app's own, not the preview's.
+    const judged = deps.cluster.podSecurityWarnings(
+      [...release.objects, ...hookObjects(release)],
+      deps.namespacePolicy.podSecurity,
+    );
+    judged.catch(() => undefined);
     await dryRun(deps, logger, release, { created, judged });
     // A push wakes a sleeping preview first: its pre-hooks may need its database.
     if (previous?.sleepingSince) await wakeForDeploy(params);
@@ -113,13 +123,7 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
   }
 
   try {
-    // The app's fences at once (none needs another; the chart's objects need
-    // them all), then the chart's objects as helm creates them.
-    logReplaced(
-      logger,
-      await deps.cluster.apply(release.fences, { dryRun: false, atOnce: true }),
-      false,
-    );
+    // The chart's objects as helm creates them.
     logReplaced(logger, await deps.cluster.apply(release.chartObjects, { dryRun: false }), false);
   } catch (error) {
     // Half-applied: a new namespace goes whole; an older one keeps its
@@ -271,35 +275,4 @@ function logReplaced(logger: Logger, result: ApplyResult, dryRun: boolean): void
         : 'deleted and created again: an immutable field changed',
     );
   }
-}
-
-/** A new namespace whose first deploy failed goes whole, and its claim with it. */
-async function removeNamespace(
-  deps: Pick<TenantDeps, 'cluster' | 'claims'>,
-  logger: Logger,
-  target: PreviewTarget,
-): Promise<void> {
-  logger.info('removing the new namespace of a failed deploy');
-  await deps.cluster
-    .deleteNamespaces([target.namespace])
-    .then(() => releaseClaim(deps, logger, target))
-    .catch((cleanupError: unknown) =>
-      logger.error({ err: cleanupError }, 'could not remove the namespace of a failed deploy'),
-    );
-}
-
-/**
- * Gives back the namespace, host and place under the caps of a preview that
- * never came to be; if that fails, the reconciler lets the claim go later.
- */
-export async function releaseClaim(
-  deps: Pick<TenantDeps, 'claims'>,
-  logger: Logger,
-  target: PreviewTarget,
-): Promise<void> {
-  await deps.claims
-    .release([target.namespace])
-    .catch((error: unknown) =>
-      logger.warn({ err: error }, 'could not give back the claim of a preview never made'),
-    );
 }
