@@ -1,8 +1,15 @@
-import type { Logger } from '../../ports.ts';
+import type { Cluster, Logger, PreviewClaims, SecretCopy } from '../../ports.ts';
 import type { PreviewOrigin } from '../../plan/labels.ts';
 import type { PreviewTarget } from '../../plan/types.ts';
 import { fencesFor } from '../../deploy/check-release.ts';
-import type { TenantDeploy, TenantDeps } from './deploy-tenant.ts';
+import type { NamespacePolicy } from '../../deploy/namespace-policies.ts';
+
+interface NamespaceDeps {
+  cluster: Cluster;
+  /** What a new namespace claimed is given back when its first deploy removes it. */
+  claims: PreviewClaims;
+  namespacePolicy: NamespacePolicy;
+}
 
 /*
  * A tenant's namespace as a deploy makes it and, when the deploy fails
@@ -13,9 +20,13 @@ import type { TenantDeploy, TenantDeps } from './deploy-tenant.ts';
  * The namespace with its deploying mark, then the app's fences at once (none
  * needs another). Fences refused: a new namespace goes whole.
  */
-export async function fenceNamespace(
-  params: TenantDeploy,
-): Promise<{ created: boolean; origin: PreviewOrigin }> {
+export async function fenceNamespace(params: {
+  deps: NamespaceDeps;
+  logger: Logger;
+  target: PreviewTarget;
+  /** The app's Secrets copied into every preview. */
+  secrets: SecretCopy[];
+}): Promise<{ created: boolean; origin: PreviewOrigin }> {
   const { deps, target, logger } = params;
   const namespace = await deps.cluster.ensureNamespace(target);
   try {
@@ -36,7 +47,7 @@ export async function fenceNamespace(
 
 /** A new namespace whose first deploy failed goes whole, and its claim with it. */
 export async function removeNamespace(
-  deps: Pick<TenantDeps, 'cluster' | 'claims'>,
+  deps: Pick<NamespaceDeps, 'cluster' | 'claims'>,
   logger: Logger,
   target: PreviewTarget,
 ): Promise<void> {
@@ -54,7 +65,7 @@ export async function removeNamespace(
  * never came to be; if that fails, the reconciler lets the claim go later.
  */
 export async function releaseClaim(
-  deps: Pick<TenantDeps, 'claims'>,
+  deps: Pick<NamespaceDeps, 'claims'>,
   logger: Logger,
   target: PreviewTarget,
 ): Promise<void> {
