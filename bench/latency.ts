@@ -144,14 +144,14 @@ export async function wakeToReady(
   let started = -Infinity;
   // As for labels: the first wake after the app started is reported on its own.
   for (let run = 0; run < 4; run++) {
-    await untilSize(kc, namespaces, asleep, { size: tenants.length }).reached;
+    await untilSize(kc, namespaces, asleep, { size: tenants.length });
     while (rowsWith(pr, '😴 sleeping') < tenants.length) await sleep(100);
     // The endpoint wakes a host at most every 10 s: a visitor's page asks again, a run waits.
     await sleep(Math.max(0, started + 10_500 - performance.now()));
     const hosts = hostsOf(pr);
     // Opened before the wake: its first events show every tenant asleep.
     const routed = untilSize(kc, namespaces, asleep, { size: 0, atMost: true });
-    routed.reached.catch(() => undefined);
+    routed.catch(() => undefined);
     if (ingress) {
       started = Math.min(...(await Promise.all(hosts.map((host) => wakeThrough(ingress, host)))));
     } else {
@@ -163,7 +163,7 @@ export async function wakeToReady(
     servedAt?.catch(() => undefined);
     while (readyRows(pr) < tenants.length) await sleep(20);
     const commentAt = performance.now();
-    const routedAt = await routed.reached;
+    const routedAt = await routed;
     toReady.push((routedAt - started) / 1000);
     toComment.push((commentAt - started) / 1000);
     if (servedAt) toServed.push(((await servedAt) - started) / 1000);

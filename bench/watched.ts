@@ -79,22 +79,19 @@ export function untilSize(
   where: { path: string; labelSelector: string },
   passes: (object: KubernetesObject) => boolean,
   wanted: { size: number; atMost?: boolean },
-): { reached: Promise<number>; stop(): void } {
-  let set: WatchedSet | undefined;
-  const reached = new Promise<number>((resolve, reject) => {
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
     // Events arrive from the network, never before the constructor returns.
-    set = new WatchedSet(kc, where.path, where.labelSelector, passes, (error) => {
-      const watched = set as WatchedSet;
+    const set: WatchedSet = new WatchedSet(kc, where.path, where.labelSelector, passes, (error) => {
       if (error) {
-        watched.stop();
+        set.stop();
         reject(error);
-      } else if (wanted.atMost ? watched.size <= wanted.size : watched.size >= wanted.size) {
-        watched.stop();
+      } else if (wanted.atMost ? set.size <= wanted.size : set.size >= wanted.size) {
+        set.stop();
         resolve(performance.now());
       }
     });
   });
-  return { reached, stop: () => set?.stop() };
 }
 
 /**

@@ -32,12 +32,11 @@ export interface HookStep {
 export interface Release {
   action: ReleaseAction;
   /**
-   * Applied together, in this order: the app's fences, copied Secrets, the
-   * chart's own objects and the preview Ingress.
+   * Everything the deploy applies, in this order: the app's fences, copied
+   * Secrets (`fencesFor`, written with the namespace), the chart's own
+   * objects and the preview Ingress.
    */
   objects: KubernetesObject[];
-  /** The app's fences and copied Secrets among them: its own, none of which needs another. */
-  fences: KubernetesObject[];
   /** The chart's own objects among them (and the preview Ingress): what the app did not write itself. */
   chartObjects: KubernetesObject[];
   /** Before the objects are applied, after their rollout, and before the namespace goes. */
@@ -165,7 +164,6 @@ export function checkRelease(params: CheckParams): Release {
   return {
     action: params.action,
     objects: [...fences, ...main.objects],
-    fences,
     chartObjects: main.objects,
     hooks: {
       pre: { event: events.pre, hooks: hooksFor(hooks, events.pre) },

@@ -29,6 +29,7 @@ import type { Release } from '../../deploy/check-release.ts';
 import { awaitRollout, smokeCheck } from './check-serving.ts';
 import { renderRelease } from '../../deploy/render-chart.ts';
 import { runHooks } from './run-hooks.ts';
+import { logReplaced } from './replaced-objects.ts';
 import { fenceNamespace, releaseClaim, removeNamespace } from './tenant-namespace.ts';
 
 export interface TenantDeps {
@@ -264,15 +265,4 @@ function hookParams(params: TenantDeploy) {
     namespace: params.target.namespace,
     timeoutMs: params.config.rolloutTimeoutMs,
   };
-}
-
-function logReplaced(logger: Logger, result: ApplyResult, dryRun: boolean): void {
-  for (const { ref, reason } of result.replaced) {
-    logger.info(
-      { object: `${ref.kind} ${ref.name}`, reason },
-      dryRun
-        ? 'an immutable field changes: the object will be deleted and created again'
-        : 'deleted and created again: an immutable field changed',
-    );
-  }
 }

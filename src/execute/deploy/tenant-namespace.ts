@@ -2,6 +2,7 @@ import type { Cluster, Logger, PreviewClaims, SecretCopy } from '../../ports.ts'
 import type { PreviewOrigin } from '../../plan/labels.ts';
 import type { PreviewTarget } from '../../plan/types.ts';
 import { fencesFor } from '../../deploy/check-release.ts';
+import { logReplaced } from './replaced-objects.ts';
 import type { NamespacePolicy } from '../../deploy/namespace-policies.ts';
 
 interface NamespaceDeps {
@@ -31,13 +32,7 @@ export async function fenceNamespace(params: {
   const namespace = await deps.cluster.ensureNamespace(target);
   try {
     const fences = fencesFor(target, deps.namespacePolicy, params.secrets);
-    const { replaced } = await deps.cluster.apply(fences, { dryRun: false, atOnce: true });
-    for (const { ref, reason } of replaced) {
-      logger.info(
-        { object: `${ref.kind} ${ref.name}`, reason },
-        'deleted and created again: an immutable field changed',
-      );
-    }
+    logReplaced(logger, await deps.cluster.apply(fences, { dryRun: false, atOnce: true }), false);
   } catch (error) {
     if (namespace.created) await removeNamespace(deps, logger, target);
     throw error;
