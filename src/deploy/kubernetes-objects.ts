@@ -12,7 +12,7 @@ import { managerName } from '../plan/labels.ts';
 import type { ApplyResult, ObjectRef } from '../ports.ts';
 import { describe, refOf } from '../plan/object-identity.ts';
 import { replaceDecision } from '../plan/replace.ts';
-import { kindBatches } from '../plan/kind-order.ts';
+import { installBatches } from '../plan/kind-order.ts';
 import { apiMessage, awaitsDefaultServiceAccount, isNotFound } from './api-status.ts';
 import { parseWarnings } from './pod-security.ts';
 import { pollUntil } from './poll-until.ts';
@@ -101,8 +101,8 @@ export class ObjectApi extends KubernetesObjectApi {
 const concurrentWrites = 8;
 
 /**
- * Applies objects in helm's way: each run of one kind at once, the runs in
- * order (or, `atOnce`, all at once). A refusal stops the apply once the rest
+ * Applies objects, given in helm's kind order, in batches (`installBatches`):
+ * each batch at once, the batches in order (or, `atOnce`, all at once). A refusal stops the apply once the rest
  * of its run has settled. The API server refuses some updates outright: a
  * Job's template, a Service's clusterIP, a workload's selector. A preview is
  * disposable, so such an object is deleted and created again, as
@@ -115,7 +115,7 @@ export async function applyObjects(
 ): Promise<ApplyResult> {
   const result: ApplyResult = { replaced: [], warnings: [] };
   const limit = pLimit(concurrentWrites);
-  for (const batch of options.atOnce ? [objects] : kindBatches(objects)) {
+  for (const batch of options.atOnce ? [objects] : installBatches(objects)) {
     const outcomes = await Promise.allSettled(
       batch.map((object) => limit(() => applyWithReplace(api, object, options))),
     );

@@ -64,32 +64,32 @@ const object = (kind: string, name: string): KubernetesObject => ({
 });
 
 describe('applyObjects', () => {
-  it('sends each run of one kind at once, and the next run only once it is in', async () => {
+  it('sends each batch at once, and a workload only once what its pods read is in', async () => {
     const { api, log, settle } = heldWrites();
     const applied = applyObjects(
       api,
-      [object('ConfigMap', 'a'), object('ConfigMap', 'b'), object('Service', 'web')],
+      [object('ConfigMap', 'a'), object('Service', 'web'), object('Deployment', 'app')],
       { dryRun: false },
     );
-    await settle('ConfigMap/b');
-    await vi.waitFor(() => expect(log).toEqual(['sent ConfigMap/a', 'sent ConfigMap/b']));
-    await settle('ConfigMap/a');
     await settle('Service/web');
+    await vi.waitFor(() => expect(log).toEqual(['sent ConfigMap/a', 'sent Service/web']));
+    await settle('ConfigMap/a');
+    await settle('Deployment/app');
     const result = await applied;
-    expect(log).toEqual(['sent ConfigMap/a', 'sent ConfigMap/b', 'sent Service/web']);
+    expect(log).toEqual(['sent ConfigMap/a', 'sent Service/web', 'sent Deployment/app']);
     // In the objects' order, however the answers came.
     expect(result.warnings.map((w) => w.messages[0])).toEqual([
       'ConfigMap/a warned',
-      'ConfigMap/b warned',
       'Service/web warned',
+      'Deployment/app warned',
     ]);
   });
 
-  it('stops at a refused object once the rest of its run has settled', async () => {
+  it('stops at a refused object once the rest of its batch has settled', async () => {
     const { api, log, settle } = heldWrites();
     const applied = applyObjects(
       api,
-      [object('ConfigMap', 'a'), object('ConfigMap', 'b'), object('Service', 'web')],
+      [object('ConfigMap', 'a'), object('ConfigMap', 'b'), object('Deployment', 'app')],
       { dryRun: false },
     );
     const outcome = applied.then(
