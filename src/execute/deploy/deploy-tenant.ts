@@ -132,7 +132,9 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
     if (created) await removeNamespace(deps, logger, target);
     throw error;
   }
-  await deps.records.putHooks(target.namespace, release.preDeleteRecord);
+  // Kept while the release rolls out: a destroy reads it only once the deploy is recorded.
+  const hooksKept = deps.records.putHooks(target.namespace, release.preDeleteRecord);
+  hooksKept.catch(() => undefined);
   const inventory = release.objects.map(inventoryRef);
   await deps.cluster.deleteObjects(
     target.namespace,
@@ -150,6 +152,8 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
     const answer = await smokeCheck({ smoke: deps.smoke, target, config });
     return [...release.notes, ...(answer ? [answer] : [])];
   } finally {
+    // Not kept: no record, so the deploying mark stays and the reconciler deploys again.
+    await hooksKept;
     // Applied objects are recorded even when they do not come up, for pruning.
     await deps.cluster.recordDeployed(target, {
       sha: params.sha,
