@@ -27,12 +27,16 @@ export async function runPullRequestJob(
   job: PullRequestJob,
 ): Promise<void> {
   const { pr, logger } = job;
+  const closed = job.event.action === 'closed';
   // A job may have waited behind others (a reconcile job too, queued behind a push): it
-  // deploys the head as it is now.
-  const head = job.event.action === 'closed' ? undefined : await job.readHead();
+  // deploys the head as it is now. The head, the default branch's configuration and the
+  // cluster need nothing of each other: asked at once.
+  const [head, config, observed] = await Promise.all([
+    closed ? undefined : job.readHead(),
+    closed ? undefined : loadConfig(job.readConfig, pr.repo),
+    services.cluster.listPreviews(previewSelector(pr)),
+  ]);
   const event = head ? { ...job.event, headSha: head.sha, draft: head.draft } : job.event;
-  const config = event.action === 'closed' ? undefined : await loadConfig(job.readConfig, pr.repo);
-  const observed = await services.cluster.listPreviews(previewSelector(pr));
   const plan = planPullRequest({
     pr,
     event,
