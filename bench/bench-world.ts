@@ -137,9 +137,17 @@ export async function allApplied(networking: NetworkingV1Api, pr: PullRequest): 
 }
 
 export async function metric(app: AppProcess, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${app.port}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return Number(line?.split(' ').at(-1) ?? Number.NaN);
+  const [value] = await metrics(app, [name]);
+  return value as number;
+}
+
+/** Several of the app's metrics from one scrape (a scrape costs the app CPU the bench measures). */
+export async function metrics(app: AppProcess, names: string[]): Promise<number[]> {
+  const lines = (await (await fetch(`http://127.0.0.1:${app.port}/metrics`)).text()).split('\n');
+  return names.map((name) => {
+    const line = lines.find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return Number(line?.split(' ').at(-1) ?? Number.NaN);
+  });
 }
 
 export function machine(): string {

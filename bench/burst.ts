@@ -12,6 +12,7 @@ import {
   figures,
   github,
   metric,
+  metrics,
   payload,
   prepare,
   pullRequest,
@@ -45,12 +46,13 @@ export async function burst(app: AppProcess, kc: KubeConfig) {
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      peakQueue = Math.max(peakQueue, await metric(app, 'pr_preview_queue_depth').catch(() => 0));
-      peakOutbox = Math.max(
-        peakOutbox,
-        await metric(app, 'pr_preview_github_outbox_depth').catch(() => 0),
-      );
-      await sleep(200);
+      const [queue = 0, outbox = 0] = await metrics(app, [
+        'pr_preview_queue_depth',
+        'pr_preview_github_outbox_depth',
+      ]).catch(() => []);
+      peakQueue = Math.max(peakQueue, queue);
+      peakOutbox = Math.max(peakOutbox, outbox);
+      await sleep(500);
     }
   })();
   // Past the run's bound its sleep throws too: handled here, and again where it is awaited.
