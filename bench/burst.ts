@@ -50,8 +50,9 @@ export async function burst(app: AppProcess, kc: KubeConfig) {
         'pr_preview_queue_depth',
         'pr_preview_github_outbox_depth',
       ]).catch(() => []);
-      peakQueue = Math.max(peakQueue, queue);
-      peakOutbox = Math.max(peakOutbox, outbox);
+      // A scrape without the gauge reads NaN, which would stick in the peak.
+      if (Number.isFinite(queue)) peakQueue = Math.max(peakQueue, queue);
+      if (Number.isFinite(outbox)) peakOutbox = Math.max(peakOutbox, outbox);
       await sleep(500);
     }
   })();

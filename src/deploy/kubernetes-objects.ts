@@ -102,11 +102,12 @@ const concurrentWrites = 8;
 
 /**
  * Applies objects, given in helm's kind order, in batches (`installBatches`):
- * each batch at once, the batches in order (or, `atOnce`, all at once). A refusal stops the apply once the rest
- * of its run has settled. The API server refuses some updates outright: a
- * Job's template, a Service's clusterIP, a workload's selector. A preview is
- * disposable, so such an object is deleted and created again, as
- * `kubectl replace --force` would; a dry run only reports it.
+ * each batch at once, the batches in order (or, `atOnce`, all at once). A
+ * refusal stops the apply once the rest of its batch has settled. The API
+ * server refuses some updates outright: a Job's template, a Service's
+ * clusterIP, a workload's selector. A preview is disposable, so such an object
+ * is deleted and created again, as `kubectl replace --force` would; a dry run
+ * only reports it.
  */
 export async function applyObjects(
   api: ObjectApi,

@@ -144,20 +144,28 @@ function pointConfigAt(dir: string, config: string): void {
 }
 
 /**
- * A generation HAProxy would not load: `haproxy.cfg` points at the one before
- * again (the running worker still serves it) and the generation goes, with
- * what `haproxy -c` says of it.
+ * A generation that is not served: HAProxy would not load it, or the reload
+ * did not finish. `haproxy.cfg` points at the one before again (the running
+ * worker still serves it) and the generation goes, so the next sync writes
+ * it afresh; a refused one says what `haproxy -c` makes of it.
  */
-function refuseGeneration(settings: StandInSettings, generation: number): Error {
+function dropGeneration(settings: StandInSettings, generation: number, error: unknown): Error {
   const mapDir = join(settings.dir, `gen-${generation}`);
-  const config = join(mapDir, 'haproxy.cfg');
-  const check = spawnSync(settings.haproxy, ['-c', '-q', '-f', config], { encoding: 'utf8' });
+  const check =
+    error instanceof ReloadFailed
+      ? spawnSync(settings.haproxy, ['-c', '-q', '-f', join(mapDir, 'haproxy.cfg')], {
+          encoding: 'utf8',
+        })
+      : undefined;
   const previous = generationsIn(settings.dir)
     .filter((g) => g < generation)
     .at(-1);
   if (previous) pointConfigAt(settings.dir, join(settings.dir, `gen-${previous}`, 'haproxy.cfg'));
   rmSync(mapDir, { recursive: true, force: true });
-  return new Error(`haproxy refuses generation ${generation}: ${check.stdout}${check.stderr}`);
+  const why = error instanceof Error ? error.message : String(error);
+  return new Error(
+    `generation ${generation} not served: ${why}${check ? `\nhaproxy -c: ${check.stdout}${check.stderr}` : ''}`,
+  );
 }
 
 /** Sends one command to HAProxy's master CLI and returns what it answered. */
@@ -251,15 +259,21 @@ async function run(settings: StandInSettings): Promise<void> {
       const generation = installConfig(settings, files, { check: false });
       const set = updates !== undefined && (await setServers(settings.dir, updates));
       if (!set) {
-        await reload(settings.dir).catch((error: unknown) => {
-          throw error instanceof ReloadFailed ? refuseGeneration(settings, generation) : error;
-        });
-        reloads.push(Date.now());
-        if (reloads.length > 10) reloads.shift();
+        try {
+          await reload(settings.dir);
+        } catch (error) {
+          throw dropGeneration(settings, generation, error);
+        } finally {
+          // Failed reloads count too: a refused configuration is not tried more often.
+          reloads.push(Date.now());
+          if (reloads.length > 10) reloads.shift();
+        }
       }
       served(generation, set ? `${updates.length} servers set` : 'reloaded');
     } catch (error) {
       log(`sync failed: ${error instanceof Error ? error.message : error}`);
+      // Tried again from the cluster as it is then, not only at its next change.
+      schedule(1_000);
     }
   };
   const served = (generation: number, how: string) => {

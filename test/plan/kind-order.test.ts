@@ -65,7 +65,7 @@ describe('installBatches', () => {
     expect(batchesOf(objects)).toEqual(batches);
   });
 
-  it('keeps every need of a kind in an earlier batch, for every pair of kinds helm lists', () => {
+  it('keeps what each kind of a broad release needs in an earlier batch', () => {
     // What helm would have created before each kind, by its order, where the kind needs it.
     const kinds = [
       'Namespace',

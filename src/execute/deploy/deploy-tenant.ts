@@ -132,14 +132,20 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
     if (created) await removeNamespace(deps, logger, target);
     throw error;
   }
-  // Kept while the release rolls out: a destroy reads it only once the deploy is recorded.
+  // Written while the release rolls out; every way out of the deploy waits for it, so no job
+  // of this pull request after this one finds it half-written.
   const hooksKept = deps.records.putHooks(target.namespace, release.preDeleteRecord);
-  hooksKept.catch(() => undefined);
-  const inventory = release.objects.map(inventoryRef);
-  await deps.cluster.deleteObjects(
-    target.namespace,
-    refsToPrune(previous?.inventory ?? [], inventory),
+  const kept = hooksKept.then(
+    () => true,
+    () => false,
   );
+  const inventory = release.objects.map(inventoryRef);
+  await deps.cluster
+    .deleteObjects(target.namespace, refsToPrune(previous?.inventory ?? [], inventory))
+    .catch(async (error: unknown) => {
+      await kept;
+      throw error;
+    });
 
   try {
     await awaitRollout({
@@ -148,20 +154,23 @@ export async function deployTenant(params: TenantDeploy): Promise<string[]> {
       objects: release.objects,
       timeoutMs: config.rolloutTimeoutMs,
     });
+    // Not kept: nothing after it runs, and the deploying mark stays for the reconciler.
+    await hooksKept;
     await runHooks({ ...hookParams(params), step: release.hooks.post });
     const answer = await smokeCheck({ smoke: deps.smoke, target, config });
     return [...release.notes, ...(answer ? [answer] : [])];
   } finally {
-    // Not kept: no record, so the deploying mark stays and the reconciler deploys again.
-    await hooksKept;
-    // Applied objects are recorded even when they do not come up, for pruning.
-    await deps.cluster.recordDeployed(target, {
-      sha: params.sha,
-      inventory,
-      origin,
-      ...(config.ttlMs ? { expiresAt: new Date(Date.now() + config.ttlMs).toISOString() } : {}),
-      ...lifetime(params),
-    });
+    // Applied objects are recorded even when they do not come up, for pruning; not
+    // without their pre-delete hooks' record, which the destroy runs from.
+    if (await kept) {
+      await deps.cluster.recordDeployed(target, {
+        sha: params.sha,
+        inventory,
+        origin,
+        ...(config.ttlMs ? { expiresAt: new Date(Date.now() + config.ttlMs).toISOString() } : {}),
+        ...lifetime(params),
+      });
+    }
   }
 }
 
