@@ -250,9 +250,10 @@ async function run(settings: StandInSettings): Promise<void> {
       const updates = last ? serverUpdates(last.files, files) : undefined;
       if (!updates) {
         // A reload (a new worker parsing every backend) costs tens of ms of CPU, the cluster's
-        // CPU on a small machine: after more than four in two seconds (a burst of new
-        // previews), at most one a second, still within a second of a change.
-        const recent = reloads.filter((at) => Date.now() - at < 2_000);
+        // CPU on a small machine: after more than four in five seconds (a burst of new
+        // previews), at most one a second, still within a second of a change, for as long as
+        // the changes go on (one a second keeps five in five seconds).
+        const recent = reloads.filter((at) => Date.now() - at < 5_000);
         const wait = recent.length > 4 ? (recent.at(-1) as number) + 1_000 - Date.now() : 0;
         if (wait > 0) return schedule(wait);
       }
