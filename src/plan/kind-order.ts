@@ -55,17 +55,10 @@ export function compareKinds(a: string, b: string): number {
 
 /**
  * Kinds that shape how later objects are admitted or run (priorities, the
- * namespace, network policy, quota, limits, pod policy): everything after
- * them waits for them, as in helm.
+ * namespace, network policy, quota, limits, pod policy), the ones helm puts
+ * before all others: everything after them waits for them, as in helm.
  */
-const policies = [
-  'PriorityClass',
-  'Namespace',
-  'NetworkPolicy',
-  'ResourceQuota',
-  'LimitRange',
-  'PodSecurityPolicy',
-];
+const policies = installOrder.slice(0, installOrder.indexOf('PodDisruptionBudget'));
 
 /** What pods read or are bound to when they are created: a workload waits for all of it. */
 const podInputs = [
@@ -82,7 +75,16 @@ const podInputs = [
   // Pods get the Services that exist when they start as environment variables.
   'Service',
 ];
-const workloads = ['DaemonSet', 'Pod', 'ReplicationController', 'ReplicaSet', 'Deployment'];
+const workloads = [
+  'DaemonSet',
+  'Pod',
+  'ReplicationController',
+  'ReplicaSet',
+  'Deployment',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+];
 const roles = ['ClusterRole', 'ClusterRoleList', 'Role', 'RoleList'];
 
 /**
@@ -100,9 +102,7 @@ const needs: Record<string, string[]> = {
   ClusterRoleBindingList: ['ClusterRole', 'ClusterRoleList'],
   RoleBinding: roles,
   RoleBindingList: roles,
-  ...Object.fromEntries(
-    [...workloads, 'StatefulSet', 'Job', 'CronJob'].map((kind) => [kind, podInputs]),
-  ),
+  ...Object.fromEntries(workloads.map((kind) => [kind, podInputs])),
   HorizontalPodAutoscaler: ['ReplicationController', 'ReplicaSet', 'Deployment'],
   Ingress: ['Service', 'IngressClass'],
   APIService: ['Service'],

@@ -120,12 +120,10 @@ export function installConfig(
   for (const [file, map] of Object.entries(files.maps)) writeFileSync(join(mapDir, file), map);
   const config = join(mapDir, 'haproxy.cfg');
   writeFileSync(config, files.config.replaceAll(mapDirToken, mapDir));
-  const check = params.check
-    ? spawnSync(settings.haproxy, ['-c', '-q', '-f', config], { encoding: 'utf8' })
-    : undefined;
-  if (check && check.status !== 0) {
+  const refusal = params.check ? checkConfig(settings, config) : undefined;
+  if (refusal !== undefined) {
     rmSync(mapDir, { recursive: true });
-    throw new Error(`haproxy refuses generation ${generation}: ${check.stdout}${check.stderr}`);
+    throw new Error(`haproxy refuses generation ${generation}: ${refusal}`);
   }
   writeFileSync(join(mapDir, 'rendered.json'), JSON.stringify(files));
   pointConfigAt(settings.dir, config);
@@ -134,6 +132,12 @@ export function installConfig(
     rmSync(join(settings.dir, `gen-${old}`), { recursive: true, force: true });
   }
   return generation;
+}
+
+/** What `haproxy -c` says against a configuration, or undefined when it takes it. */
+function checkConfig(settings: StandInSettings, config: string): string | undefined {
+  const check = spawnSync(settings.haproxy, ['-c', '-q', '-f', config], { encoding: 'utf8' });
+  return check.status === 0 ? undefined : `${check.stdout}${check.stderr}`;
 }
 
 function pointConfigAt(dir: string, config: string): void {
@@ -151,20 +155,14 @@ function pointConfigAt(dir: string, config: string): void {
  */
 function dropGeneration(settings: StandInSettings, generation: number, error: unknown): Error {
   const mapDir = join(settings.dir, `gen-${generation}`);
-  const check =
-    error instanceof ReloadFailed
-      ? spawnSync(settings.haproxy, ['-c', '-q', '-f', join(mapDir, 'haproxy.cfg')], {
-          encoding: 'utf8',
-        })
-      : undefined;
-  const previous = generationsIn(settings.dir)
-    .filter((g) => g < generation)
-    .at(-1);
-  if (previous) pointConfigAt(settings.dir, join(settings.dir, `gen-${previous}`, 'haproxy.cfg'));
+  const refusal =
+    error instanceof ReloadFailed ? checkConfig(settings, join(mapDir, 'haproxy.cfg')) : undefined;
   rmSync(mapDir, { recursive: true, force: true });
+  const previous = generationsIn(settings.dir).at(-1);
+  if (previous) pointConfigAt(settings.dir, join(settings.dir, `gen-${previous}`, 'haproxy.cfg'));
   const why = error instanceof Error ? error.message : String(error);
   return new Error(
-    `generation ${generation} not served: ${why}${check ? `\nhaproxy -c: ${check.stdout}${check.stderr}` : ''}`,
+    `generation ${generation} not served: ${why}${refusal ? `\nhaproxy -c: ${refusal}` : ''}`,
   );
 }
 
